@@ -1,0 +1,68 @@
+"""A language model that replays fixed replies through the engine's API, for agent-loop tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from kog.engine.api import Chunk, Completion, Message, ModelInfo, SamplingParams, Stats
+
+
+class ScriptedEngine:
+    """Streams its replies in order, a few characters a chunk, one token id per chunk.
+
+    Every prompt and sampling setting it was given is kept in `calls`, so tests can check
+    what the agent asked. Past the end of the script it replies with an empty string.
+    """
+
+    def __init__(self, replies: Sequence[str], chunk_chars: int = 7) -> None:
+        self.replies = list(replies)
+        self.chunk_chars = chunk_chars
+        self.calls: list[tuple[str | list[Message], SamplingParams]] = []
+        self.info = ModelInfo(
+            name="scripted",
+            arch="qwen2",
+            device="cpu",
+            dtype="float32",
+            context_length=32_768,
+            vocab_size=1000,
+            n_params=0,
+        )
+
+    @property
+    def remaining(self) -> int:
+        return max(len(self.replies) - len(self.calls), 0)
+
+    def count_tokens(self, prompt: str | list[Message]) -> int:
+        text = prompt if isinstance(prompt, str) else "".join(m.content for m in prompt)
+        return max(1, len(text) // 4)
+
+    def stream(self, prompt: str | list[Message], params: SamplingParams) -> Iterator[Chunk]:
+        index = len(self.calls)
+        self.calls.append((prompt, params))
+        reply = self.replies[index] if index < len(self.replies) else ""
+        finish = "stop"
+        for stop in params.stop:
+            if stop in reply:
+                reply = reply[: reply.index(stop)]
+        pieces = [reply[i : i + self.chunk_chars] for i in range(0, len(reply), self.chunk_chars)]
+        if len(pieces) > params.max_tokens:
+            pieces, finish = pieces[: params.max_tokens], "length"
+        started = time.perf_counter()
+        for n, piece in enumerate(pieces[:-1]):
+            yield Chunk(text=piece, token_ids=(n,))
+        stats = Stats(
+            prompt_tokens=self.count_tokens(prompt),
+            generated_tokens=len(pieces),
+            decode_s=max(time.perf_counter() - started, 1e-6),
+            forward_passes=len(pieces),
+        )
+        last = pieces[-1] if pieces else ""
+        yield Chunk(text=last, token_ids=(len(pieces) - 1,) if pieces else (), finish_reason=finish, stats=stats)
+
+    def generate(self, prompt: str | list[Message], params: SamplingParams) -> Completion:
+        chunks = list(self.stream(prompt, params))
+        last = chunks[-1]
+        assert last.stats is not None and last.finish_reason is not None
+        ids = tuple(i for c in chunks for i in c.token_ids)
+        return Completion("".join(c.text for c in chunks), ids, last.finish_reason, last.stats)
