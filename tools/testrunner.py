@@ -1,74 +1,219 @@
-"""Running a repository's tests in a clean subprocess and reading the results from JUnit XML."""
+"""Running a repository's tests in a clean subprocess and reading the results from JUnit XML.
+
+Deviations from the agreed API: the result models live in kog.tools.testresults (re-exported here);
+a timed-out run is stopped with SIGINT first (so pytest still writes the results it has), then
+SIGTERM, then SIGKILL, and the test that was running is reported as an "error" case.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel
+from kog.tools.errors import TestCommandError
+from kog.tools.junit import parse_frames, read_junit, repo_relative
+from kog.tools.testresults import Frame, Outcome, TestCase, TestRun
 
-Outcome = Literal["passed", "failed", "error", "skipped"]
+__all__ = ["Frame", "Outcome", "TestCase", "TestRun", "resolve_test_command", "run_tests"]
 
+KEPT_ENV = frozenset(
+    {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "TERM"}
+    | {"SYSTEMROOT", "SYSTEMDRIVE", "COMSPEC", "PATHEXT", "WINDIR", "USERPROFILE", "APPDATA", "LOCALAPPDATA"}
+    | {"VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV"}
+)
+STOP_SIGNALS = ((signal.SIGINT, 2.0), (signal.SIGTERM, 1.0), (signal.SIGKILL, 5.0))
+TAIL_CHARS = 4000
+PROGRESS_PLUGIN = "kog_test_progress"
+# Loaded into pytest with -p so that a run killed at the timeout still says which test hung.
+PROGRESS_PLUGIN_SOURCE = """
+import json, os, traceback
 
-class Frame(BaseModel):
-    """One traceback frame in a file of the repository (path repository-relative, line 1-based)."""
+def _write(nodeid, frames):
+    with open(os.environ["KOG_TEST_PROGRESS"], "w", encoding="utf-8") as handle:
+        json.dump({"nodeid": nodeid, "frames": frames}, handle)
 
-    path: str
-    line: int
-    function: str
+def pytest_runtest_logstart(nodeid, location):
+    _write(nodeid, [])
 
+def pytest_runtest_logfinish(nodeid, location):
+    _write("", [])
 
-class TestCase(BaseModel):
-    """One test result; ``id`` is the pytest node id, e.g. ``tests/test_x.py::TestC::test_y``.
-
-    ``frames`` run from the test toward the failure (innermost last), repository files only.
-    """
-
-    __test__ = False
-
-    id: str
-    outcome: Outcome
-    message: str = ""
-    traceback: str = ""
-    frames: list[Frame] = []
-
-
-class TestRun(BaseModel):
-    """The results of one run of the test command."""
-
-    __test__ = False
-
-    command: str
-    cases: list[TestCase] = []
-    duration_s: float = 0.0
-    timed_out: bool = False
-    returncode: int | None = None
-    output_tail: str = ""
-
-    @property
-    def failing(self) -> list[TestCase]:
-        """Cases that failed or errored."""
-        return [case for case in self.cases if case.outcome in ("failed", "error")]
-
-    @property
-    def passed_ids(self) -> list[str]:
-        return [case.id for case in self.cases if case.outcome == "passed"]
-
-    @property
-    def failing_ids(self) -> list[str]:
-        return [case.id for case in self.failing]
+def pytest_keyboard_interrupt(excinfo):
+    with open(os.environ["KOG_TEST_PROGRESS"], encoding="utf-8") as handle:
+        nodeid = json.load(handle)["nodeid"]
+    _write(nodeid, [[f.filename, f.lineno, f.name] for f in traceback.extract_tb(excinfo.tb)])
+"""
 
 
 def resolve_test_command(root: str | Path, cli_value: str | None = None) -> str:
     """--test-cmd if given, else ``[tool.kog-agent] test-cmd`` of root/pyproject.toml, else pytest."""
-    raise NotImplementedError
+    if cli_value and cli_value.strip():
+        return cli_value.strip()
+    pyproject = Path(root) / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            settings = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise TestCommandError(f"cannot read {pyproject}: {exc}") from exc
+        value = settings.get("tool", {}).get("kog-agent", {}).get("test-cmd")
+        if isinstance(value, list) and all(isinstance(part, str) for part in value):
+            return shlex.join(value)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if value is not None:
+            raise TestCommandError(f"[tool.kog-agent] test-cmd in {pyproject} must be a string")
+    return f"{shlex.quote(sys.executable)} -m pytest"
 
 
 def run_tests(
     root: str | Path, command: str, select: list[str] | None = None, timeout_s: float = 300
 ) -> TestRun:
-    """Run ``command`` in ``root`` with a clean environment; kill it (process group) at the timeout.
+    """Run ``command`` (no shell) in ``root`` with a clean environment and read its results.
 
-    pytest commands get ``--junitxml=<tmp> -p no:cacheprovider -q`` and the ``select`` ids appended.
+    pytest commands get ``--junitxml=<tmp> -p no:cacheprovider -q`` (and a few options that make
+    node ids repository-relative) plus the ``select`` ids appended. Other commands may write JUnit
+    XML to the path in $KOG_JUNIT_XML. At ``timeout_s`` the whole process group is stopped.
     """
-    raise NotImplementedError
+    root = Path(root).resolve()
+    argv = shlex.split(command)
+    if not argv:
+        raise TestCommandError("the test command is empty")
+    with tempfile.TemporaryDirectory(prefix="kog-tests-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        junit_path, progress_path = scratch / "junit.xml", scratch / "progress"
+        env = clean_environment()
+        env["KOG_JUNIT_XML"] = str(junit_path)
+        if is_pytest(argv):
+            (scratch / f"{PROGRESS_PLUGIN}.py").write_text(PROGRESS_PLUGIN_SOURCE, encoding="utf-8")
+            env["PYTHONPATH"] = scratch_dir
+            env["KOG_TEST_PROGRESS"] = str(progress_path)
+            argv += pytest_options(root, junit_path) + list(select or [])
+        started = time.monotonic()
+        with open(scratch / "output", "w+b") as output:
+            returncode, timed_out = _run(argv, root, env, output, timeout_s)
+            output.seek(0)
+            tail = output.read().decode("utf-8", errors="replace")[-TAIL_CHARS:]
+        cases = read_junit(junit_path, root)
+        hung = _read_progress(progress_path)
+    run = TestRun(
+        command=command,
+        cases=cases,
+        duration_s=round(time.monotonic() - started, 3),
+        timed_out=timed_out,
+        returncode=None if timed_out else returncode,
+        output_tail=tail,
+    )
+    if timed_out and hung.get("nodeid"):
+        run.cases.append(_hung_case(hung, root, timeout_s))
+    elif not cases and not timed_out and returncode not in (0, 5):
+        failed = _failed_session(tail, root)
+        if failed is not None:
+            run.cases.append(failed)
+        elif is_pytest(argv):
+            last = " | ".join(tail.strip().splitlines()[-3:]) or "no output"
+            raise TestCommandError(f"the test command failed before running any test: {last}")
+    return run
+
+
+def is_pytest(argv: list[str]) -> bool:
+    """Whether the command runs pytest (``pytest``, ``python -m pytest``, ``uv run pytest``, ...)."""
+    return any(Path(part).name in ("pytest", "py.test") for part in argv)
+
+
+def pytest_options(root: Path, junit_path: Path) -> list[str]:
+    return [
+        f"--junitxml={junit_path}",
+        "-o",
+        "junit_family=xunit1",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        PROGRESS_PLUGIN,
+        "-q",
+        f"--rootdir={root}",
+        "--continue-on-collection-errors",
+    ]
+
+
+def clean_environment() -> dict[str, str]:
+    """The variables a test run needs from ours; PYTHON* and the rest stay out."""
+    env = {key: value for key, value in os.environ.items() if key in KEPT_ENV or key.startswith("LC_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _run(argv: list[str], root: Path, env: dict[str, str], output, timeout_s: float) -> tuple[int, bool]:
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+        raise TestCommandError(f"cannot run the test command {argv[0]!r}: {exc.strerror or exc}") from exc
+    try:
+        return process.wait(timeout=timeout_s), False
+    except subprocess.TimeoutExpired:
+        _stop_group(process)
+        return process.returncode, True
+    except BaseException:
+        _stop_group(process)
+        raise
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    for sig, grace_s in STOP_SIGNALS:
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=grace_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # children the leader left behind
+    except ProcessLookupError:
+        pass
+
+
+def _read_progress(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _hung_case(progress: dict, root: Path, timeout_s: float) -> TestCase:
+    frames = []
+    for path, line, function in progress.get("frames", []):
+        rel = repo_relative(path, root)
+        if rel:
+            frames.append(Frame(path=rel, line=line, function=function))
+    return TestCase(
+        id=progress["nodeid"], outcome="error", message=f"timed out after {timeout_s:g} s", frames=frames
+    )
+
+
+def _failed_session(tail: str, root: Path) -> TestCase | None:
+    """A run that failed before any test (a conftest that does not import) as one error case."""
+    frames = parse_frames(tail, root)
+    if not frames:
+        return None
+    message = next((line for line in reversed(tail.splitlines()) if line.startswith("E ")), "")
+    return TestCase(
+        id=frames[-1].path, outcome="error", message=message[1:].strip(), traceback=tail, frames=frames
+    )
