@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from kog.agent.budget import Budget
@@ -33,7 +34,10 @@ class ModelCaller:
     def tok_s(self) -> float:
         return self.tokens / self.decode_s if self.decode_s > 0 else 0.0
 
-    def ask(self, prompt: Prompt, params: SamplingParams, step: int) -> Reply:
+    def ask(
+        self, prompt: Prompt, params: SamplingParams, step: int, until: Callable[[str], bool] | None = None
+    ) -> Reply:
+        """The model's reply; generation also ends once `until(text so far)` holds."""
         self.budget.check()
         params = replace(params, max_tokens=max(1, min(params.max_tokens, self.budget.tokens_left)))
         parts: list[str] = []
@@ -59,6 +63,9 @@ class ModelCaller:
                 if chunk.finish_reason is not None:
                     finish_reason = chunk.finish_reason
                     stats = chunk.stats
+                elif until is not None and until("".join(parts)):
+                    finish_reason = "stop"
+                    break
                 if self.budget.elapsed_s >= self.budget.max_time_s:
                     raise BudgetExhausted("time (s)", self.budget.max_time_s)
         finally:

@@ -13,18 +13,19 @@ class TaskNotFoundError(AgentError):
     """The task names tests that the test run does not have."""
 
 
-class TestCommandError(AgentError):
-    """The test command ran but produced no test results at all."""
-
-    __test__ = False
-
-
-class EditRejected(Exception):
+class ReplyRejected(Exception):
     """A model reply that cannot become an edit (no code, wrong function, does not parse)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NoChange(ReplyRejected):
+    """A reply whose edit leaves the file as it was."""
+
+    def __init__(self) -> None:
+        super().__init__("the reply changes nothing")
 
 
 class BudgetExhausted(Exception):

@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Literal
 
+from kog.agent.report import RunReport, StepKind, StepState
 from pydantic import BaseModel, Field, TypeAdapter
 
-from kog.agent.report import RunReport, StepKind, StepState
-
 log = logging.getLogger(__name__)
+
 
 class Event(BaseModel):
     at: float = Field(default_factory=time.time)
@@ -23,7 +23,7 @@ class RunStarted(Event):
     task: str
     repo: str
     model: str
-    test_cmd: list[str]
+    test_cmd: str
 
 
 class StepStarted(Event):
@@ -87,6 +87,8 @@ class EditRejected(Event):
 
 
 class TestsRun(Event):
+    __test__ = False  # not a pytest test class
+
     type: Literal["tests_run"] = "tests_run"
     scope: Literal["baseline", "target", "full"]
     passed: list[str]
@@ -98,6 +100,7 @@ class TestsRun(Event):
 class RunFinished(Event):
     type: Literal["run_finished"] = "run_finished"
     report: RunReport
+
 
 AnyEvent = Annotated[
     RunStarted

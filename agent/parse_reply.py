@@ -10,7 +10,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from kog.agent.errors import EditRejected
+from kog.agent.errors import ReplyRejected
 
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*$", re.MULTILINE)
 _CODE_START = re.compile(r"^(?:async\s+def|def|class|@|import|from)\b", re.MULTILINE)
@@ -49,13 +49,13 @@ def _candidate_sources(reply: str, name: str) -> list[str]:
     if not blocks:
         start = _CODE_START.search(reply)
         return [reply[start.start() :]] if start else []
-    named = [b for b in blocks if re.search(rf"\bdef\s+{re.escape(name)}\s*\(", b)]
+    named = [b for b in blocks if re.search(rf"\b(def|class)\s+{re.escape(name)}\b", b)]
     return named + [b for b in blocks if b not in named]
 
 
 @dataclass(frozen=True)
-class FunctionReply:
-    source: str  # the function, dedented to column 0, without decorators
+class DefinitionReply:
+    source: str  # the definition, dedented to column 0, without decorators
     imports: list[str]  # top-level import statements that came with it
 
 
@@ -64,19 +64,22 @@ def _dedent_def(lines: list[str]) -> str:
     return "\n".join(line[len(indent) :] if line.startswith(indent) else line for line in lines) + "\n"
 
 
-def extract_function(reply: str, name: str) -> FunctionReply:
-    """The definition of `name` in the reply; raises EditRejected with the reason otherwise."""
+def extract_definition(reply: str, name: str, kind: str = "function") -> DefinitionReply:
+    """The function (or, with kind "class", the class) `name` in the reply; else ReplyRejected."""
+    wanted = ast.ClassDef if kind == "class" else (ast.FunctionDef, ast.AsyncFunctionDef)
     sources = _candidate_sources(reply, name)
     if not sources:
-        raise EditRejected("the reply holds no code")
+        raise ReplyRejected("the reply holds no code")
     found_names: list[str] = []
+    parsed = False
     for source in sources:
         module = _parse_trimming(source)
         if module is None:
             continue
+        parsed = True
         lines = source.splitlines()
         for node in ast.walk(module):  # breadth first: the shallowest definition wins
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if not isinstance(node, wanted):
                 continue
             if node.name != name:
                 found_names.append(node.name)
@@ -87,10 +90,12 @@ def extract_function(reply: str, name: str) -> FunctionReply:
                 for stmt in module.body
                 if isinstance(stmt, ast.Import | ast.ImportFrom)
             ]
-            return FunctionReply(source=_dedent_def(body), imports=[i for i in imports if i])
+            return DefinitionReply(source=_dedent_def(body), imports=[i for i in imports if i])
     if found_names:
-        raise EditRejected(f"the reply defines {', '.join(found_names)} instead of {name}")
-    raise EditRejected("the code in the reply does not parse")
+        raise ReplyRejected(f"the reply defines {', '.join(found_names)} instead of {name}")
+    if parsed:
+        raise ReplyRejected(f"the reply defines no {kind} {name}")
+    raise ReplyRejected("the code in the reply does not parse")
 
 
 @dataclass(frozen=True)
@@ -108,14 +113,14 @@ _SEARCH_REPLACE = re.compile(
 def search_replace_blocks(reply: str) -> list[SearchReplace]:
     blocks = [SearchReplace(m.group(1), m.group(2)) for m in _SEARCH_REPLACE.finditer(reply)]
     if not blocks:
-        raise EditRejected("the reply holds no SEARCH/REPLACE block")
+        raise ReplyRejected("the reply holds no SEARCH/REPLACE block")
     return blocks
 
 
 def apply_search_replace(text: str, block: SearchReplace) -> str:
     """Replace the one place where block.search occurs; lines may differ in trailing whitespace."""
     if not block.search.strip():
-        raise EditRejected("a SEARCH block is empty")
+        raise ReplyRejected("a SEARCH block is empty")
     if text.count(block.search) == 1:
         return text.replace(block.search, block.replace)
     lines = text.splitlines(keepends=True)
@@ -127,7 +132,16 @@ def apply_search_replace(text: str, block: SearchReplace) -> str:
     ]
     if len(hits) != 1:
         where = "nowhere" if not hits else f"{len(hits)} times"
-        raise EditRejected(f"the SEARCH text occurs {where} in the file")
+        raise ReplyRejected(f"the SEARCH text occurs {where} in the file")
     replacement = block.replace if block.replace.endswith("\n") or not block.replace else block.replace + "\n"
     i = hits[0]
     return "".join(lines[:i]) + replacement + "".join(lines[i + len(wanted) :])
+
+
+def has_closed_block(text: str) -> bool:
+    """True once a reply holds a complete fenced block: enough to stop generating an edit."""
+    return len(_FENCE.findall(text)) >= 2
+
+
+def has_search_replace(text: str) -> bool:
+    return bool(_SEARCH_REPLACE.search(text))

@@ -1,0 +1,133 @@
+"""One edit attempt: ask for a rewrite of a suspect, apply it, test it, keep or roll it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from kog.agent.ask import ModelCaller
+from kog.agent.context import error_text, target
+from kog.agent.edit import ProposedEdit, propose_edit
+from kog.agent.errors import ReplyRejected
+from kog.agent.events import EditProposed, EditRejected
+from kog.agent.localize import Suspect
+from kog.agent.parse_reply import has_closed_block, has_search_replace
+from kog.agent.prompts import FailedAttempt, FailingTest, edit_messages, search_replace_messages
+from kog.agent.steps import StepLog
+from kog.agent.workspace import Workspace
+from kog.engine.api import SamplingParams
+from kog.engine.errors import PromptTooLongError
+from kog.tools.testrunner import TestRun
+
+MAX_REJECTED_LINES = 30
+
+
+@dataclass
+class Goal:
+    """What the run is after: the target tests to turn green, without breaking the baseline's passes."""
+
+    baseline: TestRun
+    targets: list[str]
+    tests: list[FailingTest]
+    changed: list[str] = field(default_factory=list)  # "path::qualname" of kept edits
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: Literal["fixed", "progress", "failed", "rejected"]
+    history: FailedAttempt | None = None  # what the next attempt's prompt learns from this one
+    full_run: TestRun | None = None
+    label: str = ""
+
+
+def edit_budget(caller: ModelCaller, source: str) -> int:
+    """Room for the rewritten unit: about twice its size, with a floor and a ceiling."""
+    return max(128, min(1024, 2 * caller.model.count_tokens(source) + 96))
+
+
+def _still_failing(run: TestRun, targets: list[str]) -> str:
+    if run.timed_out:
+        return f"the tests timed out after {run.duration_s:.0f} s (an endless loop?)"
+    for case in run.failing:
+        if case.id in targets:
+            return f"{case.id} still fails:\n{error_text(case)}"
+    tail = "\n".join(run.output_tail.strip().splitlines()[-12:])
+    return f"the target tests did not pass:\n{tail}"
+
+
+class Attempts:
+    def __init__(self, ws: Workspace, caller: ModelCaller, steps: StepLog) -> None:
+        self.ws = ws
+        self.caller = caller
+        self.steps = steps
+
+    def attempt(
+        self,
+        suspect: Suspect,
+        goal: Goal,
+        diagnosis: str,
+        history: list[FailedAttempt],
+        params: SamplingParams,
+        number: int,
+    ) -> Verdict:
+        self.caller.budget.take_step()
+        text = self.ws.files.read(suspect.path)
+        view = target(suspect, text)
+        label = f"{suspect.path}::{view.qualname}"
+        with self.steps.step("edit", number, detail=label) as step:
+            if suspect.definition is not None:
+                messages = edit_messages(goal.tests, view, diagnosis, history)
+                until = has_closed_block
+            else:
+                messages = search_replace_messages(goal.tests, view, diagnosis, history)
+                until = has_search_replace
+            params = SamplingParams(
+                max_tokens=edit_budget(self.caller, view.source),
+                temperature=params.temperature,
+                top_p=params.top_p,
+                seed=params.seed,
+            )
+            reply_text = ""
+            try:
+                reply = self.caller.ask(messages, params, step.number, until=until)
+                reply_text = reply.text
+                step.tokens = reply.tokens
+                edit = propose_edit(text, suspect, reply_text)
+            except (ReplyRejected, PromptTooLongError) as exc:
+                reason = exc.reason if isinstance(exc, ReplyRejected) else str(exc)
+                step.state, step.detail = "failed", f"{label}: {reason}"
+                self.ws.bus.publish(EditRejected(path=suspect.path, function=view.qualname, reason=reason))
+                shown = "\n".join(reply_text.strip().splitlines()[:MAX_REJECTED_LINES])
+                return Verdict("rejected", FailedAttempt(shown or "(an empty reply)", reason), label=label)
+            self.ws.bus.publish(EditProposed(path=edit.path, function=edit.label, diff=edit.diff))
+            self.ws.apply(edit)
+        return self._judge(edit, goal, number, label)
+
+    def _judge(self, edit: ProposedEdit, goal: Goal, number: int, label: str) -> Verdict:
+        with self.steps.step("test", number, detail=label) as step:
+            target_run = self.ws.run_tests("target", select=goal.targets)
+            if not set(goal.targets) & set(target_run.passed_ids):
+                outcome = _still_failing(target_run, goal.targets)
+                return self._roll_back(step, edit, outcome)
+            full = self.ws.run_tests("full")
+            now_passing = set(full.passed_ids)
+            broken = [t for t in goal.baseline.passed_ids if t not in now_passing]
+            if broken:
+                return self._roll_back(
+                    step, edit, f"it breaks tests that passed before: {', '.join(broken[:5])}"
+                )
+            remaining = [t for t in goal.targets if t not in now_passing]
+            if len(remaining) == len(goal.targets):
+                return self._roll_back(step, edit, _still_failing(full, goal.targets))
+            self.ws.guard.checkpoint(f"Fix {edit.label} in {edit.path}")
+            goal.changed.append(label)
+            kind = "progress" if remaining else "fixed"
+            step.detail = (
+                f"{label}: {len(goal.targets) - len(remaining)} of {len(goal.targets)} target tests pass"
+            )
+            return Verdict(kind, full_run=full, label=label)
+
+    def _roll_back(self, step, edit: ProposedEdit, outcome: str) -> Verdict:
+        self.ws.guard.rollback()
+        step.state, step.detail = "rolled_back", outcome.splitlines()[0]
+        return Verdict("failed", FailedAttempt(edit.code, outcome), label=f"{edit.path}::{edit.label}")

@@ -1,0 +1,117 @@
+"""`kog-agent fix` (interactive) and `kog-agent ci` (headless): repair a repository's failing tests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kog.agent.errors import AgentError
+from kog.agent.events import EventBus
+from kog.agent.loop import RepairRun, RunConfig
+from kog.agent.model import LanguageModel
+from kog.agent.render_plain import JsonLinesRenderer, PlainRenderer
+from kog.agent.report import RunReport
+from kog.engine.errors import KogError
+from kog.engine.registry import DEFAULT_MODEL
+from kog.tools.errors import ToolError
+
+INTERRUPTED = 130
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path("."), help="the repository to repair (default: .)")
+    parser.add_argument(
+        "--test-cmd", help="the test command (default: [tool.kog-agent] test-cmd, else pytest)"
+    )
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"model name or path (default: {DEFAULT_MODEL})"
+    )
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--max-steps", type=int, default=12, help="edit attempts at most (default: 12)")
+    parser.add_argument(
+        "--max-time", type=float, default=900.0, help="wall time at most, seconds (default: 900)"
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, default=20_000, help="generated tokens at most (default: 20000)"
+    )
+    parser.add_argument(
+        "--no-commit", action="store_true", help="leave the fix uncommitted on the current branch"
+    )
+    parser.add_argument("--allow-dirty", action="store_true", help="work on a tree with uncommitted changes")
+    parser.add_argument("--no-refactor", action="store_true", help="skip tidying the fixed code")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    fix = subparsers.add_parser("fix", help="repair failing tests in a loop of plan, edit, test, refactor")
+    fix.add_argument("task", help='"all", a test id or file, or words such as "test_add fails"')
+    _add_common(fix)
+    fix.add_argument(
+        "--plain", action="store_true", help="line-by-line progress (the default off a terminal)"
+    )
+    fix.set_defaults(fix_command="fix")
+    ci = subparsers.add_parser(
+        "ci", help="headless repair for CI; exit 0 fixed or nothing to fix, 1 not fixed, 2 bad input"
+    )
+    ci.add_argument("--task", default="all", help='the tests to repair (default: "all" failing)')
+    _add_common(ci)
+    ci.add_argument("--report", type=Path, help="write the run's report here as JSON")
+    ci.add_argument("--patch", type=Path, help="write the fix here as a unified diff")
+    ci.add_argument(
+        "--json", action="store_true", help="JSON-lines events on stdout instead of progress lines"
+    )
+    ci.set_defaults(fix_command="ci")
+
+
+def _config(args: argparse.Namespace) -> RunConfig:
+    if args.max_steps < 1 or args.max_time <= 0 or args.max_tokens < 1:
+        raise AgentError("--max-steps, --max-time and --max-tokens must be positive")
+    if not args.repo.is_dir():
+        raise AgentError(f"{args.repo} is not a folder")
+    return RunConfig(
+        task=args.task,
+        test_cmd=args.test_cmd,
+        max_steps=args.max_steps,
+        max_time_s=args.max_time,
+        max_tokens=args.max_tokens,
+        commit=not args.no_commit,
+        allow_dirty=args.allow_dirty,
+        refactor=not args.no_refactor,
+    )
+
+
+def load_model(name: str, device: str) -> LanguageModel:
+    from kog.agent.cmd_models import ProgressBar
+    from kog.engine import Engine
+
+    return Engine.load(name, device=device, progress=ProgressBar(name))
+
+
+def _write_outputs(args: argparse.Namespace, report: RunReport) -> None:
+    if getattr(args, "report", None):
+        args.report.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    if getattr(args, "patch", None):
+        args.patch.write_text(report.diff, encoding="utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    bus = EventBus()
+    if args.fix_command == "ci" and args.json:
+        bus.subscribe(JsonLinesRenderer(sys.stdout))
+    else:
+        bus.subscribe(PlainRenderer(sys.stdout))
+    try:
+        model = load_model(args.model, args.device)
+        report = RepairRun(args.repo, model, bus, config).run()
+    except KeyboardInterrupt:
+        print("interrupted: the repository is as it was", file=sys.stderr)
+        return INTERRUPTED
+    except (KogError, ToolError) as exc:
+        failed = RunReport(
+            status="error", task=config.task, model=args.model, repo=str(args.repo), reason=str(exc)
+        )
+        _write_outputs(args, failed)
+        raise
+    _write_outputs(args, report)
+    return report.exit_code

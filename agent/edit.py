@@ -1,0 +1,93 @@
+"""Turning a model reply into a whole-file edit: splice a rewritten definition, or apply search/replace.
+
+Nothing here writes to disk; an edit that does not parse is rejected before it can touch a file.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from dataclasses import dataclass
+
+from kog.agent.errors import NoChange, ReplyRejected
+from kog.agent.localize import Suspect
+from kog.agent.parse_reply import apply_search_replace, extract_definition, search_replace_blocks
+from kog.tools.codemap import Definition, is_valid_python
+from kog.tools.files import splice_text
+
+_HEADER = re.compile(r"^\s*(async\s+def|def|class)\b")
+
+
+@dataclass(frozen=True)
+class ProposedEdit:
+    path: str
+    label: str  # the qualname of the rewritten definition, or "<module>"
+    old_text: str
+    new_text: str
+    code: str  # what the model proposed, as it goes into a retry prompt
+
+    @property
+    def diff(self) -> str:
+        return unified_diff(self.path, self.old_text, self.new_text)
+
+
+def unified_diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    )
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+
+
+def definition_body(text: str, defn: Definition) -> tuple[int, str]:
+    """(first line, text) of a definition without its decorators, which edits leave alone."""
+    lines = text.splitlines(keepends=True)[defn.start_line - 1 : defn.end_line]
+    skip = next((i for i, line in enumerate(lines) if _HEADER.match(line)), 0)
+    return defn.start_line + skip, "".join(lines[skip:])
+
+
+def _indent(source: str, indent: int) -> str:
+    pad = " " * indent
+    return "".join(pad + line if line.strip() else line for line in source.splitlines(keepends=True))
+
+
+def _add_imports(text: str, imports: list[str]) -> str:
+    present = {line.strip() for line in text.splitlines()}
+    missing = [i for i in imports if i.strip() not in present and not i.startswith("from __future__")]
+    if not missing:
+        return text
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        return text  # the validity check that follows rejects it
+    last = [s.end_lineno or 0 for s in body if isinstance(s, ast.Import | ast.ImportFrom)]
+    at = max(last, default=0)
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:at]) + "".join(i + "\n" for i in missing) + "".join(lines[at:])
+
+
+def rewrite_definition(text: str, defn: Definition, reply: str) -> tuple[str, str]:
+    """(new file text, new definition) with defn replaced by the reply's version of it."""
+    got = extract_definition(reply, defn.name, kind="class" if defn.kind == "class" else "function")
+    start, _ = definition_body(text, defn)
+    new_source = _indent(got.source, defn.indent)
+    return _add_imports(splice_text(text, start, defn.end_line, new_source), got.imports), got.source
+
+
+def propose_edit(text: str, suspect: Suspect, reply: str) -> ProposedEdit:
+    """The edit a reply asks for on the suspect, checked to change something and to parse."""
+    if suspect.definition is not None:
+        new_text, code = rewrite_definition(text, suspect.definition, reply)
+        label = suspect.definition.qualname
+    else:
+        new_text = text
+        for block in search_replace_blocks(reply):
+            new_text = apply_search_replace(new_text, block)
+        code, label = reply.strip(), "<module>"
+    if new_text == text:
+        raise NoChange()
+    if not is_valid_python(new_text):
+        raise ReplyRejected(f"with this edit {suspect.path} would not parse")
+    return ProposedEdit(suspect.path, label, text, new_text, code)

@@ -1,0 +1,132 @@
+"""Fault localization: rank the repository code that the failing tests reach.
+
+Evidence, strongest first: definitions on the failing tests' tracebacks (innermost frame first);
+then definitions the failing tests reach statically, ranked by how many failing tests reach them,
+how few passing tests do, how directly, and how large they are.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from kog.agent.reach import ReachIndex, definition_key, is_test_path
+from kog.tools.codemap import CodeMap, Definition
+from kog.tools.testrunner import TestCase, TestRun
+
+MAX_PASSING_TESTS = 300  # enough for the libraries at hand, bounded for larger ones
+
+
+@dataclass(frozen=True)
+class Suspect:
+    path: str
+    definition: Definition | None  # None: the module-level code of path
+    why: str
+
+    @property
+    def key(self) -> str:
+        return definition_key(self.definition) if self.definition else f"{self.path}::<module>"
+
+
+def test_location(test_id: str) -> tuple[str, str]:
+    """("tests/test_x.py", "TestC.test_y") from "tests/test_x.py::TestC::test_y[1-2]"."""
+    path, _, rest = test_id.partition("::")
+    return path, ".".join(part.split("[", 1)[0] for part in rest.split("::"))
+
+
+def module_level_names(source: str) -> set[str]:
+    """Names assigned at the top of a module (constants, tables), the targets of search/replace edits."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for stmt in tree.body:
+        targets = (
+            stmt.targets
+            if isinstance(stmt, ast.Assign)
+            else [stmt.target]
+            if isinstance(stmt, ast.AnnAssign)
+            else []
+        )
+        for target in targets:
+            names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+class Localizer:
+    def __init__(self, codemap: CodeMap, sources: dict[str, str]) -> None:
+        self.codemap = codemap
+        self.sources = sources
+        self.index = ReachIndex(codemap.definitions(), sources)
+
+    def test_definition(self, test_id: str) -> Definition | None:
+        return self.index.find_test(*test_location(test_id))
+
+    def _trace_suspects(self, failing: list[TestCase]) -> list[Suspect]:
+        found: dict[str, list] = {}  # key -> [innermost distance, -number of tests, suspect]
+        for case in failing:
+            frames = [f for f in case.frames if not is_test_path(f.path)]
+            seen: set[str] = set()
+            for distance, frame in enumerate(reversed(frames)):
+                defn = self.codemap.enclosing(frame.path, frame.line)
+                if defn is not None and defn.kind == "class":
+                    defn = None  # a class body line is edited like module-level code
+                suspect = Suspect(frame.path, defn, f"on the traceback of {case.id} (line {frame.line})")
+                entry = found.setdefault(suspect.key, [distance, 0, suspect])
+                entry[0] = min(entry[0], distance)
+                if suspect.key not in seen:
+                    entry[1] -= 1
+                    seen.add(suspect.key)
+        return [entry[2] for entry in sorted(found.values(), key=lambda e: (e[0], e[1]))]
+
+    def _reach_counts(self, cases: list[TestCase]) -> tuple[dict[str, int], dict[str, int]]:
+        counts: dict[str, int] = {}
+        depths: dict[str, int] = {}
+        for case in cases:
+            test = self.test_definition(case.id)
+            if test is None:
+                continue
+            for key, depth in self.index.reach(test).items():
+                counts[key] = counts.get(key, 0) + 1
+                depths[key] = min(depths.get(key, depth), depth)
+        return counts, depths
+
+    def rank(self, failing: list[TestCase], run: TestRun, limit: int = 4) -> list[Suspect]:
+        suspects = self._trace_suspects(failing)
+        failing_counts, depths = self._reach_counts(failing)
+        failing_ids = {case.id for case in run.failing}
+        passing = [case for case in run.cases if case.id not in failing_ids][:MAX_PASSING_TESTS]
+        passing_counts, _ = self._reach_counts(passing)
+
+        def order(key: str) -> tuple[int, int, int, int]:
+            defn = self.index.definition(key)
+            return (
+                -failing_counts[key],
+                passing_counts.get(key, 0),
+                depths[key],
+                -(defn.end_line - defn.start_line),
+            )
+
+        taken = {s.key for s in suspects}
+        for key in sorted(failing_counts, key=order):
+            if key in taken:
+                continue
+            defn = self.index.definition(key)
+            why = f"reached by {failing_counts[key]} failing and {passing_counts.get(key, 0)} passing tests"
+            suspects.append(Suspect(defn.path, defn, why))
+            taken.add(key)
+        suspects = suspects[:limit]
+        return self._with_module_code(suspects, limit)
+
+    def _with_module_code(self, suspects: list[Suspect], limit: int) -> list[Suspect]:
+        """Add the module-level code of the top suspect's file when that suspect reads its constants."""
+        if not suspects or suspects[0].definition is None:
+            return suspects
+        top = suspects[0]
+        constants = module_level_names(self.sources.get(top.path, "")) & self.index.names_in(top.definition)
+        module = Suspect(top.path, None, f"module-level {', '.join(sorted(constants))} read by {top.key}")
+        if not constants or any(s.key == module.key for s in suspects):
+            return suspects
+        position = min(2, len(suspects))
+        return (suspects[:position] + [module] + suspects[position:])[: limit + 1]

@@ -1,0 +1,168 @@
+"""The repair loop: plan, then edit and test until the target tests pass, then refactor.
+
+Greedy attempts come first (each suspect, retried once with the new failure), then sampled
+candidates at a temperature; the first edit that turns the target tests green without breaking
+a passing test wins. Every way out of the loop leaves the user's tree restored unless fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kog.agent.ask import ModelCaller
+from kog.agent.attempt import Attempts, Goal, Verdict
+from kog.agent.budget import Budget
+from kog.agent.errors import BudgetExhausted
+from kog.agent.events import EventBus, RunFinished, RunStarted
+from kog.agent.localize import Suspect
+from kog.agent.model import LanguageModel
+from kog.agent.plan import Plan, goal_for, localize, make_plan
+from kog.agent.refactor import refactor
+from kog.agent.report import RunReport, TestSummary
+from kog.agent.steps import StepLog
+from kog.agent.workspace import Workspace
+from kog.engine.api import SamplingParams
+from kog.tools.git import RepoGuard
+from kog.tools.testrunner import TestRun, resolve_test_command
+
+GREEDY = SamplingParams(temperature=0.0)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    task: str = "all"
+    test_cmd: str | None = None
+    max_steps: int = 12  # edit attempts
+    max_time_s: float = 900.0
+    max_tokens: int = 20_000
+    commit: bool = True
+    allow_dirty: bool = False
+    refactor: bool = True
+    suspects: int = 3  # suspects tried greedily, best first
+    retries: int = 1  # greedy retries of a suspect with the new failure in the prompt
+    samples: int = 4  # sampled candidates after the greedy ones
+    temperature: float = 0.7
+    test_timeout_s: float = 300.0
+
+
+def summarize(run: TestRun) -> TestSummary:
+    return TestSummary(
+        passed=len(run.passed_ids), failed=len(run.failing), failing=run.failing_ids, timed_out=run.timed_out
+    )
+
+
+class RepairRun:
+    def __init__(
+        self,
+        repo: str | Path,
+        model: LanguageModel,
+        bus: EventBus | None = None,
+        config: RunConfig | None = None,
+    ) -> None:
+        self.root = Path(repo).resolve()
+        self.model = model
+        self.bus = bus or EventBus()
+        self.config = config or RunConfig()
+
+    def run(self) -> RunReport:
+        config = self.config
+        budget = Budget(config.max_steps, config.max_time_s, config.max_tokens)
+        test_cmd = resolve_test_command(self.root, config.test_cmd)
+        report = RunReport(
+            status="not_fixed", task=config.task, model=self.model.info.name, repo=str(self.root)
+        )
+        self.bus.publish(
+            RunStarted(task=config.task, repo=str(self.root), model=report.model, test_cmd=test_cmd)
+        )
+        caller = ModelCaller(self.model, self.bus, budget)
+        steps = StepLog(self.bus)
+        with RepoGuard(self.root, config.task, allow_dirty=config.allow_dirty, commit=config.commit) as guard:
+            ws = Workspace(self.root, guard, test_cmd, self.bus, config.test_timeout_s)
+            try:
+                self._run(ws, caller, steps, report)
+            except BudgetExhausted as exc:
+                report.status, report.reason = "not_fixed", str(exc)
+                report.tests_after = report.tests_before
+            if report.status == "fixed":
+                report.diff = guard.diff()
+                report.branch = guard.branch if config.commit else None
+            guard.finish(success=report.status == "fixed")
+        report.steps = steps.records
+        report.tokens = caller.tokens
+        report.tok_s = round(caller.tok_s, 2)
+        report.timings = steps.timings(budget.elapsed_s)
+        self.bus.publish(RunFinished(report=report))
+        return report
+
+    def _run(self, ws: Workspace, caller: ModelCaller, steps: StepLog, report: RunReport) -> None:
+        plan = make_plan(ws, caller, steps, self.config.task)
+        report.tests_before = report.tests_after = summarize(plan.baseline)
+        # After the baseline, a run that takes far longer than it did is a hang an edit introduced.
+        ws.timeout_s = min(self.config.test_timeout_s, max(30.0, 5 * plan.baseline.duration_s))
+        if plan.goal is None:
+            report.status = "nothing_to_fix"
+            report.reason = "no test fails" if not plan.baseline.failing else "the tests the task names pass"
+            return
+        report.targets = list(plan.goal.targets)
+        if not plan.suspects:
+            report.reason = "the failing tests reach no code of the repository that could be edited"
+            return
+        green = self._repair(Attempts(ws, caller, steps), plan)
+        report.changed = list(dict.fromkeys(plan.goal.changed))
+        if green is None:
+            report.reason = f"no edit made the target tests pass ({caller.budget.steps} attempts)"
+            return
+        if self.config.refactor:
+            green = refactor(ws, caller, steps, plan.goal, green)
+        report.status, report.reason = "fixed", f"{len(plan.goal.targets)} failing tests pass now"
+        report.tests_after = summarize(green)
+
+    def _repair(self, attempts: Attempts, plan: Plan) -> TestRun | None:
+        """The full test run of the fixed tree, or None; accepted partial fixes narrow the goal."""
+        assert plan.goal is not None
+        goal, suspects, diagnosis = plan.goal, plan.suspects, plan.diagnosis
+        while True:
+            verdict = self._search(attempts, goal, suspects, diagnosis)
+            if verdict is None or verdict.full_run is None:
+                return None
+            if verdict.kind == "fixed":
+                return verdict.full_run
+            remaining = [case for case in verdict.full_run.failing if case.id in goal.targets]
+            suspects, localizer = localize(attempts.ws, remaining, verdict.full_run)
+            narrowed = goal_for(remaining, verdict.full_run, localizer)
+            goal.targets, goal.tests, goal.baseline, diagnosis = (
+                narrowed.targets,
+                narrowed.tests,
+                verdict.full_run,
+                "",
+            )
+            if not suspects:
+                return None
+
+    def _search(
+        self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
+    ) -> Verdict | None:
+        config = self.config
+        number = 0
+        for rank, suspect in enumerate(suspects[: config.suspects]):
+            history = []
+            for _ in range(1 + config.retries):
+                number += 1
+                verdict = attempts.attempt(
+                    suspect, goal, diagnosis if rank == 0 else "", history, GREEDY, number
+                )
+                if verdict.kind in ("fixed", "progress"):
+                    return verdict
+                history = [verdict.history] if verdict.history else []
+        top = suspects[:2]
+        for seed in range(1, config.samples + 1):
+            number += 1
+            suspect = top[(seed - 1) % len(top)]
+            params = SamplingParams(temperature=config.temperature, top_p=0.95, seed=seed)
+            verdict = attempts.attempt(
+                suspect, goal, diagnosis if suspect is suspects[0] else "", [], params, number
+            )
+            if verdict.kind in ("fixed", "progress"):
+                return verdict
+        return None

@@ -1,0 +1,73 @@
+"""The plan step: run the tests, choose the failing ones the task names, localize, diagnose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kog.agent.ask import ModelCaller
+from kog.agent.attempt import Goal
+from kog.agent.context import failing_test, target
+from kog.agent.events import Diagnosed, FaultLocalized
+from kog.agent.localize import Localizer, Suspect
+from kog.agent.prompts import diagnosis_messages
+from kog.agent.select_tests import select_failing
+from kog.agent.steps import StepLog
+from kog.agent.workspace import Workspace
+from kog.engine.api import SamplingParams
+from kog.engine.errors import PromptTooLongError
+from kog.tools.errors import TestCommandError
+from kog.tools.testrunner import TestCase, TestRun
+
+TESTS_IN_PROMPT = 2
+DIAGNOSIS = SamplingParams(max_tokens=120, temperature=0.0, stop=("\n\n",))
+
+
+@dataclass
+class Plan:
+    baseline: TestRun
+    goal: Goal | None  # None when nothing the task names fails
+    suspects: list[Suspect]
+    diagnosis: str = ""
+
+
+def localize(ws: Workspace, failing: list[TestCase], run: TestRun) -> tuple[list[Suspect], Localizer]:
+    localizer = Localizer(ws.code_map(), ws.sources())
+    suspects = localizer.rank(failing, run)
+    ws.bus.publish(FaultLocalized(tests=[c.id for c in failing], candidates=[s.key for s in suspects]))
+    return suspects, localizer
+
+
+def goal_for(failing: list[TestCase], baseline: TestRun, localizer: Localizer) -> Goal:
+    tests = [failing_test(case, localizer) for case in failing[:TESTS_IN_PROMPT]]
+    return Goal(baseline=baseline, targets=[case.id for case in failing], tests=tests)
+
+
+def diagnose(ws: Workspace, caller: ModelCaller, goal: Goal, suspect: Suspect, step: int) -> str:
+    view = target(suspect, ws.files.read(suspect.path))
+    try:
+        reply = caller.ask(diagnosis_messages(goal.tests, view), DIAGNOSIS, step)
+    except PromptTooLongError:
+        return ""
+    ws.bus.publish(Diagnosed(text=reply.text.strip()))
+    return reply.text.strip()
+
+
+def make_plan(ws: Workspace, caller: ModelCaller, steps: StepLog, task: str) -> Plan:
+    with steps.step("plan", detail=task) as step:
+        baseline = ws.run_tests("baseline")
+        if not baseline.cases:
+            tail = " | ".join(baseline.output_tail.strip().splitlines()[-3:])
+            raise TestCommandError(f"`{ws.test_cmd}` reported no test results: {tail or 'no output'}")
+        failing = select_failing(baseline, task)
+        if not failing:
+            step.detail = f"no failing test ({len(baseline.cases)} tests pass)"
+            return Plan(baseline, None, [])
+        suspects, localizer = localize(ws, failing, baseline)
+        goal = goal_for(failing, baseline, localizer)
+        step.detail = f"{len(failing)} failing; suspects: {', '.join(s.key for s in suspects[:3]) or 'none'}"
+        if not suspects:
+            return Plan(baseline, goal, [])
+        tokens_before = caller.tokens
+        diagnosis = diagnose(ws, caller, goal, suspects[0], step.number)
+        step.tokens = caller.tokens - tokens_before
+        return Plan(baseline, goal, suspects, diagnosis)

@@ -1,0 +1,54 @@
+"""Which failing tests a task names: "all", a test id or file, or words such as "test_add fails"."""
+
+from __future__ import annotations
+
+import re
+
+from kog.agent.errors import TaskNotFoundError
+from kog.tools.testrunner import TestCase, TestRun
+
+_TOKEN = re.compile(r"[\w./:\[\]-]+")
+_ALL = {"", "all", "everything", "tests", "fix"}
+
+
+def _names(test_id: str) -> set[str]:
+    """The ways a task may name a test: id, file, file stem, class, function with and without params."""
+    path, _, rest = test_id.partition("::")
+    parts = rest.split("::") if rest else []
+    names = {test_id, path, path.rsplit("/", 1)[-1], path.rsplit("/", 1)[-1].removesuffix(".py")}
+    names.update(parts)
+    names.update(part.split("[", 1)[0] for part in parts)
+    return names
+
+
+def _looks_like_a_test(token: str) -> bool:
+    return token.startswith("test") or "::" in token or token.endswith(".py")
+
+
+def _matches(token: str, case: TestCase) -> bool:
+    if token in _names(case.id):
+        return True
+    function = case.id.rsplit("::", 1)[-1].split("[", 1)[0]
+    return token.startswith("test_") and function.startswith(token)
+
+
+def select_failing(run: TestRun, task: str) -> list[TestCase]:
+    """The failing tests the task is about; [] when every test it names passes.
+
+    Raises TaskNotFoundError when the task names a test the run does not have.
+    """
+    failing = run.failing
+    tokens = [t.strip(".,;:'\"`") for t in _TOKEN.findall(task)]
+    tokens = [t for t in tokens if t and t.lower() not in _ALL]
+    if not tokens:
+        return failing
+    chosen = [case for case in failing if any(_matches(t, case) for t in tokens)]
+    if chosen:
+        return chosen
+    named_passing = [case for case in run.cases if any(_matches(t, case) for t in tokens)]
+    if named_passing:
+        return []
+    unknown = [t for t in tokens if _looks_like_a_test(t)]
+    if unknown:
+        raise TaskNotFoundError(f"no test matches {', '.join(unknown)} (the run has {len(run.cases)} tests)")
+    return failing  # a task in plain words ("the discount is wrong") means every failing test
