@@ -1,0 +1,40 @@
+// (value, index) argmax pieces shared by the LM head and the sampler. Ties go to the lower index,
+// as torch.argmax does; NaN never wins.
+#pragma once
+#include "common.cuh"
+
+__device__ __forceinline__ bool argmax_better(float v, int i, float best_v, int best_i) {
+  return v > best_v || (v == best_v && i < best_i);
+}
+
+__device__ __forceinline__ void warp_argmax(float& v, int& i) {
+#pragma unroll
+  for (int m = KOG_WARP / 2; m > 0; m >>= 1) {
+    const float ov = KOG_SHFL_XOR(v, m);
+    const int oi = KOG_SHFL_XOR(i, m);
+    if (argmax_better(ov, oi, v, i)) v = ov, i = oi;
+  }
+}
+
+// Whole-block argmax; every thread gets the result. `scratch_v/i` hold one slot per warp (<= 32).
+__device__ __forceinline__ void block_argmax(float& v, int& i, float* scratch_v, int* scratch_i) {
+  const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
+  const int warps = (blockDim.x + KOG_WARP - 1) / KOG_WARP;
+  warp_argmax(v, i);
+  __syncthreads();  // scratch may still be read from a previous call
+  if (lane == 0) scratch_v[warp] = v, scratch_i[warp] = i;
+  __syncthreads();
+  v = lane < warps ? scratch_v[lane] : -INFINITY;
+  i = lane < warps ? scratch_i[lane] : 0x7fffffff;
+  warp_argmax(v, i);
+}
+
+// The decode loop's bookkeeping once a step's token is known: it becomes the next step's input, is
+// appended to the on-device history, and the position and step counters move on. One thread.
+__device__ __forceinline__ void advance_decode_state(int token, int* state, int* next_ids, int* history,
+                                                     int history_len) {
+  next_ids[0] = token;
+  history[state[1] % history_len] = token;
+  state[1] += 1;
+  state[0] += 1;
+}

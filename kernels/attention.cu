@@ -1,0 +1,178 @@
+// Flash-decoding attention for grouped-query heads over a bf16 KV cache.
+// grid (n_kv, max_splits, n_rows): one block streams one KV head over one slice of the context for
+// all the query heads of its group (K and V are read once), keeping a running softmax per head.
+// The last block of a (row, KV head) to finish merges the slices' partial results.
+// Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal).
+#include "common.cuh"
+
+#define ATT_THREADS 128
+#define ATT_TILE 128        // positions scored per pass, one per thread
+#define ATT_MAX_GROUP 8     // query heads per KV head
+#define ATT_MAX_HEAD_DIM 256
+#define ATT_MIN_CHUNK 64    // fewest positions worth a block of their own
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS)
+    attention_decode(const float* __restrict__ q,          // [n_rows, n_heads, head_dim], RoPE applied
+                     const kog_bf16* __restrict__ k_cache,  // [n_kv, max_seq, head_dim], this layer
+                     const kog_bf16* __restrict__ v_cache,
+                     const int* __restrict__ state,  // state[0]: position of row 0
+                     float* __restrict__ out,        // [n_rows, n_heads, head_dim]
+                     float* part_o,                  // [n_rows, n_heads, max_splits, head_dim]
+                     float* part_ml,                 // [n_rows, n_heads, max_splits, 2]
+                     int* counters,                  // [n_rows, n_kv], zero between launches
+                     int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
+                     float scale_log2) {  // log2(e) / sqrt(head_dim)
+  kog_allow_next_grid();
+  const int kvh = blockIdx.x, split = blockIdx.y, r = blockIdx.z;
+  const int tid = threadIdx.x, lane = tid % KOG_WARP, warp = tid / KOG_WARP;
+  const int group = n_heads / n_kv;
+  kog_wait_prior_grid();
+
+  const int len = state[0] + r + 1;
+  const int n_splits = min(max_splits, (len + ATT_MIN_CHUNK - 1) / ATT_MIN_CHUNK);
+  if (split >= n_splits) return;
+  const int chunk = (len + n_splits - 1) / n_splits;
+  const int begin = min(len, split * chunk), end = min(len, begin + chunk);
+
+  __shared__ __align__(16) float qs[ATT_MAX_GROUP][ATT_MAX_HEAD_DIM];
+  __shared__ float ps[ATT_MAX_GROUP][ATT_TILE];
+  __shared__ float m_run[ATT_MAX_GROUP], l_run[ATT_MAX_GROUP], corr[ATT_MAX_GROUP];
+  __shared__ float red[ATT_THREADS * 2 * ATT_MAX_GROUP];
+  __shared__ bool s_last;
+
+  const size_t q_base = ((size_t)r * n_heads + (size_t)kvh * group) * head_dim;
+  for (int i = tid; i < group * head_dim; i += ATT_THREADS) qs[i / head_dim][i % head_dim] = q[q_base + i] * scale_log2;
+  if (tid < group) m_run[tid] = -INFINITY, l_run[tid] = 0.f;
+
+  const int half = head_dim / 2;  // phase C: each thread owns 2 dims of one position stripe
+  const int d2 = tid % half, stripe = tid / half, n_stripes = ATT_THREADS / half;
+  float acc[ATT_MAX_GROUP][2];
+#pragma unroll
+  for (int g = 0; g < ATT_MAX_GROUP; ++g) acc[g][0] = acc[g][1] = 0.f;
+  const kog_bf16* k_head = k_cache + (size_t)kvh * max_seq * head_dim;
+  const kog_bf16* v_head = v_cache + (size_t)kvh * max_seq * head_dim;
+  __syncthreads();
+
+  for (int tile = begin; tile < end; tile += ATT_TILE) {
+    const int tlen = min(ATT_TILE, end - tile);
+    // A: scores of one position per thread, all heads of the group (log2 domain).
+    if (tid < tlen) {
+      const uint4* kr = reinterpret_cast<const uint4*>(k_head + (size_t)(tile + tid) * head_dim);
+      float s[ATT_MAX_GROUP];
+#pragma unroll
+      for (int g = 0; g < ATT_MAX_GROUP; ++g) s[g] = 0.f;
+      for (int c = 0; c < head_dim / 8; ++c) {
+        float kf[8];
+        unpack8(kr[c], kf);
+#pragma unroll
+        for (int g = 0; g < ATT_MAX_GROUP; ++g) {
+          if (g < group) {
+            const float4* q4 = reinterpret_cast<const float4*>(&qs[g][c * 8]);
+            const float4 qa = q4[0], qb = q4[1];
+            s[g] = fmaf(kf[0], qa.x, s[g]), s[g] = fmaf(kf[1], qa.y, s[g]);
+            s[g] = fmaf(kf[2], qa.z, s[g]), s[g] = fmaf(kf[3], qa.w, s[g]);
+            s[g] = fmaf(kf[4], qb.x, s[g]), s[g] = fmaf(kf[5], qb.y, s[g]);
+            s[g] = fmaf(kf[6], qb.z, s[g]), s[g] = fmaf(kf[7], qb.w, s[g]);
+          }
+        }
+      }
+#pragma unroll
+      for (int g = 0; g < ATT_MAX_GROUP; ++g)
+        if (g < group) ps[g][tid] = s[g];
+    }
+    __syncthreads();
+    // B: running max / sum per head, one warp per head; ps becomes the tile's probabilities.
+    for (int g = warp; g < group; g += ATT_THREADS / KOG_WARP) {
+      float mx = -INFINITY;
+      for (int t = lane; t < tlen; t += KOG_WARP) mx = fmaxf(mx, ps[g][t]);
+      mx = warp_max(mx);
+      const float m_new = fmaxf(m_run[g], mx);
+      float sum = 0.f;
+      for (int t = lane; t < tlen; t += KOG_WARP) {
+        const float p = exp2f(ps[g][t] - m_new);
+        ps[g][t] = p;
+        sum += p;
+      }
+      sum = warp_sum(sum);
+      if (lane == 0) {
+        const float c = exp2f(m_run[g] - m_new);
+        corr[g] = c;
+        l_run[g] = l_run[g] * c + sum;
+        m_run[g] = m_new;
+      }
+    }
+    __syncthreads();
+    // C: rescale and accumulate p * V.
+#pragma unroll
+    for (int g = 0; g < ATT_MAX_GROUP; ++g) {
+      if (g < group) acc[g][0] *= corr[g], acc[g][1] *= corr[g];
+    }
+    for (int t = stripe; t < tlen; t += n_stripes) {
+      const unsigned int vv = *reinterpret_cast<const unsigned int*>(v_head + (size_t)(tile + t) * head_dim + 2 * d2);
+      const float v0 = bf16_lo(vv), v1 = bf16_hi(vv);
+#pragma unroll
+      for (int g = 0; g < ATT_MAX_GROUP; ++g) {
+        if (g < group) {
+          const float p = ps[g][t];
+          acc[g][0] = fmaf(p, v0, acc[g][0]);
+          acc[g][1] = fmaf(p, v1, acc[g][1]);
+        }
+      }
+    }
+    __syncthreads();
+  }
+
+  // Sum the stripes: red[stripe][g][d].
+#pragma unroll
+  for (int g = 0; g < ATT_MAX_GROUP; ++g) {
+    if (g < group) {
+      float* dst = red + ((size_t)stripe * ATT_MAX_GROUP + g) * head_dim + 2 * d2;
+      dst[0] = acc[g][0], dst[1] = acc[g][1];
+    }
+  }
+  __syncthreads();
+  for (int i = tid; i < group * head_dim; i += ATT_THREADS) {
+    const int g = i / head_dim, d = i % head_dim;
+    float o = 0.f;
+    for (int s = 0; s < n_stripes; ++s) o += red[((size_t)s * ATT_MAX_GROUP + g) * head_dim + d];
+    const int h = kvh * group + g;
+    if (n_splits == 1) {
+      out[((size_t)r * n_heads + h) * head_dim + d] = o / l_run[g];
+    } else {
+      part_o[(((size_t)r * n_heads + h) * max_splits + split) * head_dim + d] = o;
+      if (d == 0) {
+        float* ml = part_ml + (((size_t)r * n_heads + h) * max_splits + split) * 2;
+        ml[0] = m_run[g], ml[1] = l_run[g];
+      }
+    }
+  }
+  if (n_splits == 1) return;
+
+  __threadfence();
+  __syncthreads();
+  int* counter = counters + r * n_kv + kvh;
+  if (tid == 0) s_last = atomicAdd(counter, 1) == n_splits - 1;
+  __syncthreads();
+  if (!s_last) return;
+  __threadfence();
+  // Merge: out = sum_s o_s 2^(m_s - M) / sum_s l_s 2^(m_s - M).
+  if (tid < group) {
+    const float* ml = part_ml + ((size_t)r * n_heads + kvh * group + tid) * max_splits * 2;
+    float m = -INFINITY;
+    for (int s = 0; s < n_splits; ++s) m = fmaxf(m, load_cg(ml + 2 * s));
+    float l = 0.f;
+    for (int s = 0; s < n_splits; ++s) l += load_cg(ml + 2 * s + 1) * exp2f(load_cg(ml + 2 * s) - m);
+    m_run[tid] = m, l_run[tid] = l;
+  }
+  __syncthreads();
+  for (int i = tid; i < group * head_dim; i += ATT_THREADS) {
+    const int g = i / head_dim, d = i % head_dim;
+    const size_t hr = (size_t)r * n_heads + kvh * group + g;
+    const float* ml = part_ml + hr * max_splits * 2;
+    const float* po = part_o + hr * max_splits * head_dim + d;
+    float o = 0.f;
+    for (int s = 0; s < n_splits; ++s) o += load_cg(po + (size_t)s * head_dim) * exp2f(load_cg(ml + 2 * s) - m_run[g]);
+    out[hr * head_dim + d] = o / l_run[g];
+  }
+  if (tid == 0) *counter = 0;
+}

@@ -1,0 +1,98 @@
+"""Flash-decoding attention over the bf16 KV cache for 1..8 query rows (grouped-query heads)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from kog.kernels.build import MAX_ROWS, load_kernel
+from kog.kernels.checks import check, check_out
+from kog.kernels.launch import f32, i32, launch, ptr
+
+THREADS = 128
+MAX_GROUP = 8  # query heads per KV head the kernel holds
+MIN_CHUNK = 64  # must match ATT_MIN_CHUNK: fewest positions per block
+
+
+@dataclass(frozen=True)
+class AttentionWorkspace:
+    """Scratch for the split-context partial results; allocate once, reuse across layers and steps."""
+
+    part_o: torch.Tensor  # [MAX_ROWS, n_heads, max_splits, head_dim] fp32
+    part_ml: torch.Tensor  # [MAX_ROWS, n_heads, max_splits, 2] fp32
+    counters: torch.Tensor  # [MAX_ROWS, n_kv] int32, zero between launches (the kernel resets them)
+    max_splits: int
+
+    @classmethod
+    def allocate(
+        cls, n_heads: int, n_kv: int, head_dim: int, max_seq: int, device: torch.device | str
+    ) -> AttentionWorkspace:
+        # Enough blocks to stream a long context across the GPU; at 32k, 128 slices of 256 positions.
+        max_splits = max(1, min(128, -(-max_seq // 256)))
+        return cls(
+            part_o=torch.empty(MAX_ROWS, n_heads, max_splits, head_dim, dtype=torch.float32, device=device),
+            part_ml=torch.empty(MAX_ROWS, n_heads, max_splits, 2, dtype=torch.float32, device=device),
+            counters=torch.zeros(MAX_ROWS, n_kv, dtype=torch.int32, device=device),
+            max_splits=max_splits,
+        )
+
+
+def attention_decode(
+    q: torch.Tensor,
+    k_cache: torch.Tensor,
+    v_cache: torch.Tensor,
+    state: torch.Tensor,
+    out: torch.Tensor,
+    workspace: AttentionWorkspace,
+    *,
+    pdl: bool = False,
+) -> torch.Tensor:
+    """out[r, h] = softmax(q[r, h] . K[:p+1]) V[:p+1] with p = state[0] + r, for q fp32 [n, n_heads*head_dim]."""
+    n_kv, max_seq, head_dim = k_cache.shape
+    n = q.shape[0]
+    check(1 <= n <= MAX_ROWS, f"1..{MAX_ROWS} query rows, got {n}")
+    check(head_dim in (32, 64, 128, 256), f"head_dim must be 32, 64, 128 or 256, got {head_dim}")
+    check(
+        q.dtype == torch.float32 and q.is_contiguous() and q.shape[1] % head_dim == 0,
+        "q: fp32 [n, heads*head_dim]",
+    )
+    n_heads = q.shape[1] // head_dim
+    check(
+        n_heads % n_kv == 0 and n_heads // n_kv <= MAX_GROUP,
+        f"{n_heads} heads over {n_kv} KV heads unsupported",
+    )
+    check(k_cache.dtype == torch.bfloat16 and k_cache.is_contiguous(), "k_cache must be contiguous bf16")
+    check(
+        tuple(v_cache.shape) == tuple(k_cache.shape) and v_cache.is_contiguous(), "v_cache must match k_cache"
+    )
+    check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
+    check_out(out, (n, n_heads * head_dim), torch.float32, "out")
+    check(workspace.part_o.shape[1:] == (n_heads, workspace.max_splits, head_dim), "workspace shape mismatch")
+    grid = (n_kv, workspace.max_splits, n)
+    args = [
+        ptr(q), ptr(k_cache), ptr(v_cache), ptr(state), ptr(out),
+        ptr(workspace.part_o), ptr(workspace.part_ml), ptr(workspace.counters),
+        i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits),
+        f32(math.log2(math.e) / math.sqrt(head_dim)),
+    ]  # fmt: skip
+    launch(load_kernel("attention.cu", "attention_decode"), grid, (THREADS, 1, 1), args, pdl=pdl)
+    return out
+
+
+def attention_reference(
+    q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, start_pos: int
+) -> torch.Tensor:
+    """Causal attention of n query rows at positions start_pos.. against the cache, fp32 [n, heads*hd]."""
+    n_kv, _, head_dim = k_cache.shape
+    n = q.shape[0]
+    n_heads = q.shape[1] // head_dim
+    length = start_pos + n
+    k = k_cache[:, :length].float().repeat_interleave(n_heads // n_kv, dim=0)  # [heads, len, hd]
+    v = v_cache[:, :length].float().repeat_interleave(n_heads // n_kv, dim=0)
+    qh = q.float().view(n, n_heads, head_dim).transpose(0, 1)  # [heads, n, hd]
+    scores = qh @ k.transpose(1, 2) / math.sqrt(head_dim)  # [heads, n, len]
+    key_pos = torch.arange(length, device=q.device)
+    query_pos = torch.arange(start_pos, length, device=q.device)
+    scores = scores.masked_fill(key_pos[None, :] > query_pos[:, None], float("-inf"))
+    return (scores.softmax(-1) @ v).transpose(0, 1).reshape(n, n_heads * head_dim)

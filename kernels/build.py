@@ -1,0 +1,66 @@
+"""Run-time compilation of the CUDA sources: NVRTC through CuPy, one module per (source, rows).
+
+Local `#include "x.cuh"` lines are inlined before compiling, so the text CuPy hashes is the whole
+program: CuPy's on-disk kernel cache (``~/.cupy/kernel_cache``, or ``CUPY_CACHE_DIR``) then keys on
+every header too, and a second process loads the cubin instead of compiling.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+SOURCE_DIR = Path(__file__).parent
+MAX_ROWS = 8  # activation rows one launch handles (decode is 1, speculative verification up to this)
+_INCLUDE = re.compile(r'^#include "([\w.]+)"[^\n]*$', re.MULTILINE)
+
+
+class KernelBuildError(RuntimeError):
+    """The CUDA toolchain (CuPy / NVRTC) is missing or rejected a source."""
+
+
+def expand_includes(name: str, seen: set[str] | None = None) -> str:
+    """The source text of `name` with its local headers inlined once each (as `#pragma once` would)."""
+    seen = set() if seen is None else seen
+    seen.add(name)
+    text = (SOURCE_DIR / name).read_text()
+
+    def inline(match: re.Match[str]) -> str:
+        header = match.group(1)
+        return "" if header in seen else expand_includes(header, seen)
+
+    return _INCLUDE.sub(inline, text)
+
+
+def import_cupy() -> Any:
+    try:
+        import cupy
+    except ImportError as err:
+        raise KernelBuildError(
+            "the CUDA kernels need CuPy (pip install cupy-cuda13x or cupy-cuda12x)"
+        ) from err
+    return cupy
+
+
+@functools.cache
+def load_module(source: str, rows: int = 1) -> Any:
+    if not 1 <= rows <= MAX_ROWS:
+        raise ValueError(f"rows must be in 1..{MAX_ROWS}, got {rows}")
+    cupy = import_cupy()
+    code = expand_includes(source)
+    return cupy.RawModule(code=code, options=("-std=c++17", f"-DKOG_ROWS={rows}"))
+
+
+@functools.cache
+def load_kernel(source: str, name: str, rows: int = 1) -> Any:
+    """The CuPy RawKernel `name` of `source` compiled for `rows` activation rows (compiles on first use)."""
+    try:
+        kernel = load_module(source, rows).get_function(name)
+        kernel.compile()
+    except Exception as err:  # CuPy raises its own CompileException / CUDADriverError types
+        if isinstance(err, KernelBuildError):
+            raise
+        raise KernelBuildError(f"building {name} from {source} failed: {err}") from err
+    return kernel

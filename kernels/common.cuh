@@ -1,0 +1,113 @@
+// Shared helpers for kog's kernels: bf16 bit tricks, warp reductions, programmatic dependent launch.
+// Kept free of vendor headers so NVRTC needs no include path; HIP spellings are guarded where they differ.
+#pragma once
+
+#define KOG_WARP 32
+
+#ifndef INFINITY  // NVRTC has no <math.h>
+#define INFINITY __int_as_float(0x7f800000)
+#endif
+
+#if defined(__HIP_PLATFORM_AMD__)
+#define KOG_SHFL_XOR(v, m) __shfl_xor((v), (m))
+#define KOG_SHFL_UP(v, d) __shfl_up((v), (d))
+#else
+#define KOG_SHFL_XOR(v, m) __shfl_xor_sync(0xffffffffu, (v), (m))
+#define KOG_SHFL_UP(v, d) __shfl_up_sync(0xffffffffu, (v), (d))
+#endif
+
+// Reads what other blocks of the same launch wrote: skip L1, which is not coherent across SMs.
+template <typename T>
+__device__ __forceinline__ T load_cg(const T* p) {
+#if defined(__HIP_PLATFORM_AMD__)
+  return *(volatile const T*)p;
+#else
+  return __ldcg(p);
+#endif
+}
+
+typedef unsigned short kog_bf16;  // raw bfloat16 bits
+
+// Programmatic dependent launch (sm_90): the next kernel may start its prologue (weight prefetch)
+// while this one runs; `kog_wait_prior_grid` blocks until the previous kernel's writes are visible.
+// Without the launch attribute (or on other targets) both are no-ops.
+__device__ __forceinline__ void kog_wait_prior_grid() {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void kog_allow_next_grid() {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+// A 16-byte load of weights that are read once per step: no L1 allocation, and `volatile` so the
+// compiler keeps every load of a batch ahead of the wait and the arithmetic that follows.
+__device__ __forceinline__ uint4 load_weights(const uint4* p) {
+#if defined(__CUDA_ARCH__) && !defined(__HIP_PLATFORM_AMD__)
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+#else
+  return *p;
+#endif
+}
+
+// Starts moving a contiguous weight row (bytes % 16 == 0) from DRAM into L2 without waiting for it.
+// ptxas issues a warp's 16-byte loads only a couple at a time; this keeps whole rows in flight, so the
+// loads that follow hit L2. One instruction per row on sm_90 (bulk prefetch), one per line elsewhere.
+__device__ __forceinline__ void prefetch_row_l2(const void* row, int bytes) {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(row), "r"(bytes) : "memory");
+#elif defined(__CUDA_ARCH__) && !defined(__HIP_PLATFORM_AMD__)
+  for (int off = 0; off < bytes; off += 128) asm volatile("prefetch.global.L2 [%0];" ::"l"((const char*)row + off));
+#endif
+}
+
+__device__ __forceinline__ float bf16_lo(unsigned int u) { return __uint_as_float(u << 16); }
+__device__ __forceinline__ float bf16_hi(unsigned int u) { return __uint_as_float(u & 0xffff0000u); }
+__device__ __forceinline__ float bf16_to_float(kog_bf16 h) { return __uint_as_float(((unsigned int)h) << 16); }
+
+// Round to nearest even, NaN kept quiet: the same rounding as torch's float -> bfloat16.
+__device__ __forceinline__ kog_bf16 float_to_bf16(float f) {
+  unsigned int u = __float_as_uint(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (kog_bf16)0x7fc0u;
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return (kog_bf16)(u >> 16);
+}
+
+// Eight bf16 (one 16-byte load) to eight floats.
+__device__ __forceinline__ void unpack8(const uint4 v, float (&f)[8]) {
+  f[0] = bf16_lo(v.x); f[1] = bf16_hi(v.x);
+  f[2] = bf16_lo(v.y); f[3] = bf16_hi(v.y);
+  f[4] = bf16_lo(v.z); f[5] = bf16_hi(v.z);
+  f[6] = bf16_lo(v.w); f[7] = bf16_hi(v.w);
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+  for (int m = KOG_WARP / 2; m > 0; m >>= 1) v += KOG_SHFL_XOR(v, m);
+  return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+  for (int m = KOG_WARP / 2; m > 0; m >>= 1) v = fmaxf(v, KOG_SHFL_XOR(v, m));
+  return v;
+}
+
+// 1 / RMS of one activation row, computed by a whole warp (every lane gets the result).
+__device__ __forceinline__ float warp_rms_scale(const float* __restrict__ x, int k, float eps, int lane) {
+  const float4* x4 = reinterpret_cast<const float4*>(x);
+  float ss = 0.f;
+  for (int i = lane; i < k / 4; i += KOG_WARP) {
+    const float4 v = x4[i];
+    ss += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+  }
+  ss = warp_sum(ss);
+  return rsqrtf(ss / (float)k + eps);
+}

@@ -1,0 +1,114 @@
+"""Attention's input side in one kernel: RMSNorm, q/k/v projections with bias, RoPE, KV-cache write."""
+
+from __future__ import annotations
+
+import torch
+from kog.kernels.build import load_kernel
+from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
+from kog.kernels.launch import f32, i32, launch, ptr
+from kog.kernels.rmsnorm import rms_norm_reference
+
+WARPS_PER_BLOCK = 4
+
+
+def rope_inv_freq(head_dim: int, theta: float, device: torch.device | str = "cpu") -> torch.Tensor:
+    """theta^(-2i/head_dim) for i < head_dim/2, fp32, computed the way Hugging Face's Qwen2/Llama do."""
+    exponents = torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim
+    return (1.0 / (theta**exponents)).to(device)
+
+
+def apply_rope_reference(x: torch.Tensor, positions: torch.Tensor, inv_freq: torch.Tensor) -> torch.Tensor:
+    """Rotate-half (NeoX) RoPE. x: [n, heads, head_dim]; positions: [n]."""
+    angles = positions.float()[:, None] * inv_freq.float()[None, :]  # [n, head_dim/2]
+    cos, sin = angles.cos()[:, None, :], angles.sin()[:, None, :]
+    x1, x2 = x.float().chunk(2, dim=-1)
+    return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
+
+
+def qkv_rope(
+    wq: torch.Tensor,
+    wk: torch.Tensor,
+    wv: torch.Tensor,
+    bq: torch.Tensor | None,
+    bk: torch.Tensor | None,
+    bv: torch.Tensor | None,
+    x: torch.Tensor,
+    norm: torch.Tensor,
+    eps: float,
+    inv_freq: torch.Tensor,
+    state: torch.Tensor,
+    q_out: torch.Tensor,
+    k_cache: torch.Tensor,
+    v_cache: torch.Tensor,
+    *,
+    pdl: bool = False,
+) -> None:
+    """q_out[r] = RoPE(wq @ n(x[r]) + bq); k/v of row r go to the caches at position state[0] + r.
+
+    k_cache, v_cache: bf16 [n_kv, max_seq, head_dim] (one layer); state: device int32, state[0] = position
+    of row 0 (read when the kernel runs, so a captured graph follows it).
+    """
+    n, k = check_activations(x, "x")
+    n_kv, max_seq, head_dim = k_cache.shape
+    check(head_dim % 16 == 0, f"head_dim must be a multiple of 16, got {head_dim}")
+    check(tuple(v_cache.shape) == tuple(k_cache.shape), "k and v caches must have the same shape")
+    for cache, name in ((k_cache, "k_cache"), (v_cache, "v_cache")):
+        check(cache.dtype == torch.bfloat16 and cache.is_contiguous(), f"{name} must be contiguous bf16")
+    for w, name in ((wq, "wq"), (wk, "wk"), (wv, "wv")):
+        check_weight(w, name, k)
+    check(
+        wq.shape[0] % head_dim == 0 and wk.shape[0] == n_kv * head_dim == wv.shape[0], "q/k/v shapes disagree"
+    )
+    n_heads = wq.shape[0] // head_dim
+    for b, size, name in (
+        (bq, n_heads * head_dim, "bq"),
+        (bk, n_kv * head_dim, "bk"),
+        (bv, n_kv * head_dim, "bv"),
+    ):
+        check_vector(b, name, size)
+    check_vector(norm, "norm", k)
+    check(inv_freq.dtype == torch.float32 and inv_freq.numel() == head_dim // 2, "inv_freq: head_dim/2 fp32")
+    check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
+    check_out(q_out, (n, n_heads * head_dim), torch.float32, "q_out")
+    pairs = (n_heads + 2 * n_kv) * head_dim // 2
+    blocks = -(-pairs // WARPS_PER_BLOCK)
+    args = [
+        ptr(wq), ptr(wk), ptr(wv), ptr(bq), ptr(bk), ptr(bv), ptr(x), ptr(norm), f32(eps), ptr(inv_freq),
+        ptr(state), ptr(q_out), ptr(k_cache), ptr(v_cache),
+        i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(k),
+    ]  # fmt: skip
+    launch(
+        load_kernel("qkv_rope.cu", "qkv_rope_norm", n),
+        (blocks, 1, 1),
+        (32 * WARPS_PER_BLOCK, 1, 1),
+        args,
+        pdl=pdl,
+    )
+
+
+def qkv_rope_reference(
+    wq: torch.Tensor,
+    wk: torch.Tensor,
+    wv: torch.Tensor,
+    bq: torch.Tensor | None,
+    bk: torch.Tensor | None,
+    bv: torch.Tensor | None,
+    x: torch.Tensor,
+    norm: torch.Tensor,
+    eps: float,
+    inv_freq: torch.Tensor,
+    start_pos: int,
+    head_dim: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(q [n, n_heads*head_dim], k [n, n_kv, head_dim], v [n, n_kv, head_dim]) in fp32, RoPE on q and k."""
+    xn = rms_norm_reference(x, norm, eps)
+    n = x.shape[0]
+    positions = torch.arange(start_pos, start_pos + n, device=x.device)
+
+    def project(w: torch.Tensor, b: torch.Tensor | None) -> torch.Tensor:
+        y = xn @ w.float().T
+        return (y + b.float() if b is not None else y).view(n, -1, head_dim)
+
+    q = apply_rope_reference(project(wq, bq), positions, inv_freq)
+    k = apply_rope_reference(project(wk, bk), positions, inv_freq)
+    return q.reshape(n, -1), k, project(wv, bv)
