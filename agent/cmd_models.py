@@ -19,6 +19,7 @@ from kog.engine.registry import (
 )
 
 MIB = 1 << 20
+BYTE_STAGES = ("assemble", "verify", "download")
 
 
 class ProgressBar:
@@ -40,7 +41,8 @@ class ProgressBar:
                 self.stream.flush()
             return
         fraction = min(done / total, 1.0)
-        text = f"{stage} {self.label} {self._bar(fraction)} {fraction:4.0%} {done / MIB:.0f}/{total / MIB:.0f} MiB"
+        amount = f"{done / MIB:.0f}/{total / MIB:.0f} MiB" if stage in BYTE_STAGES else f"{done}/{total}"
+        text = f"{stage} {self.label} {self._bar(fraction)} {fraction:4.0%} {amount}"
         if self.in_place:
             self.stream.write(f"\r{text}" + ("\n" if done >= total else ""))
         else:

@@ -1,0 +1,80 @@
+"""Qwen2 and Llama decoders in plain PyTorch: the reference every fast path is tested against."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from kog.engine.config import ModelConfig
+from kog.engine.models.kv_cache import KVCache
+
+
+def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+    xf = x.float()
+    xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
+    return (xf * weight.float()).to(x.dtype)
+
+
+def rope_tables(cfg: ModelConfig, max_seq_len: int, device: torch.device | str) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos, sin: [max_seq, head_dim] in float32, rotate-half layout."""
+    inv_freq = 1.0 / (cfg.rope_theta ** (torch.arange(0, cfg.head_dim, 2, dtype=torch.int64).float() / cfg.head_dim))
+    freqs = torch.outer(torch.arange(max_seq_len, dtype=torch.float32), inv_freq)
+    emb = torch.cat([freqs, freqs], dim=-1)
+    return emb.cos().to(device), emb.sin().to(device)
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """x: [heads, n, head_dim]; cos/sin: [n, head_dim]."""
+    half = x.shape[-1] // 2
+    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+    return (x.float() * cos + rotated.float() * sin).to(x.dtype)
+
+
+class Decoder:
+    """Functional decoder over a flat weights dict; `forward` runs n new tokens against the cache."""
+
+    def __init__(self, cfg: ModelConfig, weights: dict[str, torch.Tensor], cache: KVCache):
+        self.cfg, self.w, self.cache = cfg, weights, cache
+        device = weights["embed"].device
+        self.cos, self.sin = rope_tables(cfg, cache.max_seq_len, device)
+        self.lm_head = weights.get("lm_head", weights["embed"])
+
+    def layer_weight(self, i: int, name: str) -> torch.Tensor | None:
+        return self.w.get(f"layers.{i}.{name}")
+
+    def attention(self, i: int, h: torch.Tensor, start: int) -> torch.Tensor:
+        cfg, n = self.cfg, h.shape[0]
+        q = F.linear(h, self.w[f"layers.{i}.q_proj"], self.layer_weight(i, "q_bias"))
+        k = F.linear(h, self.w[f"layers.{i}.k_proj"], self.layer_weight(i, "k_bias"))
+        v = F.linear(h, self.w[f"layers.{i}.v_proj"], self.layer_weight(i, "v_bias"))
+        q = q.view(n, cfg.n_heads, cfg.head_dim).transpose(0, 1)  # [heads, n, head_dim]
+        k = k.view(n, cfg.n_kv_heads, cfg.head_dim).transpose(0, 1)
+        v = v.view(n, cfg.n_kv_heads, cfg.head_dim).transpose(0, 1)
+        cos, sin = self.cos[start : start + n], self.sin[start : start + n]
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+        self.cache.write(i, start, k, v)
+        keys, values = self.cache.view(i, start + n)
+        mask = None
+        if n > 1:
+            # Query j (at position start+j) sees keys 0..start+j.
+            mask = torch.ones(n, start + n, dtype=torch.bool, device=h.device).tril(diagonal=start)
+        out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, enable_gqa=True)
+        out = out.transpose(0, 1).reshape(n, cfg.q_size)
+        return F.linear(out, self.w[f"layers.{i}.o_proj"])
+
+    def mlp(self, i: int, h: torch.Tensor) -> torch.Tensor:
+        gate = F.linear(h, self.w[f"layers.{i}.gate_proj"])
+        up = F.linear(h, self.w[f"layers.{i}.up_proj"])
+        return F.linear(F.silu(gate) * up, self.w[f"layers.{i}.down_proj"])
+
+    def hidden(self, input_ids: torch.Tensor, start: int) -> torch.Tensor:
+        """Final-norm hidden states [n, hidden] of n new tokens at positions start.."""
+        eps = self.cfg.rms_eps
+        x = self.w["embed"][input_ids]  # [n, hidden]
+        for i in range(self.cfg.n_layers):
+            x = x + self.attention(i, rms_norm(x, self.w[f"layers.{i}.attn_norm"], eps), start)
+            x = x + self.mlp(i, rms_norm(x, self.w[f"layers.{i}.mlp_norm"], eps))
+        return rms_norm(x, self.w["norm"], eps)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return F.linear(hidden, self.lm_head).float()  # [n, vocab]
