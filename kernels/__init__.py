@@ -4,7 +4,7 @@ Importing this package needs only torch; CuPy is imported when a kernel is first
 """
 
 from kog.kernels.attention import AttentionWorkspace, attention_decode, attention_reference
-from kog.kernels.build import MAX_ROWS, KernelBuildError
+from kog.kernels.build import MAX_ROWS, KernelBuildError, cuda_kernels_available
 from kog.kernels.embed import embed_rows, embed_rows_reference
 from kog.kernels.gate_up import gate_up_silu, gate_up_silu_reference
 from kog.kernels.gemv import gemv, gemv_reference
@@ -27,6 +27,7 @@ __all__ = [
     "apply_rope_reference",
     "attention_decode",
     "attention_reference",
+    "cuda_kernels_available",
     "embed_rows",
     "embed_rows_reference",
     "gate_up_silu",

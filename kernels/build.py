@@ -45,6 +45,20 @@ def import_cupy() -> Any:
 
 
 @functools.cache
+def cuda_kernels_available() -> bool:
+    """True when a CUDA GPU and CuPy are both present, so the kernels can be built and run."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return False
+    try:
+        import_cupy()
+    except KernelBuildError:
+        return False
+    return True
+
+
+@functools.cache
 def load_module(source: str, rows: int = 1) -> Any:
     if not 1 <= rows <= MAX_ROWS:
         raise ValueError(f"rows must be in 1..{MAX_ROWS}, got {rows}")
