@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 import tree_sitter_python
+from tree_sitter import Language, Node, Parser
+
 from kog.tools.errors import ToolError
 from kog.tools.files import RepoFiles
-from tree_sitter import Language, Node, Parser
 
 DefinitionKind = Literal["function", "method", "class"]
 
