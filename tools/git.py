@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -165,10 +166,24 @@ class RepoGuard:
         if self._state != "active":
             return
         with signals_deferred():
-            self._back_to_original()
-            if self._branch in self.repo.heads:
-                self.git.branch("-q", "-D", self._branch)
+            try:
+                self._wait_for_index_lock()
+                self._back_to_original()
+                if self._branch in self.repo.heads:
+                    self.git.branch("-q", "-D", self._branch)
+            except (GitCommandError, OSError) as exc:
+                saved = (
+                    f"; your uncommitted work is saved in {self._snapshot.storage}" if self._snapshot else ""
+                )
+                raise GitStateError(f"could not restore {self.work_tree}: {exc}{saved}") from exc
             self._finish_state()
+
+    def _wait_for_index_lock(self, timeout_s: float = 5.0) -> None:
+        """Give a git command cut short by the same interrupt time to drop its lock."""
+        lock = Path(self.repo.git_dir) / "index.lock"
+        deadline = time.monotonic() + timeout_s
+        while lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def _back_to_original(self) -> None:
         # NOTE: untracked files are removed only while on the fix branch, where the user's own are
@@ -213,7 +228,7 @@ class RepoGuard:
         for key, fallback in FALLBACK_IDENTITY.items():
             if not self._configured(f"user.{key}"):
                 env[f"GIT_AUTHOR_{key.upper()}"] = env[f"GIT_COMMITTER_{key.upper()}"] = fallback
-        self.git.commit("-q", "--no-verify", "--no-gpg-sign", "-m", message, env=env)
+        self.git.commit("-q", "--no-verify", "-m", message, env=env)
 
     def _configured(self, key: str) -> bool:
         status, out, _ = self.git.config("--get", key, with_extended_output=True, with_exceptions=False)

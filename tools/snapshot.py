@@ -58,6 +58,7 @@ def changed_paths(repo: Repo) -> set[str]:
 
 
 def untracked_paths(repo: Repo) -> set[str]:
-    """Untracked files that are not ignored."""
+    """Untracked files that are not ignored (nested repositories left out)."""
     listing = repo.git.ls_files("--others", "--exclude-standard", "-z")
-    return {path for path in listing.split("\0") if path}
+    # NOTE: a nested repository is listed as "dir/"; it is never copied or removed.
+    return {path for path in listing.split("\0") if path and not path.endswith("/")}

@@ -169,3 +169,12 @@ def test_leaving_block_without_finish_restores_detached_head(make_repo):
     assert git(root, "branch", "--list", "kog/*") == ""
     with pytest.raises(GitStateError):
         guard.checkpoint("after the end")
+
+
+def test_success_without_checkpoint_restores(make_repo):
+    root = make_repo(FILES)
+    before = tree_state(root)
+    with RepoGuard(root, "task") as guard:
+        (root / "pkg/calc.py").write_text("never checkpointed\n")
+        guard.finish(success=True)
+    assert tree_state(root) == before

@@ -1,0 +1,153 @@
+"""run_tests on real tiny repositories: failures with frames, hangs, syntax errors, custom commands."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+import pytest
+from tool_repos import write_files
+
+from kog.tools.errors import TestCommandError
+from kog.tools.testrunner import Frame, TestRun, resolve_test_command, run_tests
+
+PYTEST = f"{shlex.quote(sys.executable)} -m pytest"
+
+CALC = {
+    "pkg/__init__.py": "",
+    "pkg/mod.py": "from pkg.other import helper\n\n\ndef compute(x):\n    return helper(x) + 1\n",
+    "pkg/other.py": "def helper(x):\n    if x > 1:\n        raise ValueError('too big')\n    return x\n",
+    "tests/test_calc.py": (
+        "import os\n"
+        "import pytest\n"
+        "from pkg.mod import compute\n\n\n"
+        "class TestCompute:\n"
+        "    @pytest.mark.parametrize('v', [1, 5])\n"
+        "    def test_param(self, v):\n"
+        "        assert compute(v) == v + 1\n\n\n"
+        "def test_env_is_clean():\n"
+        "    assert os.environ['PYTHONDONTWRITEBYTECODE'] == '1'\n"
+        "    assert 'PYTHONSTARTUP' not in os.environ\n\n\n"
+        "@pytest.mark.skip(reason='later')\n"
+        "def test_skipped():\n"
+        "    pass\n"
+    ),
+}
+
+
+@pytest.fixture
+def calc_repo(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONSTARTUP", "/nonexistent/startup.py")
+    write_files(tmp_path, CALC)
+    return tmp_path
+
+
+def test_failing_test_has_frames_through_several_files(calc_repo):
+    run = run_tests(calc_repo, PYTEST)
+    outcomes = {case.id: case.outcome for case in run.cases}
+    assert outcomes == {
+        "tests/test_calc.py::TestCompute::test_param[1]": "passed",
+        "tests/test_calc.py::TestCompute::test_param[5]": "failed",
+        "tests/test_calc.py::test_env_is_clean": "passed",
+        "tests/test_calc.py::test_skipped": "skipped",
+    }
+    assert run.failing_ids == ["tests/test_calc.py::TestCompute::test_param[5]"]
+    assert run.returncode == 1 and not run.timed_out
+    failed = run.failing[0]
+    assert failed.message == "ValueError: too big"
+    assert failed.frames == [
+        Frame(path="tests/test_calc.py", line=9, function="test_param"),
+        Frame(path="pkg/mod.py", line=5, function="compute"),
+        Frame(path="pkg/other.py", line=3, function="helper"),
+    ]
+    assert TestRun.model_validate_json(run.model_dump_json()) == run
+
+
+def test_selected_ids_only(calc_repo):
+    run = run_tests(calc_repo, PYTEST, select=["tests/test_calc.py::TestCompute::test_param[1]"])
+    assert [case.id for case in run.cases] == ["tests/test_calc.py::TestCompute::test_param[1]"]
+    assert run.failing_ids == []
+
+
+def test_hanging_test_is_killed_and_reported(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "tests/test_hang.py": (
+                "import time\n\n\n"
+                "def wait_forever():\n"
+                "    time.sleep(600)\n\n\n"
+                "def test_first():\n"
+                "    assert True\n\n\n"
+                "def test_hangs():\n"
+                "    wait_forever()\n"
+            )
+        },
+    )
+    run = run_tests(tmp_path, PYTEST, timeout_s=3)
+    assert run.timed_out and run.returncode is None
+    assert run.passed_ids == ["tests/test_hang.py::test_first"]
+    (hung,) = run.failing
+    assert hung.id == "tests/test_hang.py::test_hangs"
+    assert hung.outcome == "error" and "timed out" in hung.message
+    assert hung.frames == [
+        Frame(path="tests/test_hang.py", line=13, function="test_hangs"),
+        Frame(path="tests/test_hang.py", line=5, function="wait_forever"),
+    ]
+
+
+def test_syntax_error_in_repository_module_is_an_error_case(calc_repo):
+    (calc_repo / "pkg/other.py").write_text("def helper(x):\n    return (x\n")
+    write_files(calc_repo, {"tests/test_alone.py": "def test_alone():\n    assert True\n"})
+    run = run_tests(calc_repo, PYTEST)
+    assert run.passed_ids == ["tests/test_alone.py::test_alone"]
+    (broken,) = run.failing
+    assert broken.id == "tests/test_calc.py" and broken.outcome == "error"
+    assert broken.frames[0] == Frame(path="tests/test_calc.py", line=3, function="<module>")
+    assert broken.frames[-1].path == "pkg/other.py" and broken.frames[-1].line == 2
+
+
+def test_broken_conftest_is_an_error_case(calc_repo):
+    write_files(calc_repo, {"tests/conftest.py": "import no_such_module_here\n"})
+    run = run_tests(calc_repo, PYTEST)
+    (broken,) = run.cases
+    assert broken.id == "tests/conftest.py" and broken.outcome == "error"
+    assert "no_such_module_here" in broken.message
+    assert broken.frames == [Frame(path="tests/conftest.py", line=1, function="<module>")]
+
+
+def test_test_command_from_pyproject(calc_repo):
+    (calc_repo / "pyproject.toml").write_text(f"[tool.kog-agent]\ntest-cmd = '{PYTEST} -k env_is_clean'\n")
+    command = resolve_test_command(calc_repo)
+    assert command == f"{PYTEST} -k env_is_clean"
+    assert resolve_test_command(calc_repo, "make test") == "make test"
+    run = run_tests(calc_repo, command)
+    assert run.passed_ids == ["tests/test_calc.py::test_env_is_clean"] and run.failing_ids == []
+
+
+def test_default_command_and_bad_pyproject(tmp_path):
+    assert resolve_test_command(tmp_path) == PYTEST
+    (tmp_path / "pyproject.toml").write_text("[tool.kog-agent]\ntest-cmd = 3\n")
+    with pytest.raises(TestCommandError):
+        resolve_test_command(tmp_path)
+
+
+def test_non_pytest_command_may_write_junit(tmp_path):
+    script = (
+        "import os\n"
+        'xml = \'<testsuite><testcase classname="suite" name="check" file="check.py">'
+        '<failure message="boom">check.py:1: in check</failure></testcase></testsuite>\'\n'
+        "open(os.environ['KOG_JUNIT_XML'], 'w').write(xml)\n"
+        "raise SystemExit(1)\n"
+    )
+    write_files(tmp_path, {"check.py": script})
+    run = run_tests(tmp_path, f"{shlex.quote(sys.executable)} check.py")
+    assert run.failing_ids == ["check.py::check"] and run.returncode == 1
+    assert run.failing[0].frames == [Frame(path="check.py", line=1, function="check")]
+
+
+def test_missing_program_and_usage_error(calc_repo):
+    with pytest.raises(TestCommandError):
+        run_tests(calc_repo, "no-such-test-program-xyz")
+    with pytest.raises(TestCommandError):
+        run_tests(calc_repo, f"{PYTEST} --no-such-option")
