@@ -36,20 +36,22 @@ PROGRESS_PLUGIN = "kog_test_progress"
 PROGRESS_PLUGIN_SOURCE = """
 import json, os, traceback
 
-def _write(nodeid, frames):
+_running = [""]
+
+def _write(frames):
     with open(os.environ["KOG_TEST_PROGRESS"], "w", encoding="utf-8") as handle:
-        json.dump({"nodeid": nodeid, "frames": frames}, handle)
+        json.dump({"nodeid": _running[0], "frames": frames}, handle)
 
 def pytest_runtest_logstart(nodeid, location):
-    _write(nodeid, [])
+    _running[0] = nodeid
+    _write([])
 
 def pytest_runtest_logfinish(nodeid, location):
-    _write("", [])
+    _running[0] = ""
+    _write([])
 
 def pytest_keyboard_interrupt(excinfo):
-    with open(os.environ["KOG_TEST_PROGRESS"], encoding="utf-8") as handle:
-        nodeid = json.load(handle)["nodeid"]
-    _write(nodeid, [[f.filename, f.lineno, f.name] for f in traceback.extract_tb(excinfo.tb)])
+    _write([[f.filename, f.lineno, f.name] for f in traceback.extract_tb(excinfo.tb)])
 """
 
 
@@ -99,7 +101,7 @@ def run_tests(
         started = time.monotonic()
         with open(scratch / "output", "w+b") as output:
             returncode, timed_out = _run(argv, root, env, output, timeout_s)
-            output.seek(0)
+            output.seek(max(0, output.seek(0, os.SEEK_END) - 4 * TAIL_CHARS))
             tail = output.read().decode("utf-8", errors="replace")[-TAIL_CHARS:]
         cases = read_junit(junit_path, root)
         hung = _read_progress(progress_path)
