@@ -107,9 +107,9 @@ class CodeMap:
         used = 0
         for index, block in enumerate(blocks):
             left = len(blocks) - index - 1
-            tail = f"... {left} more files\n" if left else ""
+            tail = _more_files(left) if left else ""
             if used + len(block) + len(tail) > max_chars:
-                note = f"... {len(blocks) - index} more files\n"
+                note = _more_files(len(blocks) - index)
                 if used + len(note) <= max_chars:
                     shown.append(note)
                 break
@@ -213,6 +213,10 @@ def _file_block(path: str, defs: list[Definition]) -> str:
         span = f"{defn.start_line}-{defn.end_line}"
         out.append(f"{'  ' * depth}{defn.signature}  [{span}]\n")
     return "".join(out)
+
+
+def _more_files(count: int) -> str:
+    return f"... {count} more {'file' if count == 1 else 'files'}\n"
 
 
 def _line_order(defn: Definition) -> tuple[int, int]:
