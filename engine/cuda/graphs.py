@@ -1,0 +1,43 @@
+"""CUDA graphs of `DecodeStep` passes, captured on first use per (rows, mode) and replayed after."""
+
+from __future__ import annotations
+
+import torch
+
+from kog.engine.cuda.step import DecodeStep, StepMode
+
+
+class StepGraphs:
+    def __init__(self, step: DecodeStep, *, enabled: bool = True) -> None:
+        self.step, self.enabled = step, enabled
+        self._graphs: dict[tuple[int, StepMode], torch.cuda.CUDAGraph] = {}
+        self._pool: tuple[int, int] | None = None
+
+    def run(self, n: int, mode: StepMode) -> None:
+        """One pass on the current stream: a graph replay, or the launches themselves when disabled."""
+        if not self.enabled:
+            self.step.record(n, mode)
+            return
+        graph = self._graphs.get((n, mode))
+        if graph is None:
+            graph = self._capture(n, mode)
+        graph.replay()
+
+    def _capture(self, n: int, mode: StepMode) -> torch.cuda.CUDAGraph:
+        bufs = self.step.bufs
+        state, ids = bufs.state.clone(), bufs.ids.clone()
+        # A first pass outside the capture builds the kernels and warms torch's own ops; it writes the
+        # KV rows the replay rewrites, and advances the step state, which is put back.
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            self.step.record(n, mode)
+        torch.cuda.current_stream().wait_stream(side)
+        bufs.state.copy_(state)
+        bufs.ids.copy_(ids)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, pool=self._pool):
+            self.step.record(n, mode)
+        self._pool = graph.pool()
+        self._graphs[(n, mode)] = graph
+        return graph
