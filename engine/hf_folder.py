@@ -70,7 +70,7 @@ def read_hf_folder(folder: Path, dtype: torch.dtype, progress: ProgressFn | None
         for hf_name, tensor in load_file(file).items():
             name = _engine_name(hf_name)
             if name is not None:
-                keep_fp32 = name.endswith(("norm", "bias"))
+                keep_fp32 = name.endswith("norm")
                 weights[name] = tensor.float() if keep_fp32 else tensor.to(dtype)
         if progress:
             progress("convert", done, len(files))

@@ -20,7 +20,7 @@ from kog.engine.registry import ResolvedModel, kog_home
 from kog.engine.tokenizer import TextTokenizer
 from kog.engine.weights import dequantized_weights
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass

@@ -64,7 +64,7 @@ def dequantized_weights(
     weights: dict[str, torch.Tensor] = {}
     for done, (name, tensor) in enumerate(tensors, 1):
         values = torch.from_numpy(np.ascontiguousarray(tensor.dequantize()))
-        weights[name] = values.to(dtype) if not name.endswith(("norm", "bias")) else values.float()
+        weights[name] = values.float() if name.endswith("norm") else values.to(dtype)
         if progress:
             progress("convert", done, len(tensors))
     return weights
