@@ -10,11 +10,14 @@ from pathlib import Path
 import torch
 
 from kog.engine.api import Chunk, Completion, Message, ModelInfo, ProgressFn, SamplingParams, Stats
-from kog.engine.errors import DeviceError, PromptTooLongError
+from kog.engine.errors import DeviceError, InvalidSamplingError, PromptTooLongError
 from kog.engine.loader import LoadedModel, load_model
 from kog.engine.registry import resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
+from kog.engine.spec import Drafter
+from kog.engine.spec.prompt_lookup import PromptLookupDrafter
+from kog.engine.spec.verify import verify
 from kog.engine.stops import StopMatcher
 from kog.engine.tokenizer import StreamDecoder
 
@@ -27,7 +30,9 @@ def pick_device(device: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise DeviceError(f"device {device!r} was asked for, but no CUDA GPU is available here (use --device cpu)")
+        raise DeviceError(
+            f"device {device!r} was asked for, but no CUDA GPU is available here (use --device cpu)"
+        )
     if dev.type not in ("cpu", "cuda"):
         raise DeviceError(f"unknown device {device!r} (use auto, cpu or cuda)")
     return dev
@@ -38,24 +43,54 @@ def pick_dtype(device: torch.device, dtype: torch.dtype | str | None) -> torch.d
         return torch.bfloat16 if device.type == "cuda" else torch.float32
     if isinstance(dtype, str):
         try:
-            return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-                    "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
+            return {
+                "float32": torch.float32,
+                "fp32": torch.float32,
+                "bfloat16": torch.bfloat16,
+                "bf16": torch.bfloat16,
+                "float16": torch.float16,
+                "fp16": torch.float16,
+            }[dtype]
         except KeyError:
             raise DeviceError(f"unknown dtype {dtype!r} (use float32, bfloat16 or float16)") from None
     return dtype
 
 
+DRAFTERS = ("prompt-lookup", "none")
+
+
+def make_drafter(name: str) -> Drafter | None:
+    if name == "none":
+        return None
+    if name == "prompt-lookup":
+        return PromptLookupDrafter()
+    raise InvalidSamplingError(f"unknown drafter {name!r} (choose from {', '.join(DRAFTERS)})")
+
+
 class Engine:
-    def __init__(self, model: LoadedModel, device: torch.device, dtype: torch.dtype, max_seq_len: int):
+    def __init__(
+        self,
+        model: LoadedModel,
+        device: torch.device,
+        dtype: torch.dtype,
+        max_seq_len: int,
+        draft: str = "prompt-lookup",
+    ):
         self.model, self.tokenizer, self.cfg = model, model.tokenizer, model.cfg
         self.max_seq_len = min(max_seq_len, model.cfg.context_length)
         weights = {k: v.to(device) for k, v in model.weights.items()}
         self.runner = TorchRunner(model.cfg, weights, self.max_seq_len, dtype)
         self.info = ModelInfo(
-            name=model.name, arch=model.cfg.arch, device=str(device), dtype=str(dtype).removeprefix("torch."),
-            context_length=self.max_seq_len, vocab_size=model.cfg.vocab_size, n_params=model.cfg.n_params(),
+            name=model.name,
+            arch=model.cfg.arch,
+            device=str(device),
+            dtype=str(dtype).removeprefix("torch."),
+            context_length=self.max_seq_len,
+            vocab_size=model.cfg.vocab_size,
+            n_params=model.cfg.n_params(),
         )
         self._cached: list[int] = []  # tokens whose KV sits in the runner's cache, in order
+        self.drafter: Drafter | None = make_drafter(draft)
         self._lock = threading.Lock()
 
     @classmethod
@@ -66,11 +101,13 @@ class Engine:
         dtype: torch.dtype | str | None = None,
         progress: ProgressFn | None = None,
         max_seq_len: int | None = None,
+        draft: str = "prompt-lookup",
     ) -> Engine:
+        """`draft`: "prompt-lookup" (default) or "none"."""
         dev = pick_device(device)
         dt = pick_dtype(dev, dtype)
         loaded = load_model(resolve_model(model, progress), dt, progress)
-        return cls(loaded, dev, dt, max_seq_len or DEFAULT_MAX_SEQ_LEN)
+        return cls(loaded, dev, dt, max_seq_len or DEFAULT_MAX_SEQ_LEN, draft)
 
     # -- prompts ---------------------------------------------------------------------------------
     def render(self, prompt: str | Sequence[Message]) -> str:
@@ -94,7 +131,9 @@ class Engine:
         assert last is not None and last.stats is not None
         return Completion("".join(texts), tuple(ids), last.finish_reason or "stop", last.stats)
 
-    def stream(self, prompt: str | Sequence[Message], params: SamplingParams | None = None) -> Iterator[Chunk]:
+    def stream(
+        self, prompt: str | Sequence[Message], params: SamplingParams | None = None
+    ) -> Iterator[Chunk]:
         params = params or SamplingParams()
         with self._lock:
             yield from self._stream(self.encode(prompt), params)
@@ -109,33 +148,49 @@ class Engine:
             )
         max_new = min(params.max_tokens, self.max_seq_len - len(ids))
         stats = Stats(prompt_tokens=len(ids))
-        logits = self._prefill(ids, stats)
-        stats.prefill_s = time.perf_counter() - t0
         gen = make_generator(params.seed, "cpu")
-        decoder, stops = StreamDecoder(self.tokenizer), StopMatcher(tuple(params.stop))
-        finish = "length"
+        logits = self._prefill(ids, stats)
+        token = sample(logits[-1].cpu(), params, gen)
+        stats.prefill_s = stats.ttft_s = time.perf_counter() - t0
         t_decode = time.perf_counter()
-        for step in range(max_new):
-            token = sample(logits[-1].cpu() if logits.device.type != "cpu" else logits[-1], params, gen)
-            if step == 0:
-                stats.ttft_s = time.perf_counter() - t0
-                t_decode = time.perf_counter()
-            stats.generated_tokens += 1
-            if token in self.tokenizer.eos_ids:
-                finish = "stop"
-                break
-            text, hit = stops.feed(decoder.push(token))
-            if hit:
-                finish = "stop"
-                if text:
-                    yield Chunk(text, (token,))
-                break
-            if text or step == 0:
-                yield Chunk(text, (token,))
-            else:
-                yield Chunk("", (token,))
-            if step + 1 < max_new:
-                logits = self._decode(token, stats)
+        decoder, stops = StreamDecoder(self.tokenizer), StopMatcher(tuple(params.stop))
+        context = list(ids)  # prompt and output, what drafters look in
+        drafter = self.drafter
+        if drafter is not None:
+            drafter.reset()
+        finish = None
+        while finish is None:
+            # `token` is chosen but not yet run through the model; `drafts` may follow it.
+            drafts: list[int] = []
+            room = max_new - stats.generated_tokens - 1
+            if drafter is not None and room > 0:
+                drafts = drafter.propose(context + [token], min(drafter.k, room))
+            accepted, following = len(drafts), None
+            if room > 0:
+                logits = self.runner.forward(torch.tensor([token, *drafts]), len(self._cached))
+                accepted, following = verify(logits.cpu(), drafts, params, gen, None)
+                self._cached.extend([token, *drafts[:accepted]])
+                stats.forward_passes += 1
+                if drafts:
+                    drafter.observe(accepted, len(drafts))
+                    stats.drafted += len(drafts)
+                    stats.accepted += accepted
+                    _count_by_position(stats, accepted, len(drafts))
+            for out in [token, *drafts[:accepted]]:
+                stats.generated_tokens += 1
+                context.append(out)
+                if out in self.tokenizer.eos_ids:
+                    finish = "stop"
+                    break
+                text, hit = stops.feed(decoder.push(out))
+                if hit:
+                    finish = "stop"
+                yield Chunk(text, (out,))
+                if finish:
+                    break
+            if finish is None and (following is None or stats.generated_tokens >= max_new):
+                finish = "length"
+            token = following
         stats.decode_s = time.perf_counter() - t_decode
         yield Chunk(stops.flush() if finish == "length" else "", (), finish, stats)
 
@@ -156,9 +211,9 @@ class Engine:
         assert logits is not None
         return logits
 
-    def _decode(self, token: int, stats: Stats) -> torch.Tensor:
-        pos = len(self._cached)
-        logits = self.runner.forward(torch.tensor([token]), pos)
-        self._cached.append(token)
-        stats.forward_passes += 1
-        return logits
+
+def _count_by_position(stats: Stats, accepted: int, proposed: int) -> None:
+    while len(stats.accepted_by_position) < proposed:
+        stats.accepted_by_position.append(0)
+    for i in range(accepted):
+        stats.accepted_by_position[i] += 1

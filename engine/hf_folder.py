@@ -42,7 +42,9 @@ def _engine_name(hf_name: str) -> str | None:
 def hf_config(raw: dict) -> ModelConfig:
     arch = raw.get("model_type")
     if arch not in SUPPORTED_ARCHS:
-        raise UnsupportedModelError(f"model_type {arch!r} is not supported (supported: {', '.join(SUPPORTED_ARCHS)})")
+        raise UnsupportedModelError(
+            f"model_type {arch!r} is not supported (supported: {', '.join(SUPPORTED_ARCHS)})"
+        )
     n_heads = raw["num_attention_heads"]
     return ModelConfig(
         arch=arch,
@@ -81,7 +83,11 @@ def read_hf_folder(folder: Path, dtype: torch.dtype, progress: ProgressFn | None
     tokenizer = TextTokenizer.from_files(folder / "tokenizer.json", None, [], False)
     eos = raw.get("eos_token_id")
     eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-    eos_ids |= {i for t in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>") if (i := tokenizer.token_id(t)) is not None}
+    eos_ids |= {
+        i for t in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>") if (i := tokenizer.token_id(t)) is not None
+    }
     bos = raw.get("bos_token_id")
-    tokenizer = TextTokenizer(tokenizer.tokenizer, bos, sorted(eos_ids), bool(tok_cfg.get("add_bos_token", False)))
+    tokenizer = TextTokenizer(
+        tokenizer.tokenizer, bos, sorted(eos_ids), bool(tok_cfg.get("add_bos_token", False))
+    )
     return cfg, weights, tokenizer, tok_cfg.get("chat_template")

@@ -35,11 +35,15 @@ class LoadedModel:
 
 def cache_dir_for(path: Path) -> Path:
     stat = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{CACHE_FORMAT}".encode()).hexdigest()
+    key = hashlib.sha256(
+        f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{CACHE_FORMAT}".encode()
+    ).hexdigest()
     return kog_home() / "converted" / f"{path.stem}-{key[:16]}"
 
 
-def load_model(resolved: ResolvedModel, dtype: torch.dtype, progress: ProgressFn | None = None) -> LoadedModel:
+def load_model(
+    resolved: ResolvedModel, dtype: torch.dtype, progress: ProgressFn | None = None
+) -> LoadedModel:
     """Weights in `dtype` on the CPU (norms and biases in float32); the caller moves them to a device."""
     cache = cache_dir_for(resolved.path)
     dtype_name = str(dtype).removeprefix("torch.")
@@ -54,7 +58,11 @@ def load_model(resolved: ResolvedModel, dtype: torch.dtype, progress: ProgressFn
         if progress:
             progress("load", 1, 1)
         return LoadedModel(
-            resolved.name, ModelConfig(**meta["config"]), weights, tokenizer, ChatTemplate(meta["chat_template"]),
+            resolved.name,
+            ModelConfig(**meta["config"]),
+            weights,
+            tokenizer,
+            ChatTemplate(meta["chat_template"]),
             resolved.path,
         )
     if resolved.kind == "hf":

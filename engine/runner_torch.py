@@ -10,7 +10,9 @@ from kog.engine.models.kv_cache import KVCache
 
 
 class TorchRunner:
-    def __init__(self, cfg: ModelConfig, weights: dict[str, torch.Tensor], max_seq_len: int, dtype: torch.dtype):
+    def __init__(
+        self, cfg: ModelConfig, weights: dict[str, torch.Tensor], max_seq_len: int, dtype: torch.dtype
+    ):
         device = weights["embed"].device
         self.cfg, self.device, self.dtype, self.max_seq_len = cfg, device, dtype, max_seq_len
         self.cache = KVCache(cfg, max_seq_len, dtype, device)
