@@ -164,7 +164,7 @@ class Engine:
             drafts: list[int] = []
             room = max_new - stats.generated_tokens - 1
             if drafter is not None and room > 0:
-                drafts = drafter.propose(context + [token], min(drafter.k, room))
+                drafts = drafter.propose(context + [token], min(drafter.next_k(), room))
             accepted, following = len(drafts), None
             if room > 0:
                 logits = self.runner.forward(torch.tensor([token, *drafts]), len(self._cached))

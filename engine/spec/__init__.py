@@ -9,6 +9,10 @@ import torch
 
 
 class Drafter(Protocol):
+    def next_k(self) -> int:
+        """How many tokens to draft for the next pass (0: plain decoding this pass)."""
+        ...
+
     def propose(self, tokens: Sequence[int], k: int) -> list[int]:
         """Up to k tokens likely to follow `tokens` (the whole context: prompt and output so far)."""
         ...

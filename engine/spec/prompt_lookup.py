@@ -9,15 +9,31 @@ import torch
 
 
 class AdaptiveK:
-    """Draft length that grows while drafts are accepted and shrinks when they are not."""
+    """Draft length that grows while drafts are accepted and shrinks when they are not; after a run of
+    wholly rejected drafts it rests (k = 0) for a while, so text that drafting cannot help costs nothing."""
 
-    def __init__(self, k_min: int = 1, k_max: int = 8, k_start: int = 4):
-        self.k_min, self.k_max, self.k = k_min, k_max, k_start
+    def __init__(self, k_min: int = 1, k_max: int = 8, k_start: int = 4, patience: int = 3, rest: int = 16):
+        self.k_min, self.k_max, self.k_start, self.patience, self.rest = k_min, k_max, k_start, patience, rest
+        self.k = k_start
+        self._misses = 0
+        self._resting = 0
+
+    def step(self) -> int:
+        """The draft length for the next pass."""
+        if self._resting:
+            self._resting -= 1
+            if not self._resting:
+                self.k = self.k_min
+            return 0
+        return self.k
 
     def update(self, accepted: int, proposed: int) -> None:
         if proposed == 0:
             return
-        if accepted == proposed:
+        self._misses = self._misses + 1 if accepted == 0 else 0
+        if self._misses >= self.patience:
+            self._misses, self._resting = 0, self.rest
+        elif accepted == proposed:
             self.k = min(self.k + 2, self.k_max)
         else:
             self.k = max(self.k_min, min(self.k - 1, accepted + 1))
@@ -27,13 +43,13 @@ class PromptLookupDrafter:
     def __init__(self, max_ngram: int = 4, min_ngram: int = 1, k_max: int = 8, window: int = 8192):
         self.max_ngram, self.min_ngram, self.window = max_ngram, min_ngram, window
         self.adaptive = AdaptiveK(k_max=k_max)
-        self.misses = 0  # proposals in a row that found no match
 
-    @property
-    def k(self) -> int:
-        return self.adaptive.k
+    def next_k(self) -> int:
+        return self.adaptive.step()
 
     def propose(self, tokens: Sequence[int], k: int) -> list[int]:
+        if k <= 0:
+            return []
         ctx = np.asarray(tokens[-self.window :], dtype=np.int64)
         n_ctx = len(ctx)
         for n in range(min(self.max_ngram, n_ctx - 1), self.min_ngram - 1, -1):
