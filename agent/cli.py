@@ -12,6 +12,7 @@ from kog.tools.errors import ToolError
 # Each module exposes add_parser(subparsers) and run(args) -> exit code.
 COMMAND_MODULES = (
     "kog.agent.cmd_fix",
+    "kog.agent.cmd_demo",
     "kog.agent.cmd_tui",
     "kog.agent.cmd_generate",
     "kog.agent.cmd_models",
