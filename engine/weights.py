@@ -63,7 +63,7 @@ def dequantized_weights(
     tensors = list(quant_tensors(contents, cfg))
     weights: dict[str, torch.Tensor] = {}
     for done, (name, tensor) in enumerate(tensors, 1):
-        values = torch.from_numpy(np.ascontiguousarray(tensor.dequantize()))
+        values = torch.from_numpy(np.array(tensor.dequantize(), dtype=np.float32, order="C"))
         weights[name] = values.float() if name.endswith("norm") else values.to(dtype)
         if progress:
             progress("convert", done, len(tensors))
