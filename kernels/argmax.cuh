@@ -34,7 +34,6 @@ __device__ __forceinline__ void block_argmax(float& v, int& i, float* scratch_v,
 __device__ __forceinline__ void advance_decode_state(int token, int* state, int* next_ids, int* history,
                                                      int history_len) {
   next_ids[0] = token;
-  history[state[1] % history_len] = token;
-  state[1] += 1;
-  state[0] += 1;
+  history[(unsigned int)atomicAdd(state + 1, 1) % history_len] = token;
+  atomicAdd(state, 1);
 }

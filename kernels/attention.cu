@@ -28,7 +28,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   const int group = n_heads / n_kv;
   kog_wait_prior_grid();
 
-  const int len = state[0] + r + 1;
+  const int len = load_cg(state) + r + 1;
   const int n_splits = min(max_splits, (len + ATT_MIN_CHUNK - 1) / ATT_MIN_CHUNK);
   if (split >= n_splits) return;
   const int chunk = (len + n_splits - 1) / n_splits;
@@ -41,7 +41,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   __shared__ bool s_last;
 
   const size_t q_base = ((size_t)r * n_heads + (size_t)kvh * group) * head_dim;
-  for (int i = tid; i < group * head_dim; i += ATT_THREADS) qs[i / head_dim][i % head_dim] = q[q_base + i] * scale_log2;
+  for (int i = tid; i < group * head_dim; i += ATT_THREADS) qs[i / head_dim][i % head_dim] = load_cg(q + q_base + i) * scale_log2;
   if (tid < group) m_run[tid] = -INFINITY, l_run[tid] = 0.f;
 
   const int half = head_dim / 2;  // phase C: each thread owns 2 dims of one position stripe
@@ -63,7 +63,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
       for (int g = 0; g < ATT_MAX_GROUP; ++g) s[g] = 0.f;
       for (int c = 0; c < head_dim / 8; ++c) {
         float kf[8];
-        unpack8(kr[c], kf);
+        unpack8(load_cg(kr + c), kf);
 #pragma unroll
         for (int g = 0; g < ATT_MAX_GROUP; ++g) {
           if (g < group) {
@@ -108,7 +108,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
       if (g < group) acc[g][0] *= corr[g], acc[g][1] *= corr[g];
     }
     for (int t = stripe; t < tlen; t += n_stripes) {
-      const unsigned int vv = *reinterpret_cast<const unsigned int*>(v_head + (size_t)(tile + t) * head_dim + 2 * d2);
+      const unsigned int vv = load_cg(reinterpret_cast<const unsigned int*>(v_head + (size_t)(tile + t) * head_dim + 2 * d2));
       const float v0 = bf16_lo(vv), v1 = bf16_hi(vv);
 #pragma unroll
       for (int g = 0; g < ATT_MAX_GROUP; ++g) {

@@ -16,7 +16,10 @@
 #define KOG_SHFL_UP(v, d) __shfl_up_sync(0xffffffffu, (v), (d))
 #endif
 
-// Reads what other blocks of the same launch wrote: skip L1, which is not coherent across SMs.
+// Every read of data another kernel (or another block) wrote goes through here: L2 only, never L1.
+// NOTE: with programmatic dependent launch a kernel overlaps the one before it, and an SM's L1 (the
+// non-coherent .nc path especially) can still hold lines of a buffer from before its last rewrite; a
+// decode graph read stale activations that way. Weights, written once at load, keep the cached path.
 template <typename T>
 __device__ __forceinline__ T load_cg(const T* p) {
 #if defined(__HIP_PLATFORM_AMD__)
@@ -105,7 +108,7 @@ __device__ __forceinline__ float warp_rms_scale(const float* __restrict__ x, int
   const float4* x4 = reinterpret_cast<const float4*>(x);
   float ss = 0.f;
   for (int i = lane; i < k / 4; i += KOG_WARP) {
-    const float4 v = x4[i];
+    const float4 v = load_cg(x4 + i);
     ss += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
   }
   ss = warp_sum(ss);

@@ -6,7 +6,7 @@ extern "C" __global__ void __launch_bounds__(256)
   kog_allow_next_grid();
   kog_wait_prior_grid();
   const int r = blockIdx.y;
-  const kog_bf16* row = embed + (size_t)ids[r] * hidden;
+  const kog_bf16* row = embed + (size_t)load_cg(ids + r) * hidden;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < hidden; i += gridDim.x * blockDim.x)
     x[(size_t)r * hidden + i] = bf16_to_float(row[i]);
 }

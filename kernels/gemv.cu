@@ -45,7 +45,7 @@ __device__ __forceinline__ void gemv_body(const kog_bf16* __restrict__ W, const 
         for (int r = 0; r < N; ++r) {
           const size_t at = (size_t)r * rows + row;
           float v = acc[r][j] * scale[r] + b;
-          if (residual) v += residual[at];  // NOTE: residual may alias y; same element, same lane
+          if (residual) v += load_cg(residual + at);  // NOTE: residual may alias y; same element, same lane
           y[at] = v;
         }
       }

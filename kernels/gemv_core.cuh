@@ -35,7 +35,7 @@ __device__ __forceinline__ void warp_rows_dot(const uint4* const (&w)[R], const 
 #pragma unroll
       for (int r = 0; r < N; ++r) {
         const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * x_stride) + 2 * idx;
-        const float4 a = xr[0], b = xr[1];
+        const float4 a = load_cg(xr), b = load_cg(xr + 1);
         float xs[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
         if (NORM) {
 #pragma unroll

@@ -64,7 +64,7 @@ extern "C" __global__ void __launch_bounds__(128)
       const kog_bf16* bias = q.kind == 0 ? bq : q.kind == 1 ? bk : bv;
       const float b0 = bias ? bf16_to_float(bias[q.row0]) : 0.f;
       const float b1 = bias ? bf16_to_float(bias[q.row0 + half]) : 0.f;
-      const int pos0 = state[0];
+      const int pos0 = load_cg(state);
 #pragma unroll
       for (int r = 0; r < N; ++r) {
         const int pos = pos0 + r;

@@ -78,7 +78,7 @@ __device__ Cut find_cut(const float* logits, int vocab, float m, float inv_t, Cu
   for (int i = threadIdx.x; i < SAMPLE_BINS; i += SAMPLE_THREADS) hist[i] = 0.f;
   __syncthreads();
   for (int i = threadIdx.x; i < vocab; i += SAMPLE_THREADS) {
-    const float s = (m - logits[i]) * inv_t;
+    const float s = (m - load_cg(logits + i)) * inv_t;
     const int b = bin1_of(s);
     if (b < SAMPLE_BINS && kept(s, prior)) atomicAdd(&hist[b], by_mass ? expf(-s) : 1.f);
   }
@@ -90,7 +90,7 @@ __device__ Cut find_cut(const float* logits, int vocab, float m, float inv_t, Cu
   for (int i = threadIdx.x; i < SAMPLE_BINS; i += SAMPLE_THREADS) hist[i] = 0.f;
   __syncthreads();
   for (int i = threadIdx.x; i < vocab; i += SAMPLE_THREADS) {
-    const float s = (m - logits[i]) * inv_t;
+    const float s = (m - load_cg(logits + i)) * inv_t;
     if (bin1_of(s) == b1 && kept(s, prior)) atomicAdd(&hist[bin2_of(s, b1)], by_mass ? expf(-s) : 1.f);
   }
   __syncthreads();
@@ -125,13 +125,15 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
   kog_wait_prior_grid();
   const int r = blockIdx.x, t = threadIdx.x;
   const float* row = logits + (size_t)r * vocab;
-  const float temperature = fparams[0], top_p = fparams[1];
-  const int top_k = iparams[0];
+  const float temperature = load_cg(fparams), top_p = load_cg(fparams + 1);
+  const int top_k = load_cg(iparams);
 
   float best = -INFINITY;
   int best_i = 0x7fffffff;
-  for (int i = t; i < vocab; i += SAMPLE_THREADS)
-    if (argmax_better(row[i], i, best, best_i)) best = row[i], best_i = i;
+  for (int i = t; i < vocab; i += SAMPLE_THREADS) {
+    const float v = load_cg(row + i);
+    if (argmax_better(v, i, best, best_i)) best = v, best_i = i;
+  }
   block_argmax(best, best_i, s_v, s_i);
   int token = best_i == 0x7fffffff ? 0 : best_i;
 
@@ -147,13 +149,15 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
     float local = 0.f;
     int last_kept = -1;
     for (int i = lo; i < hi; ++i) {
-      const float s = (best - row[i]) * inv_t;
+      const float s = (best - load_cg(row + i)) * inv_t;
       if (kept(s, cut)) local += expf(-s), last_kept = i;
     }
     float total;
     const float excl = block_exclusive_scan(local, scratch, total);
-    const unsigned long long seed = (unsigned int)iparams[1] | ((unsigned long long)(unsigned int)iparams[2] << 32);
-    const float u = u_given ? u_given[r] : uniform_from(seed, ((unsigned long long)(state ? state[1] : 0) << 8) + r);
+    const unsigned long long seed =
+        (unsigned int)load_cg(iparams + 1) | ((unsigned long long)(unsigned int)load_cg(iparams + 2) << 32);
+    const unsigned long long draw = state ? (unsigned int)load_cg(state + 1) : 0u;
+    const float u = u_given ? load_cg(u_given + r) : uniform_from(seed, (draw << 8) + r);
     const float target = u * total;
     if (t == 0) s_token = -1;
     __syncthreads();
@@ -161,7 +165,7 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
       float run = excl;
       int pick = last_kept;
       for (int i = lo; i < hi; ++i) {
-        const float s = (best - row[i]) * inv_t;
+        const float s = (best - load_cg(row + i)) * inv_t;
         if (!kept(s, cut)) continue;
         run += expf(-s);
         if (target < run) {

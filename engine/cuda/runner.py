@@ -162,12 +162,12 @@ class CudaRunner:
                 pending.append(slot)
                 if len(pending) == 2:
                     last = self._take(pending.popleft())
-                    yield last
                     yielded += 1
+                    yield last
             while pending:
                 last = self._take(pending.popleft())
-                yield last
                 yielded += 1
+                yield last
         finally:
             if pending and yielded:  # stopped early: the device ran ahead, point it back at the last token
                 self.start(last, base + yielded)
