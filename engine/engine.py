@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -59,6 +60,24 @@ def pick_dtype(device: torch.device, dtype: torch.dtype | str | None) -> torch.d
 DRAFTERS = ("prompt-lookup", "none")
 
 
+def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, max_seq_len: int):
+    """The CUDA-graph runner on a GPU, the plain-torch runner elsewhere (and where CuPy is missing)."""
+    if device.type == "cuda":
+        from kog.kernels import cuda_kernels_available
+
+        if cuda_kernels_available():
+            from kog.engine.cuda.runner import CudaRunner
+
+            return CudaRunner(model.cfg, model.weights, max_seq_len, device=device)
+        print(
+            "kog-agent: CuPy is not installed, so the GPU runs the plain PyTorch path "
+            "(pip install 'kog-agent[gpu]' for the CUDA kernels)",
+            file=sys.stderr,
+        )
+    weights = {k: v.to(device) for k, v in model.weights.items()}
+    return TorchRunner(model.cfg, weights, max_seq_len, dtype)
+
+
 def make_drafter(name: str) -> Drafter | None:
     if name == "none":
         return None
@@ -78,8 +97,9 @@ class Engine:
     ):
         self.model, self.tokenizer, self.cfg = model, model.tokenizer, model.cfg
         self.max_seq_len = min(max_seq_len, model.cfg.context_length)
-        weights = {k: v.to(device) for k, v in model.weights.items()}
-        self.runner = TorchRunner(model.cfg, weights, self.max_seq_len, dtype)
+        self.runner = make_runner(model, device, dtype, self.max_seq_len)
+        # A runner that samples on the device hands back token ids, not logits, on plain decode steps.
+        self._device_sampling = hasattr(self.runner, "decode_step")
         self.info = ModelInfo(
             name=model.name,
             arch=model.cfg.arch,
@@ -149,8 +169,10 @@ class Engine:
         max_new = min(params.max_tokens, self.max_seq_len - len(ids))
         stats = Stats(prompt_tokens=len(ids))
         gen = make_generator(params.seed, "cpu")
+        if self._device_sampling:
+            self.runner.set_sampling(params.temperature, params.top_p, params.top_k, params.seed)
         logits = self._prefill(ids, stats)
-        token = sample(logits[-1].cpu(), params, gen)
+        token = sample(logits[-1], params, gen)
         stats.prefill_s = stats.ttft_s = time.perf_counter() - t0
         t_decode = time.perf_counter()
         decoder, stops = StreamDecoder(self.tokenizer), StopMatcher(tuple(params.stop))
@@ -166,9 +188,12 @@ class Engine:
             if drafter is not None and room > 0:
                 drafts = drafter.propose(context + [token], min(drafter.next_k(), room))
             accepted, following = len(drafts), None
-            if room > 0:
+            if room > 0 and not drafts:
+                following = self._plain_step(token, params, gen)
+                stats.forward_passes += 1
+            elif room > 0:
                 logits = self.runner.forward(torch.tensor([token, *drafts]), len(self._cached))
-                accepted, following = verify(logits.cpu(), drafts, params, gen, None)
+                accepted, following = verify(logits, drafts, params, gen, None)
                 self._cached.extend([token, *drafts[:accepted]])
                 stats.forward_passes += 1
                 if drafts:
@@ -193,6 +218,16 @@ class Engine:
             token = following
         stats.decode_s = time.perf_counter() - t_decode
         yield Chunk(stops.flush() if finish == "length" else "", (), finish, stats)
+
+    def _plain_step(self, token: int, params: SamplingParams, gen: torch.Generator) -> int:
+        """Runs `token` at the next position; returns the token after it."""
+        pos = len(self._cached)
+        if self._device_sampling:
+            following = self.runner.decode_step(token, pos)
+        else:
+            following = sample(self.runner.forward(torch.tensor([token]), pos)[-1], params, gen)
+        self._cached.append(token)
+        return following
 
     def _prefill(self, ids: list[int], stats: Stats) -> torch.Tensor:
         # Reuse the KV of the longest shared prefix; at least one token is recomputed for its logits.

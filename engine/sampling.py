@@ -28,7 +28,7 @@ def sample(logits: torch.Tensor, params: SamplingParams, generator: torch.Genera
     """One token id from logits [vocab]."""
     if params.greedy:
         return int(torch.argmax(logits))
-    probs = filtered_probs(logits, params)
+    probs = filtered_probs(logits.cpu(), params)
     return int(torch.multinomial(probs, 1, generator=generator))
 
 

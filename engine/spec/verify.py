@@ -26,7 +26,7 @@ def verify(
         while accepted < k and drafts[accepted] == targets[accepted]:
             accepted += 1
         return accepted, int(targets[accepted])
-    probs = filtered_probs(logits, params)  # [k+1, vocab]
+    probs = filtered_probs(logits.cpu(), params)  # [k+1, vocab]
     for i, token in enumerate(drafts):
         p = probs[i]
         q_token = float(draft_probs[i, token]) if draft_probs is not None else 1.0
