@@ -4,6 +4,7 @@ roofline and the transformers peers, measured in one run and saved as JSON (and 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import gc
 import json
@@ -87,13 +88,19 @@ def _measure_model(name: str, args: argparse.Namespace) -> dict:
     shapes = {(cfg.q_size, cfg.hidden_size), (cfg.hidden_size, cfg.q_size), (cfg.intermediate_size, cfg.hidden_size),
               (cfg.hidden_size, cfg.intermediate_size), (cfg.vocab_size, cfg.hidden_size)}  # fmt: skip
     entry["gemv"] = [gemv_bandwidth(rows, k, pdl=True) for rows, k in sorted(shapes)]
-    if args.identity_tokens:
-        from kog.engine.cuda.identity import greedy_identity
-
-        entry["identity"] = greedy_identity(cfg, weights, 512, args.identity_tokens).as_dict()
     del weights
     gc.collect()
     torch.cuda.empty_cache()
+    if args.identity_tokens:
+        from kog.engine.cuda.identity import greedy_identity
+
+        untied = dataclasses.replace(cfg, tie_embeddings=False)  # tied random weights echo the input token
+        entry["identity"] = greedy_identity(
+            untied, random_weights(untied, "cuda", seed=1), 512, args.identity_tokens
+        ).as_dict()
+        entry["identity"]["weights"] = "random, untied LM head"
+        gc.collect()
+        torch.cuda.empty_cache()
     if not args.no_peers:
         from kog.engine.cuda.peers import transformers_decode
 
@@ -139,7 +146,7 @@ def _table(report: dict) -> str:
         if "identity" in m:
             i = m["identity"]
             lines.append(
-                f"{name[-4:]} greedy identity {i['matched_prefix']}/{i['tokens']} tokens, teacher-forced {i['teacher_forced_agree']}/{i['teacher_forced_steps']}, "
+                f"{name[-4:]} greedy identity {i['matched_prefix']}/{i['tokens']} tokens ({i['distinct_tokens']} distinct), teacher-forced {i['teacher_forced_agree']}/{i['teacher_forced_steps']}, "
                 f"max logits rel err {i['max_logits_rel_err']:.2e}, min torch margin {i['min_torch_margin']:.3f}"
             )
     return "\n".join(lines)

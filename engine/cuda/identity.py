@@ -1,5 +1,7 @@
 """Greedy identity: the CUDA-graph decode path against the engine's torch path on the same weights.
 
+Random weights with tied embeddings mostly predict the input token again (its own embedding dominates
+the residual), so callers should pass untied weights for a sequence worth comparing.
 The torch path runs the weights upcast to fp32 on the GPU (fp32 accumulation everywhere); the CUDA
 path keeps bf16 weights and KV cache with fp32 accumulation, so a near-tie in the logits can flip a
 greedy pick. The report says where the sequences part and how close the torch logits were there, and
@@ -22,6 +24,7 @@ class IdentityReport:
     tokens: int
     identical: bool
     matched_prefix: int  # tokens equal before the first difference
+    distinct_tokens: int  # in the torch sequence: a constant sequence would make the check vacuous
     torch_margin_at_divergence: float | None  # top-1 minus top-2 torch logit where they part
     min_torch_margin: float  # the smallest such gap over the torch run
     teacher_forced_agree: int  # steps where the CUDA argmax equals the torch token, both fed torch tokens
@@ -74,6 +77,7 @@ def greedy_identity(
         tokens=n_tokens,
         identical=matched == n_tokens,
         matched_prefix=matched,
+        distinct_tokens=len(set(want)),
         torch_margin_at_divergence=_margin(ref_logits[matched]) if matched < n_tokens else None,
         min_torch_margin=min(_margin(t) for t in ref_logits),
         teacher_forced_agree=agree,
