@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from kog.agent.errors import AgentError
@@ -94,7 +95,8 @@ def _write_outputs(args: argparse.Namespace, report: RunReport) -> None:
         args.patch.write_text(report.diff, encoding="utf-8")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, load: Callable[[str, str], LanguageModel] = load_model) -> int:
+    """Run `fix` or `ci`; `load(model, device)` gives the model (tests pass a scripted one)."""
     config = _config(args)
     bus = EventBus()
     if args.fix_command == "ci" and args.json:
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         bus.subscribe(PlainRenderer(sys.stdout))
     try:
-        model = load_model(args.model, args.device)
+        model = load(args.model, args.device)
         report = RepairRun(args.repo, model, bus, config).run()
     except KeyboardInterrupt:
         print("interrupted: the repository is as it was", file=sys.stderr)

@@ -61,6 +61,9 @@ def _outline(source: str, skip: tuple[int, int] | None) -> str:
             out.append(lines[stmt.lineno - 1].rstrip() + " ...")
         elif isinstance(stmt, ast.ClassDef):
             out.append(lines[stmt.lineno - 1].rstrip())
+            if skip and stmt.lineno >= skip[0] and end <= skip[1]:
+                out.append("    # (the code under suspicion)")
+                continue
             for item in stmt.body:
                 inner_end = item.end_lineno or item.lineno
                 if skip and item.lineno <= skip[1] and inner_end >= skip[0]:

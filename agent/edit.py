@@ -48,6 +48,14 @@ def definition_body(text: str, defn: Definition) -> tuple[int, str]:
     return defn.start_line + skip, "".join(lines[skip:])
 
 
+def _dedent(source: str, indent: int) -> str:
+    lines = source.splitlines(keepends=True)
+    return "".join(
+        line.lstrip(" \t") if not line.strip() else line[indent:] if line[:indent].isspace() else line
+        for line in lines
+    )
+
+
 def _indent(source: str, indent: int) -> str:
     pad = " " * indent
     return "".join(pad + line if line.strip() else line for line in source.splitlines(keepends=True))
@@ -68,12 +76,57 @@ def _add_imports(text: str, imports: list[str]) -> str:
     return "".join(lines[:at]) + "".join(i + "\n" for i in missing) + "".join(lines[at:])
 
 
+def _docstring_lines(source: str) -> tuple[int, int] | None:
+    """0-based [first, last] lines of the docstring of the one definition in source."""
+    try:
+        node = ast.parse(source).body[0]
+    except (SyntaxError, IndexError):
+        return None
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) or not node.body:
+        return None
+    first = node.body[0]
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return first.lineno - 1, (first.end_lineno or first.lineno) - 1
+    return None
+
+
+def keep_docstring(old: str, new: str) -> str:
+    """The new definition with the old one's docstring: small models shorten or drop docstrings,
+    and a fix should not rewrite documentation. Both are dedented definitions."""
+    old_span = _docstring_lines(old)
+    if old_span is None:
+        return new
+    old_lines = old.splitlines(keepends=True)
+    docstring = old_lines[old_span[0] : old_span[1] + 1]
+    new_lines = new.splitlines(keepends=True)
+    new_span = _docstring_lines(new)
+    if new_span is not None:
+        merged = new_lines[: new_span[0]] + docstring + new_lines[new_span[1] + 1 :]
+    else:
+        try:
+            body_start = ast.parse(new).body[0].body[0].lineno - 1  # type: ignore[attr-defined]
+        except (SyntaxError, IndexError, AttributeError):
+            return new
+        body_indent = new_lines[body_start][
+            : len(new_lines[body_start]) - len(new_lines[body_start].lstrip())
+        ]
+        if not docstring[0].startswith(body_indent) or docstring[0][len(body_indent)] in " \t":
+            return new  # the rewrite is indented differently; leave it as it came
+        merged = new_lines[:body_start] + docstring + new_lines[body_start:]
+    return "".join(merged)
+
+
 def rewrite_definition(text: str, defn: Definition, reply: str) -> tuple[str, str]:
     """(new file text, new definition) with defn replaced by the reply's version of it."""
     got = extract_definition(reply, defn.name, kind="class" if defn.kind == "class" else "function")
-    start, _ = definition_body(text, defn)
-    new_source = _indent(got.source, defn.indent)
-    return _add_imports(splice_text(text, start, defn.end_line, new_source), got.imports), got.source
+    start, old_source = definition_body(text, defn)
+    source = keep_docstring(_dedent(old_source, defn.indent), got.source)
+    new_source = _indent(source, defn.indent)
+    return _add_imports(splice_text(text, start, defn.end_line, new_source), got.imports), source
 
 
 def propose_edit(text: str, suspect: Suspect, reply: str) -> ProposedEdit:

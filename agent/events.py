@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from kog.agent.report import RunReport, StepKind, StepState
 from pydantic import BaseModel, Field, TypeAdapter
+
+from kog.agent.report import RunReport, StepKind, StepState
 
 log = logging.getLogger(__name__)
 

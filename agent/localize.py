@@ -80,32 +80,45 @@ class Localizer:
                     seen.add(suspect.key)
         return [entry[2] for entry in sorted(found.values(), key=lambda e: (e[0], e[1]))]
 
-    def _reach_counts(self, cases: list[TestCase]) -> tuple[dict[str, int], dict[str, int]]:
+    def _failing_names(self, case: TestCase, test: Definition) -> set[str] | None:
+        for frame in case.frames:
+            if frame.path == test.path and test.start_line <= frame.line <= test.end_line:
+                return self.index.failing_names(test, frame.line)
+        return None
+
+    def _reach_counts(self, cases: list[TestCase], focus: bool) -> tuple[dict[str, int], dict[str, int]]:
+        """How many of the cases reach each definition, and how directly; with focus, a failing
+        case counts from its failing statement when that statement reaches any code at all."""
         counts: dict[str, int] = {}
         depths: dict[str, int] = {}
         for case in cases:
             test = self.test_definition(case.id)
             if test is None:
                 continue
-            for key, depth in self.index.reach(test).items():
+            names = self._failing_names(case, test) if focus else None
+            reached = (self.index.reach(test, names) if names else None) or self.index.reach(test)
+            for key, depth in reached.items():
                 counts[key] = counts.get(key, 0) + 1
                 depths[key] = min(depths.get(key, depth), depth)
         return counts, depths
 
     def rank(self, failing: list[TestCase], run: TestRun, limit: int = 4) -> list[Suspect]:
         suspects = self._trace_suspects(failing)
-        failing_counts, depths = self._reach_counts(failing)
+        failing_counts, depths = self._reach_counts(failing, focus=True)
         failing_ids = {case.id for case in run.failing}
         passing = [case for case in run.cases if case.id not in failing_ids][:MAX_PASSING_TESTS]
-        passing_counts, _ = self._reach_counts(passing)
+        passing_counts, _ = self._reach_counts(passing, focus=False)
 
-        def order(key: str) -> tuple[int, int, int, int]:
+        def order(key: str) -> tuple[bool, int, int, int, int]:
             defn = self.index.definition(key)
+            size = defn.end_line - defn.start_line
+            # Classes last: their own code (fields, defaults) is rarely where a reached bug lives.
             return (
+                defn.kind == "class",
                 -failing_counts[key],
                 passing_counts.get(key, 0),
                 depths[key],
-                -(defn.end_line - defn.start_line),
+                -size,
             )
 
         taken = {s.key for s in suspects}

@@ -27,6 +27,7 @@ from kog.tools.git import RepoGuard
 from kog.tools.testrunner import TestRun, resolve_test_command
 
 GREEDY = SamplingParams(temperature=0.0)
+QUICK_SUITE_S = 10.0  # a suite this fast is re-run whole after each edit, without a targeted run first
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class RepairRun:
         report.tests_before = report.tests_after = summarize(plan.baseline)
         # After the baseline, a run that takes far longer than it did is a hang an edit introduced.
         ws.timeout_s = min(self.config.test_timeout_s, max(30.0, 5 * plan.baseline.duration_s))
+        ws.quick_suite = plan.baseline.duration_s <= QUICK_SUITE_S and not plan.baseline.timed_out
         if plan.goal is None:
             report.status = "nothing_to_fix"
             report.reason = "no test fails" if not plan.baseline.failing else "the tests the task names pass"

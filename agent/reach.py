@@ -32,6 +32,10 @@ def referenced_names(source: str) -> set[str]:
         tree = ast.parse(textwrap.dedent(source))
     except SyntaxError:
         return set(re.findall(r"[A-Za-z_]\w*", source))
+    return _names(tree)
+
+
+def _names(tree: ast.AST) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -85,14 +89,43 @@ class ReachIndex:
                 return defn
         return None
 
-    def reach(self, test: Definition) -> dict[str, int]:
-        """Repository definitions the test can reach, keyed by Definition.key, with their call depth (1 = direct)."""
+    def failing_names(self, test: Definition, line: int) -> set[str] | None:
+        """The names the failing statement of a test depends on, following local assignments back.
+
+        None when the line is not a statement of the test. The test's parameters (fixtures, set-up)
+        are left out: the failure is usually in what the statement calls, not in what set it up.
+        """
+        try:
+            func = ast.parse(textwrap.dedent(self.source(test))).body[0]
+        except (SyntaxError, IndexError):
+            return None
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        relative = line - test.start_line + 1
+        for index, stmt in enumerate(func.body):  # noqa: B007  (index is used after the loop)
+            if stmt.lineno <= relative <= (stmt.end_lineno or stmt.lineno):
+                break
+        else:
+            return None
+        needed = _names(stmt)
+        for earlier in reversed(func.body[:index]):
+            assigned = {
+                n.id for n in ast.walk(earlier) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+            if assigned & needed:
+                needed |= _names(earlier)
+        return needed - {arg.arg for arg in func.args.args}
+
+    def reach(self, test: Definition, start: set[str] | None = None) -> dict[str, int]:
+        """Repository definitions the test reaches (from the names in `start`, else its whole body),
+        keyed by definition_key, with their call depth (1 = direct)."""
         depths: dict[str, int] = {}
         seen = {definition_key(test)}
-        queue: deque[tuple[Definition, int]] = deque([(test, 0)])
+        queue: deque[tuple[Definition | None, int]] = deque([(None if start is not None else test, 0)])
         while queue:
             defn, depth = queue.popleft()
-            for name in self.names_in(defn):
+            names = start if defn is None else self.names_in(defn)
+            for name in names or ():
                 # Helpers and fixtures of the test's own file (or a conftest) are see-through.
                 for helper in self._test_by_name.get(name, []):
                     if definition_key(helper) not in seen and (

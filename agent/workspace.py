@@ -19,6 +19,7 @@ class Workspace:
         self.test_cmd = test_cmd
         self.bus = bus
         self.timeout_s = timeout_s
+        self.quick_suite = False  # set from the baseline: a full run costs little more than a targeted one
         self.files = RepoFiles(root)
 
     def run_tests(self, scope: str, select: list[str] | None = None) -> TestRun:

@@ -15,9 +15,10 @@ class ScriptedEngine:
     what the agent asked. Past the end of the script it replies with an empty string.
     """
 
-    def __init__(self, replies: Sequence[str], chunk_chars: int = 7) -> None:
+    def __init__(self, replies: Sequence[str], chunk_chars: int = 7, interrupt_at: int | None = None) -> None:
         self.replies = list(replies)
         self.chunk_chars = chunk_chars
+        self.interrupt_at = interrupt_at  # the call (0-based) that raises KeyboardInterrupt, like Ctrl-C
         self.calls: list[tuple[str | list[Message], SamplingParams]] = []
         self.info = ModelInfo(
             name="scripted",
@@ -40,6 +41,8 @@ class ScriptedEngine:
     def stream(self, prompt: str | list[Message], params: SamplingParams) -> Iterator[Chunk]:
         index = len(self.calls)
         self.calls.append((prompt, params))
+        if index == self.interrupt_at:
+            raise KeyboardInterrupt
         reply = self.replies[index] if index < len(self.replies) else ""
         finish = "stop"
         for stop in params.stop:
@@ -58,7 +61,9 @@ class ScriptedEngine:
             forward_passes=len(pieces),
         )
         last = pieces[-1] if pieces else ""
-        yield Chunk(text=last, token_ids=(len(pieces) - 1,) if pieces else (), finish_reason=finish, stats=stats)
+        yield Chunk(
+            text=last, token_ids=(len(pieces) - 1,) if pieces else (), finish_reason=finish, stats=stats
+        )
 
     def generate(self, prompt: str | list[Message], params: SamplingParams) -> Completion:
         chunks = list(self.stream(prompt, params))

@@ -45,8 +45,7 @@ def test_several_definitions_take_the_named_one_and_keep_imports():
 
 def test_method_inside_a_class_wrapper_is_dedented_without_decorators():
     reply = (
-        "```python\nclass Invoice:\n    @property\n    def total(self):\n"
-        "        return self.a - self.b\n```"
+        "```python\nclass Invoice:\n    @property\n    def total(self):\n        return self.a - self.b\n```"
     )
     assert extract_definition(reply, "total").source == "def total(self):\n    return self.a - self.b\n"
 

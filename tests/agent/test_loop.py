@@ -1,0 +1,212 @@
+"""The repair loop on real tmp repositories built from the examples, with a scripted model."""
+
+import ast
+
+import pytest
+from conftest import git, snapshot
+from replies import (
+    DECODE_FIX,
+    DIAGNOSIS,
+    ENCODE_FIX,
+    PAGE_BREAKS_A_PASSING_TEST,
+    PAGE_FIX,
+    PAGE_HANGS,
+    PAGE_TIDY,
+    PAGE_WRONG,
+    UNUSABLE,
+)
+from scripted_engine import ScriptedEngine
+
+from kog.agent.errors import TaskNotFoundError
+from kog.agent.events import EditApplied, EditRejected, EventBus, RunFinished, TestsRun
+from kog.agent.loop import RepairRun, RunConfig
+from kog.tools.errors import DirtyTreeError
+
+PAGING = "pager/paging.py"
+
+
+def repair(root, replies, events=None, **config):
+    bus = EventBus()
+    if events is not None:
+        bus.subscribe(events.append)
+    engine = ScriptedEngine(replies)
+    report = RepairRun(root, engine, bus, RunConfig(**{"refactor": False, **config})).run()
+    return report, engine
+
+
+def test_a_right_rewrite_is_accepted_committed_and_reported(example_repo):
+    root = example_repo("pagination")
+    original = (root / PAGING).read_text()
+    events = []
+    report, engine = repair(root, [DIAGNOSIS, PAGE_FIX], events)
+
+    assert report.status == "fixed" and report.exit_code == 0
+    assert report.changed == [f"{PAGING}::page_count"]
+    assert "+    return (total_items - 1) // per_page + 1" in report.diff
+    assert report.diff.count("\n-") == 1 + 1  # the "---" header and the one changed line
+    assert (
+        report.tests_before.failed == 3 and report.tests_after.failed == 0 and report.tests_after.passed == 6
+    )
+    assert [s.kind for s in report.steps] == ["plan", "edit", "test"]
+    assert report.branch == git(root, "branch", "--show-current").strip()
+    assert "(total_items - 1) // per_page + 1" in (root / PAGING).read_text()
+    assert git(root, "show", f"main:{PAGING}") == original  # the user's branch is untouched
+    assert isinstance(events[-1], RunFinished) and events[-1].report == report
+
+    diagnosis_prompt, diagnosis_params = engine.calls[0]
+    assert diagnosis_params.greedy and diagnosis_params.max_tokens == 120 and "\n\n" in diagnosis_params.stop
+    edit_prompt = engine.calls[1][0][-1].content
+    assert "def test_partial_last_page_is_counted" in edit_prompt and "assert 3 == 4" in edit_prompt
+    assert DIAGNOSIS in edit_prompt and "def page_count(" in edit_prompt
+
+
+def test_unusable_replies_never_touch_a_file_and_the_run_ends_cleanly(example_repo):
+    root = example_repo("pagination")
+    before = snapshot(root)
+    events = []
+    report, engine = repair(
+        root, [DIAGNOSIS, *UNUSABLE], events, suspects=1, retries=len(UNUSABLE) - 1, samples=0
+    )
+
+    assert report.status == "not_fixed" and report.exit_code == 1
+    assert not [e for e in events if isinstance(e, EditApplied)]
+    reasons = [e.reason for e in events if isinstance(e, EditRejected)]
+    assert len(reasons) == len(UNUSABLE) and len(engine.calls) == 1 + len(UNUSABLE)
+    assert "no code" in reasons[0] and "count_pages instead of page_count" in reasons[2]
+    assert "would not parse" in reasons[4]
+    assert snapshot(root) == before
+
+
+def test_a_failed_edit_is_rolled_back_and_its_failure_fed_to_the_retry(example_repo):
+    root = example_repo("pagination")
+    events = []
+    report, engine = repair(root, [DIAGNOSIS, PAGE_WRONG, PAGE_FIX], events)
+
+    assert report.status == "fixed"
+    assert [(s.kind, s.state) for s in report.steps] == [
+        ("plan", "passed"),
+        ("edit", "passed"),
+        ("test", "rolled_back"),
+        ("edit", "passed"),
+        ("test", "passed"),
+    ]
+    retry_prompt = engine.calls[2][0][-1].content
+    assert "(total_items - 1) // per_page - 1" in retry_prompt and "still fails" in retry_prompt
+    assert "// per_page - 1" not in report.diff
+
+
+def test_an_edit_that_breaks_a_passing_test_is_not_accepted(example_repo):
+    root = example_repo("pagination")
+    before = snapshot(root)
+    report, _ = repair(root, [DIAGNOSIS, PAGE_BREAKS_A_PASSING_TEST], max_steps=1)
+
+    assert report.status == "not_fixed" and "step budget of 1" in report.reason
+    assert (
+        report.steps[-1].state == "rolled_back"
+        and "test_page_size_must_be_positive" in report.steps[-1].detail
+    )
+    assert snapshot(root) == before
+
+
+def test_a_two_function_bug_is_fixed_in_two_accepted_steps(example_repo):
+    root = example_repo("tagcodec")
+    report, _ = repair(root, [DIAGNOSIS, DECODE_FIX, ENCODE_FIX])
+
+    assert report.status == "fixed", report.reason
+    assert report.changed == ["tagcodec/codec.py::decode_tags", "tagcodec/codec.py::encode_tags"]
+    assert report.tests_after.failed == 0
+    assert "def encode_tags" in report.diff and "def decode_tags" in report.diff
+
+
+def test_a_kept_refactor_and_a_refactor_that_breaks_tests(example_repo):
+    root = example_repo("pagination")
+    report, _ = repair(root, [DIAGNOSIS, PAGE_FIX, PAGE_TIDY], refactor=True)
+    assert report.status == "fixed" and report.steps[-1].kind == "refactor"
+    assert report.steps[-1].state == "passed" and "max(total_items, 0)" in report.diff
+
+    root = example_repo("tagcodec")
+    broken_tidy = ENCODE_FIX.replace("ESCAPE * 2", "ESCAPE")
+    report, _ = repair(root, [DIAGNOSIS, DECODE_FIX, ENCODE_FIX, DECODE_FIX, broken_tidy], refactor=True)
+    assert report.status == "fixed" and report.tests_after.failed == 0
+    refactors = [s for s in report.steps if s.kind == "refactor"]
+    assert [s.state for s in refactors] == ["passed", "rolled_back"]  # decode unchanged, encode broke
+    assert "ESCAPE * 2" in report.diff
+
+
+def test_a_hanging_edit_is_stopped_and_rolled_back(example_repo):
+    root = example_repo("pagination")
+    before = snapshot(root)
+    events = []
+    report, _ = repair(root, [DIAGNOSIS, PAGE_HANGS], events, max_steps=1, test_timeout_s=4)
+    assert report.status == "not_fixed"
+    assert [e.timed_out for e in events if isinstance(e, TestsRun)] == [False, True]
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize(
+    ("limits", "reason"),
+    [({"max_steps": 1}, "step budget"), ({"max_tokens": 3}, "token budget"), ({"max_time_s": 0.5}, "time")],
+)
+def test_each_budget_ends_the_run_not_fixed_with_the_tree_restored(example_repo, limits, reason):
+    root = example_repo("pagination")
+    before = snapshot(root)
+    report, _ = repair(root, [DIAGNOSIS, PAGE_WRONG, PAGE_FIX], **limits)
+    assert report.status == "not_fixed" and report.exit_code == 1 and reason in report.reason
+    assert snapshot(root) == before
+
+
+def test_nothing_to_fix_asks_the_model_nothing(example_repo):
+    root = example_repo("pagination", fixed=True)
+    before = snapshot(root)
+    report, engine = repair(root, [DIAGNOSIS])
+    assert report.status == "nothing_to_fix" and report.exit_code == 0 and not engine.calls
+    assert snapshot(root) == before
+
+
+def test_a_task_naming_a_passing_test_or_an_unknown_one(example_repo):
+    root = example_repo("pagination")
+    report, engine = repair(root, [DIAGNOSIS], task="test_no_items_means_no_pages still fails?")
+    assert report.status == "nothing_to_fix" and not engine.calls
+    with pytest.raises(TaskNotFoundError, match="test_nothing_like_this"):
+        repair(root, [DIAGNOSIS], task="test_nothing_like_this fails")
+
+
+def test_a_named_test_narrows_the_targets(example_repo):
+    root = example_repo("pagination")
+    report, _ = repair(root, [DIAGNOSIS, PAGE_FIX], task="test_partial_last_page_is_counted fails")
+    assert report.targets == ["tests/test_paging.py::test_partial_last_page_is_counted"]
+    assert report.status == "fixed"
+
+
+def test_a_dirty_tree_is_refused_before_anything_runs(example_repo):
+    root = example_repo("pagination")
+    (root / PAGING).write_text((root / PAGING).read_text() + "\n# local work\n")
+    before = snapshot(root)
+    with pytest.raises(DirtyTreeError):
+        repair(root, [DIAGNOSIS, PAGE_FIX])
+    assert snapshot(root) == before
+
+
+def test_files_on_disk_always_parse_when_an_edit_is_applied(example_repo):
+    root = example_repo("pagination")
+    parsed = []
+
+    def check(event):
+        if isinstance(event, EditApplied):
+            parsed.append(ast.parse((root / event.path).read_text()) is not None)
+
+    bus = EventBus()
+    bus.subscribe(check)
+    engine = ScriptedEngine([DIAGNOSIS, UNUSABLE[3], PAGE_WRONG, PAGE_FIX])
+    report = RepairRun(root, engine, bus, RunConfig(refactor=False, suspects=1, retries=3)).run()
+    assert report.status == "fixed" and parsed == [True, True]
+    assert [s.state for s in report.steps if s.kind == "edit"] == ["failed", "passed", "passed"]
+
+
+def test_ctrl_c_restores_the_tree_even_after_an_accepted_fix(example_repo):
+    root = example_repo("pagination")
+    before = snapshot(root)
+    engine = ScriptedEngine([DIAGNOSIS, PAGE_FIX], interrupt_at=2)  # the refactor call
+    with pytest.raises(KeyboardInterrupt):
+        RepairRun(root, engine, EventBus(), RunConfig(refactor=True)).run()
+    assert snapshot(root) == before
