@@ -1,25 +1,28 @@
 // Flash-decoding attention for grouped-query heads over a bf16 KV cache.
 // grid (n_kv, max_splits, n_rows): one block streams one KV head over one slice of the context for
 // all the query heads of its group (K and V are read once), keeping a running softmax per head.
-// The last block of a (row, KV head) to finish merges the slices' partial results.
+// Each tile of K and V lands in shared memory through cp.async (all of it in flight at once); the
+// last block of a (row, KV head) to finish merges the slices' partial results.
 // Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal).
-#include "common.cuh"
+#include "gemv_core.cuh"
 
 #define ATT_THREADS 128
-#define ATT_TILE 128        // positions scored per pass, one per thread
+#define ATT_TILE 64         // positions per shared-memory tile
 #define ATT_MAX_GROUP 8     // query heads per KV head
 #define ATT_MAX_HEAD_DIM 256
-#define ATT_MIN_CHUNK 64    // fewest positions worth a block of their own
+#define ATT_MIN_CHUNK 32    // fewest positions worth a block of their own
+
+extern __shared__ uint4 att_tiles[];  // [2][ATT_TILE][head_dim * 2 + 16 bytes]: K then V, rows padded
 
 extern "C" __global__ void __launch_bounds__(ATT_THREADS)
-    attention_decode(const float* __restrict__ q,          // [n_rows, n_heads, head_dim], RoPE applied
+    attention_decode(const float* q,                        // [n_rows, n_heads, head_dim], RoPE applied
                      const kog_bf16* __restrict__ k_cache,  // [n_kv, max_seq, head_dim], this layer
                      const kog_bf16* __restrict__ v_cache,
-                     const int* __restrict__ state,  // state[0]: position of row 0
-                     float* __restrict__ out,        // [n_rows, n_heads, head_dim]
-                     float* part_o,                  // [n_rows, n_heads, max_splits, head_dim]
-                     float* part_ml,                 // [n_rows, n_heads, max_splits, 2]
-                     int* counters,                  // [n_rows, n_kv], zero between launches
+                     const int* state,  // state[0]: position of row 0
+                     float* __restrict__ out,  // [n_rows, n_heads, head_dim]
+                     float* part_o,            // [n_rows, n_heads, max_splits, head_dim]
+                     float* part_ml,           // [n_rows, n_heads, max_splits, 2]
+                     int* counters,            // [n_rows, n_kv], zero between launches
                      int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
                      float scale_log2) {  // log2(e) / sqrt(head_dim)
   kog_allow_next_grid();
@@ -37,33 +40,49 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   __shared__ __align__(16) float qs[ATT_MAX_GROUP][ATT_MAX_HEAD_DIM];
   __shared__ float ps[ATT_MAX_GROUP][ATT_TILE];
   __shared__ float m_run[ATT_MAX_GROUP], l_run[ATT_MAX_GROUP], corr[ATT_MAX_GROUP];
-  __shared__ float red[ATT_THREADS * 2 * ATT_MAX_GROUP];
+  __shared__ float red[ATT_THREADS * ATT_MAX_GROUP];
   __shared__ bool s_last;
+
+  const int row16 = head_dim / 8 + 1;  // a tile row in uint4, padded by one against bank conflicts
+  uint4* k_tile = att_tiles;
+  uint4* v_tile = att_tiles + ATT_TILE * row16;
+  const kog_bf16* k_head = k_cache + (size_t)kvh * max_seq * head_dim;
+  const kog_bf16* v_head = v_cache + (size_t)kvh * max_seq * head_dim;
 
   const size_t q_base = ((size_t)r * n_heads + (size_t)kvh * group) * head_dim;
   for (int i = tid; i < group * head_dim; i += ATT_THREADS) qs[i / head_dim][i % head_dim] = load_cg(q + q_base + i) * scale_log2;
   if (tid < group) m_run[tid] = -INFINITY, l_run[tid] = 0.f;
 
-  const int half = head_dim / 2;  // phase C: each thread owns 2 dims of one position stripe
-  const int d2 = tid % half, stripe = tid / half, n_stripes = ATT_THREADS / half;
-  float acc[ATT_MAX_GROUP][2];
+  // Phase C layout: head_dim / 8 threads share a position, 8 dims (one uint4) each.
+  const int per_pos = head_dim / 8;
+  const int d8 = tid % per_pos, stripe = tid / per_pos, n_stripes = ATT_THREADS / per_pos;
+  float acc[ATT_MAX_GROUP][8];
 #pragma unroll
-  for (int g = 0; g < ATT_MAX_GROUP; ++g) acc[g][0] = acc[g][1] = 0.f;
-  const kog_bf16* k_head = k_cache + (size_t)kvh * max_seq * head_dim;
-  const kog_bf16* v_head = v_cache + (size_t)kvh * max_seq * head_dim;
-  __syncthreads();
+  for (int g = 0; g < ATT_MAX_GROUP; ++g)
+#pragma unroll
+    for (int e = 0; e < 8; ++e) acc[g][e] = 0.f;
 
   for (int tile = begin; tile < end; tile += ATT_TILE) {
     const int tlen = min(ATT_TILE, end - tile);
+    __syncthreads();  // the previous tile is fully consumed (and qs / m_run are set on the first)
+    for (int i = tid; i < tlen * per_pos; i += ATT_THREADS) {
+      const int t = i / per_pos, c = i % per_pos;
+      const size_t at = (size_t)(tile + t) * head_dim;
+      copy_async_16(k_tile + t * row16 + c, reinterpret_cast<const uint4*>(k_head + at) + c);
+      copy_async_16(v_tile + t * row16 + c, reinterpret_cast<const uint4*>(v_head + at) + c);
+    }
+    copy_async_commit();
+    copy_async_wait_all();
+    __syncthreads();
     // A: scores of one position per thread, all heads of the group (log2 domain).
     if (tid < tlen) {
-      const uint4* kr = reinterpret_cast<const uint4*>(k_head + (size_t)(tile + tid) * head_dim);
+      const uint4* kr = k_tile + tid * row16;
       float s[ATT_MAX_GROUP];
 #pragma unroll
       for (int g = 0; g < ATT_MAX_GROUP; ++g) s[g] = 0.f;
-      for (int c = 0; c < head_dim / 8; ++c) {
+      for (int c = 0; c < per_pos; ++c) {
         float kf[8];
-        unpack8(load_cg(kr + c), kf);
+        unpack8(kr[c], kf);
 #pragma unroll
         for (int g = 0; g < ATT_MAX_GROUP; ++g) {
           if (g < group) {
@@ -105,46 +124,51 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
     // C: rescale and accumulate p * V.
 #pragma unroll
     for (int g = 0; g < ATT_MAX_GROUP; ++g) {
-      if (g < group) acc[g][0] *= corr[g], acc[g][1] *= corr[g];
+      if (g < group) {
+        const float c = corr[g];
+#pragma unroll
+        for (int e = 0; e < 8; ++e) acc[g][e] *= c;
+      }
     }
     for (int t = stripe; t < tlen; t += n_stripes) {
-      const unsigned int vv = load_cg(reinterpret_cast<const unsigned int*>(v_head + (size_t)(tile + t) * head_dim + 2 * d2));
-      const float v0 = bf16_lo(vv), v1 = bf16_hi(vv);
+      float vf[8];
+      unpack8(v_tile[t * row16 + d8], vf);
 #pragma unroll
       for (int g = 0; g < ATT_MAX_GROUP; ++g) {
         if (g < group) {
           const float p = ps[g][t];
-          acc[g][0] = fmaf(p, v0, acc[g][0]);
-          acc[g][1] = fmaf(p, v1, acc[g][1]);
+#pragma unroll
+          for (int e = 0; e < 8; ++e) acc[g][e] = fmaf(p, vf[e], acc[g][e]);
+        }
+      }
+    }
+  }
+  __syncthreads();
+
+  // Sum the stripes, one head at a time through red[stripe][d].
+  for (int g = 0; g < group; ++g) {
+    float* dst = red + (size_t)stripe * head_dim + d8 * 8;
+#pragma unroll
+    for (int gg = 0; gg < ATT_MAX_GROUP; ++gg)  // constant register index: select the head by unrolling
+      if (gg == g)
+#pragma unroll
+        for (int e = 0; e < 8; ++e) dst[e] = acc[gg][e];
+    __syncthreads();
+    const int h = kvh * group + g;
+    for (int d = tid; d < head_dim; d += ATT_THREADS) {
+      float o = 0.f;
+      for (int s = 0; s < n_stripes; ++s) o += red[(size_t)s * head_dim + d];
+      if (n_splits == 1) {
+        out[((size_t)r * n_heads + h) * head_dim + d] = o / l_run[g];
+      } else {
+        part_o[(((size_t)r * n_heads + h) * max_splits + split) * head_dim + d] = o;
+        if (d == 0) {
+          float* ml = part_ml + (((size_t)r * n_heads + h) * max_splits + split) * 2;
+          ml[0] = m_run[g], ml[1] = l_run[g];
         }
       }
     }
     __syncthreads();
-  }
-
-  // Sum the stripes: red[stripe][g][d].
-#pragma unroll
-  for (int g = 0; g < ATT_MAX_GROUP; ++g) {
-    if (g < group) {
-      float* dst = red + ((size_t)stripe * ATT_MAX_GROUP + g) * head_dim + 2 * d2;
-      dst[0] = acc[g][0], dst[1] = acc[g][1];
-    }
-  }
-  __syncthreads();
-  for (int i = tid; i < group * head_dim; i += ATT_THREADS) {
-    const int g = i / head_dim, d = i % head_dim;
-    float o = 0.f;
-    for (int s = 0; s < n_stripes; ++s) o += red[((size_t)s * ATT_MAX_GROUP + g) * head_dim + d];
-    const int h = kvh * group + g;
-    if (n_splits == 1) {
-      out[((size_t)r * n_heads + h) * head_dim + d] = o / l_run[g];
-    } else {
-      part_o[(((size_t)r * n_heads + h) * max_splits + split) * head_dim + d] = o;
-      if (d == 0) {
-        float* ml = part_ml + (((size_t)r * n_heads + h) * max_splits + split) * 2;
-        ml[0] = m_run[g], ml[1] = l_run[g];
-      }
-    }
   }
   if (n_splits == 1) return;
 

@@ -6,13 +6,15 @@ import math
 from dataclasses import dataclass
 
 import torch
+
 from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_out
 from kog.kernels.launch import f32, i32, launch, ptr
 
 THREADS = 128
 MAX_GROUP = 8  # query heads per KV head the kernel holds
-MIN_CHUNK = 64  # must match ATT_MIN_CHUNK: fewest positions per block
+MIN_CHUNK = 32  # must match ATT_MIN_CHUNK: fewest positions per block
+TILE = 64  # must match ATT_TILE
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class AttentionWorkspace:
         cls, n_heads: int, n_kv: int, head_dim: int, max_seq: int, device: torch.device | str
     ) -> AttentionWorkspace:
         # Enough blocks to stream a long context across the GPU; at 32k, 128 slices of 256 positions.
-        max_splits = max(1, min(128, -(-max_seq // 256)))
+        max_splits = max(1, min(128, -(-max_seq // 64)))
         return cls(
             part_o=torch.empty(MAX_ROWS, n_heads, max_splits, head_dim, dtype=torch.float32, device=device),
             part_ml=torch.empty(MAX_ROWS, n_heads, max_splits, 2, dtype=torch.float32, device=device),
@@ -76,7 +78,15 @@ def attention_decode(
         i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits),
         f32(math.log2(math.e) / math.sqrt(head_dim)),
     ]  # fmt: skip
-    launch(load_kernel("attention.cu", "attention_decode"), grid, (THREADS, 1, 1), args, pdl=pdl)
+    tiles = 2 * TILE * (head_dim * 2 + 16)  # K and V tiles, rows padded by 16 bytes
+    launch(
+        load_kernel("attention.cu", "attention_decode"),
+        grid,
+        (THREADS, 1, 1),
+        args,
+        shared_mem=tiles,
+        pdl=pdl,
+    )
     return out
 
 

@@ -73,6 +73,10 @@ def load_kernel(source: str, name: str, rows: int = 1) -> Any:
     try:
         kernel = load_module(source, rows).get_function(name)
         kernel.compile()
+        from kog.kernels.launch import shared_mem_optin
+
+        # Opt every kernel in to the most dynamic shared memory a block can have; launches ask for less.
+        kernel.max_dynamic_shared_size_bytes = shared_mem_optin() - kernel.shared_size_bytes
     except Exception as err:  # CuPy raises its own CompileException / CUDADriverError types
         if isinstance(err, KernelBuildError):
             raise

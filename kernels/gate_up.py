@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import torch
+
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
+from kog.kernels.gemv_launch import THREADS, WARPS, shared_mem_plan
 from kog.kernels.launch import f32, i32, launch, ptr
 from kog.kernels.rmsnorm import rms_norm_reference
-
-WARPS_PER_BLOCK = 4
 
 
 def gate_up_silu(
@@ -31,15 +31,11 @@ def gate_up_silu(
     if out is None:
         out = torch.empty(n, inter, dtype=torch.float32, device=x.device)
     check_out(out, (n, inter), torch.float32, "out")
-    blocks = -(-inter // WARPS_PER_BLOCK)
+    blocks = -(-inter // WARPS)
     args = [ptr(w_gate), ptr(w_up), ptr(x), ptr(norm), f32(eps), ptr(out), i32(inter), i32(k)]
-    launch(
-        load_kernel("gate_up.cu", "gate_up_silu_norm", n),
-        (blocks, 1, 1),
-        (32 * WARPS_PER_BLOCK, 1, 1),
-        args,
-        pdl=pdl,
-    )
+    smem, _ = shared_mem_plan(n, k, norm=True)
+    kernel = load_kernel("gate_up.cu", "gate_up_silu_norm", n)
+    launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
     return out
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import torch
+
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
+from kog.kernels.gemv_launch import THREADS, WARPS, shared_mem_plan
 from kog.kernels.launch import f32, i32, launch, ptr
 from kog.kernels.rmsnorm import rms_norm_reference
-
-WARPS_PER_BLOCK = 4
 
 
 def rows_per_warp(out_features: int) -> int:
@@ -45,11 +45,23 @@ def gemv(
     check(out.data_ptr() != x.data_ptr(), "out must not alias x")
     r = rows_per_warp(rows)
     name = f"gemv{'_norm' if norm is not None else ''}_r{r}"
-    blocks = -(-rows // (r * WARPS_PER_BLOCK))
+    blocks = -(-rows // (r * WARPS))
     if max_blocks is not None:
         blocks = min(blocks, max_blocks)
-    args = [ptr(w), ptr(x), ptr(norm), f32(eps), ptr(bias), ptr(residual), ptr(out), i32(rows), i32(k)]
-    launch(load_kernel("gemv.cu", name, n), (blocks, 1, 1), (32 * WARPS_PER_BLOCK, 1, 1), args, pdl=pdl)
+    smem, x_shared = shared_mem_plan(n, k, norm=norm is not None)
+    args = [
+        ptr(w),
+        ptr(x),
+        ptr(norm),
+        f32(eps),
+        ptr(bias),
+        ptr(residual),
+        ptr(out),
+        i32(rows),
+        i32(k),
+        i32(x_shared),
+    ]
+    launch(load_kernel("gemv.cu", name, n), (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
     return out
 
 

@@ -1,66 +1,124 @@
 // The streaming heart of every bf16 matrix-vector kernel: one warp computes R weight rows against
-// N activation rows. Weights move in 16-byte loads, U of them per row in flight per lane; the first
-// batch is issued before waiting on the previous kernel, so weight traffic overlaps its tail.
+// N activation rows staged in shared memory.
+// Weights move with 16-byte cp.async copies into per-lane shared-memory slots: ptxas issues ordinary
+// loads a couple at a time, async copies all go out at once (KOG_SLOTS per lane in flight). The first
+// batch is issued before waiting on the previous kernel (programmatic dependent launch), so weight
+// traffic overlaps that kernel's tail.
 #pragma once
 #include "common.cuh"
 
 #ifndef KOG_ROWS
 #define KOG_ROWS 1  // activation rows per launch (1 for decode, up to k for verification); set by the builder
 #endif
+#define KOG_SLOTS 16          // uint4 weight slots per lane
+#define KOG_GEMV_THREADS 128  // every GEMV-family kernel runs 4 warps per block
 
-// acc[r][j] (this lane's partial) += sum over the lane's columns of w[j][c] * x[r][c] * (NORM ? g[c] : 1).
-// w[j] points at row j as uint4 (8 bf16 each); x is fp32 [N, k] with row stride x_stride; k8 = k / 8.
-template <int N, int R, int U, bool NORM>
-__device__ __forceinline__ void warp_rows_dot(const uint4* const (&w)[R], const float* __restrict__ x,
-                                              int x_stride, const uint4* __restrict__ g, int k8, int lane,
-                                              float (&acc)[N][R]) {
-  for (int base = lane; base < k8; base += KOG_WARP * U) {
-    // NOTE: every lane issues all U loads unpredicated (dead columns re-read column k8-1, one shared
-    // sector) and masks them afterwards; predicated loads make ptxas issue them one at a time.
-    uint4 wv[R][U];
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int idx = min(base + u * KOG_WARP, k8 - 1);
-#pragma unroll
-      for (int j = 0; j < R; ++j) wv[j][u] = load_weights(w[j] + idx);
+__device__ __forceinline__ void copy_async_16(uint4* smem_dst, const uint4* gmem_src) {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(__HIP_PLATFORM_AMD__)
+  const unsigned int dst = (unsigned int)__cvta_generic_to_shared(smem_dst);
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(gmem_src) : "memory");
+#else
+  *smem_dst = *gmem_src;
+#endif
+}
+
+__device__ __forceinline__ void copy_async_commit() {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("cp.async.commit_group;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void copy_async_wait_all() {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("cp.async.wait_group 0;" ::: "memory");
+#endif
+}
+
+// Dynamic shared memory of a GEMV-family block: [4 warps x 32 lanes x KOG_SLOTS] uint4 weight slots,
+// then (when x_shared) the activations [N, k] fp32, then N floats of scratch.
+extern __shared__ uint4 kog_gemv_smem[];
+
+__device__ __forceinline__ uint4* warp_slots() {
+  return kog_gemv_smem + (threadIdx.x / KOG_WARP) * KOG_WARP * KOG_SLOTS;
+}
+__device__ __forceinline__ float* staged_x() {
+  return reinterpret_cast<float*>(kog_gemv_smem + KOG_GEMV_THREADS * KOG_SLOTS);
+}
+
+// Block prologue, after the wait on the previous kernel: the N activation rows into shared memory,
+// and with NORM each row multiplied by its RMSNorm scale and the norm weight, so the dot products
+// that follow are plain. Returns where the activations are to be read (shared, or global if they did
+// not fit, which the host allows only without NORM).
+template <int N, bool NORM>
+__device__ __forceinline__ const float* stage_activations(const float* x, int k, const kog_bf16* __restrict__ g,
+                                                          float eps, bool x_shared) {
+  if (!x_shared) return x;
+  float* xs = staged_x();
+  float* scale = xs + N * k;
+  const float4* src = reinterpret_cast<const float4*>(x);
+  float4* dst = reinterpret_cast<float4*>(xs);
+  for (int i = threadIdx.x; i < N * k / 4; i += blockDim.x) dst[i] = load_cg(src + i);
+  __syncthreads();
+  if (NORM) {
+    const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
+    for (int r = warp; r < N; r += blockDim.x / KOG_WARP) {
+      float ss = 0.f;
+      for (int i = lane; i < k; i += KOG_WARP) ss += xs[r * k + i] * xs[r * k + i];
+      ss = warp_sum(ss);
+      if (lane == 0) scale[r] = rsqrtf(ss / (float)k + eps);
     }
-    // NOTE: activations are written by the previous kernel; read them only after this.
-    kog_wait_prior_grid();
+    __syncthreads();
+    for (int i = threadIdx.x; i < N * k; i += blockDim.x) xs[i] *= scale[i / k] * bf16_to_float(g[i % k]);
+    __syncthreads();
+  }
+  return xs;
+}
+
+// Starts the copies of one batch: columns base, base+32, ... (KOG_SLOTS / R of them) of the R rows.
+template <int R>
+__device__ __forceinline__ void issue_weights(const uint4* const (&w)[R], int base, int k8, uint4* slots, int lane) {
+  constexpr int U = KOG_SLOTS / R;
+#pragma unroll
+  for (int u = 0; u < U; ++u) {
+    const int idx = base + u * KOG_WARP;
+    if (idx < k8) {
+#pragma unroll
+      for (int j = 0; j < R; ++j) copy_async_16(slots + (u * R + j) * KOG_WARP + lane, w[j] + idx);
+    }
+  }
+  copy_async_commit();
+}
+
+// acc[r][j] (this lane's partial) += w[j] . x[r] over the lane's columns. The first batch may already
+// be in flight (`first_issued`). x: [N, k] fp32 with row stride k, in shared memory or global.
+template <int N, int R>
+__device__ __forceinline__ void warp_rows_dot(const uint4* const (&w)[R], const float* x, bool x_shared, int k,
+                                              bool first_issued, int lane, float (&acc)[N][R]) {
+  constexpr int U = KOG_SLOTS / R;
+  const int k8 = k / 8;
+  uint4* slots = warp_slots();
+  for (int base = lane; base < k8; base += KOG_WARP * U) {
+    if (!(first_issued && base == lane)) issue_weights<R>(w, base, k8, slots, lane);
+    copy_async_wait_all();  // this lane's copies have landed; no other lane reads them
 #pragma unroll
     for (int u = 0; u < U; ++u) {
-      const bool live = base + u * KOG_WARP < k8;
-      const int idx = min(base + u * KOG_WARP, k8 - 1);
-      float gv[8];
-      if (NORM) unpack8(__ldg(g + idx), gv);
+      const int idx = base + u * KOG_WARP;
+      if (idx < k8) {
 #pragma unroll
-      for (int r = 0; r < N; ++r) {
-        const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * x_stride) + 2 * idx;
-        const float4 a = load_cg(xr), b = load_cg(xr + 1);
-        float xs[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
-        if (NORM) {
+        for (int r = 0; r < N; ++r) {
+          const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k) + 2 * idx;
+          const float4 a = x_shared ? xr[0] : load_cg(xr), b = x_shared ? xr[1] : load_cg(xr + 1);
+          const float xv[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
 #pragma unroll
-          for (int e = 0; e < 8; ++e) xs[e] *= gv[e];
-        }
+          for (int j = 0; j < R; ++j) {
+            float wf[8];
+            unpack8(slots[(u * R + j) * KOG_WARP + lane], wf);
 #pragma unroll
-        for (int j = 0; j < R; ++j) {
-          float wf[8];
-          unpack8(live ? wv[j][u] : make_uint4(0u, 0u, 0u, 0u), wf);
-#pragma unroll
-          for (int e = 0; e < 8; ++e) acc[r][j] = fmaf(wf[e], xs[e], acc[r][j]);
+            for (int e = 0; e < 8; ++e) acc[r][j] = fmaf(wf[e], xv[e], acc[r][j]);
+          }
         }
       }
     }
-  }
-  kog_wait_prior_grid();  // a lane with no columns must still order itself after the previous kernel
-}
-
-// Lane j < R starts row j of the warp's next rows on its way into L2 (see prefetch_row_l2).
-template <int R>
-__device__ __forceinline__ void warp_prefetch_rows(const kog_bf16* const (&rows)[R], int k, int lane) {
-  if (lane < R) {
-#pragma unroll
-    for (int j = 0; j < R; ++j)
-      if (j == lane) prefetch_row_l2(rows[j], k * 2);
   }
 }
 
@@ -80,10 +138,46 @@ __device__ __forceinline__ void zero_rows(float (&acc)[N][R]) {
     for (int j = 0; j < R; ++j) acc[r][j] = 0.f;
 }
 
-// RMSNorm scales for the N activation rows (NORM kernels only), every lane gets them.
-template <int N>
-__device__ __forceinline__ void warp_rms_scales(const float* __restrict__ x, int x_stride, int k, float eps,
-                                                int lane, float (&scale)[N]) {
+// Lane j < R starts row j of the warp's rows on its way into L2 (see prefetch_row_l2): the copies
+// of later batches then hit L2.
+template <int R>
+__device__ __forceinline__ void warp_prefetch_rows(const uint4* const (&rows)[R], int k, int lane) {
 #pragma unroll
-  for (int r = 0; r < N; ++r) scale[r] = warp_rms_scale(x + (size_t)r * x_stride, k, eps, lane);
+  for (int j = 0; j < R; ++j)
+    if (j == lane) prefetch_row_l2(rows[j], k * 2);
+}
+
+// A warp's loop over its row groups (grid-stride), with the next group's first batch and L2 prefetch
+// issued before the current group's reduction. `rows_of(grp, w)` gives a group's R row pointers,
+// `emit(grp, acc)` consumes its reduced sums (all lanes hold them).
+template <int N, int R, bool NORM, typename RowsOf, typename Emit>
+__device__ __forceinline__ void gemv_blocks(int groups, int k, const float* x, const kog_bf16* __restrict__ g, float eps,
+                                            bool x_shared, RowsOf rows_of, Emit emit) {
+  kog_allow_next_grid();
+  const int lane = threadIdx.x % KOG_WARP;
+  const int warps = blockDim.x / KOG_WARP;
+  const int stride = gridDim.x * warps;
+  int grp = blockIdx.x * warps + threadIdx.x / KOG_WARP;
+  const uint4* w[R];
+  if (grp < groups) {
+    rows_of(grp, w);
+    warp_prefetch_rows<R>(w, k, lane);
+    issue_weights<R>(w, lane, k / 8, warp_slots(), lane);
+  }
+  // NOTE: everything above reads weights only; activations are the previous kernel's output.
+  kog_wait_prior_grid();
+  const float* xs = stage_activations<N, NORM>(x, k, g, eps, x_shared);
+  for (; grp < groups; grp += stride) {
+    float acc[N][R];
+    zero_rows(acc);
+    warp_rows_dot<N, R>(w, xs, x_shared, k, true, lane, acc);
+    const int here = grp;
+    if (grp + stride < groups) {
+      rows_of(grp + stride, w);
+      warp_prefetch_rows<R>(w, k, lane);
+      issue_weights<R>(w, lane, k / 8, warp_slots(), lane);
+    }
+    warp_reduce_rows(acc);
+    emit(here, acc);
+  }
 }

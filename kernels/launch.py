@@ -99,6 +99,7 @@ def _launch_programmatic(
     grid: tuple[int, int, int],
     block: tuple[int, int, int],
     args: Sequence[KernelArg],
+    shared_mem: int,
     stream: int,
 ) -> None:
     lib = _driver()
@@ -107,7 +108,7 @@ def _launch_programmatic(
         *[ctypes.cast(ctypes.pointer(v), ctypes.c_void_p) for v in values]
     )
     attr = _pdl_attribute()
-    config = _LaunchConfig(*grid, *block, 0, stream, ctypes.pointer(attr), 1)
+    config = _LaunchConfig(*grid, *block, shared_mem, stream, ctypes.pointer(attr), 1)
     status = lib.cuLaunchKernelEx(ctypes.byref(config), function, params, None)
     if status != 0:
         message = ctypes.c_char_p()
@@ -121,18 +122,26 @@ def launch(
     block: tuple[int, int, int],
     args: Sequence[KernelArg],
     *,
+    shared_mem: int = 0,
     pdl: bool = False,
 ) -> None:
-    """Launches a CuPy RawKernel on torch's current stream."""
+    """Launches a CuPy RawKernel on torch's current stream (`shared_mem`: dynamic shared memory bytes)."""
     if any(g <= 0 for g in grid):
         raise ValueError(f"empty grid {grid}")
     stream = torch.cuda.current_stream().cuda_stream
     if pdl:
-        _launch_programmatic(kernel.kernel.ptr, grid, block, args, stream)
+        _launch_programmatic(kernel.kernel.ptr, grid, block, args, shared_mem, stream)
     else:
-        kernel(grid, block, tuple(args), stream=_Stream(stream))
+        kernel(grid, block, tuple(args), shared_mem=shared_mem, stream=_Stream(stream))
 
 
 @functools.cache
 def sm_count(device_index: int) -> int:
     return torch.cuda.get_device_properties(device_index).multi_processor_count
+
+
+@functools.cache
+def shared_mem_optin() -> int:
+    """Bytes of shared memory one block may have after opting in (227 KB on Hopper)."""
+    props = torch.cuda.get_device_properties(torch.cuda.current_device())
+    return int(getattr(props, "shared_memory_per_block_optin", 48 * 1024))

@@ -4,9 +4,9 @@
 #include "argmax.cuh"
 #include "gemv_core.cuh"
 
-extern "C" __global__ void __launch_bounds__(128)
-    lm_head_argmax(const kog_bf16* __restrict__ W, const float* __restrict__ x, const kog_bf16* __restrict__ norm,
-                   float eps, float* __restrict__ logits,  // [N, vocab]
+extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS)
+    lm_head_argmax(const kog_bf16* __restrict__ W, const float* x, const kog_bf16* __restrict__ norm, float eps,
+                   float* __restrict__ logits,  // [N, vocab]
                    int vocab, int k,
                    float* part_val, int* part_idx,  // [N, gridDim.x] block partials
                    int* counter,                    // one int, zero between launches
@@ -14,48 +14,28 @@ extern "C" __global__ void __launch_bounds__(128)
                    int* state, int* next_ids, int* history, int history_len) {  // nullable: decode bookkeeping
   constexpr int N = KOG_ROWS;
   constexpr int R = 2;
-  kog_allow_next_grid();
-  const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
-  const int warps = blockDim.x / KOG_WARP;
-  const int groups = (vocab + R - 1) / R;
-  const int stride = gridDim.x * warps;
   float best_v[N];
   int best_i[N];
 #pragma unroll
   for (int r = 0; r < N; ++r) best_v[r] = -INFINITY, best_i[r] = 0x7fffffff;
-
-  const auto rows_of = [&](int grp, const kog_bf16* (&w)[R]) {
+  const auto rows_of = [&](int grp, const uint4* (&w)[R]) {
 #pragma unroll
-    for (int j = 0; j < R; ++j) w[j] = W + (size_t)min(grp * R + j, vocab - 1) * k;
+    for (int j = 0; j < R; ++j) w[j] = reinterpret_cast<const uint4*>(W + (size_t)min(grp * R + j, vocab - 1) * k);
   };
-  int grp = blockIdx.x * warps + warp;
-  const kog_bf16* next[R];
-  if (grp < groups) rows_of(grp, next), warp_prefetch_rows(next, k, lane);
-  float scale[N];
-  bool have_scale = false;
-  for (; grp < groups; grp += stride) {
-    const uint4* w[R];
-#pragma unroll
-    for (int j = 0; j < R; ++j) w[j] = reinterpret_cast<const uint4*>(next[j]);
-    if (grp + stride < groups) rows_of(grp + stride, next), warp_prefetch_rows(next, k, lane);
-    float acc[N][R];
-    zero_rows(acc);
-    warp_rows_dot<N, R, 8, true>(w, x, k, reinterpret_cast<const uint4*>(norm), k / 8, lane, acc);
-    warp_reduce_rows(acc);
-    if (!have_scale) warp_rms_scales<N>(x, k, k, eps, lane, scale), have_scale = true;
+  const auto emit = [&](int grp, float (&acc)[N][R]) {
 #pragma unroll
     for (int j = 0; j < R; ++j) {
       const int row = grp * R + j;
       if (row >= vocab) continue;
 #pragma unroll
       for (int r = 0; r < N; ++r) {
-        const float v = acc[r][j] * scale[r];
-        if (lane == 0) logits[(size_t)r * vocab + row] = v;
+        const float v = acc[r][j];
+        if (threadIdx.x % KOG_WARP == 0) logits[(size_t)r * vocab + row] = v;
         if (argmax_better(v, row, best_v[r], best_i[r])) best_v[r] = v, best_i[r] = row;
       }
     }
-  }
-  kog_wait_prior_grid();
+  };
+  gemv_blocks<N, R, true>((vocab + R - 1) / R, k, x, norm, eps, true, rows_of, emit);
 
   __shared__ float s_v[KOG_WARP];
   __shared__ int s_i[KOG_WARP];

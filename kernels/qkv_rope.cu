@@ -24,66 +24,50 @@ __device__ __forceinline__ QkvPair qkv_pair(int p, int n_heads, int n_kv, int he
   return q;
 }
 
-extern "C" __global__ void __launch_bounds__(128)
+extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS)
     qkv_rope_norm(const kog_bf16* __restrict__ wq, const kog_bf16* __restrict__ wk,
                   const kog_bf16* __restrict__ wv, const kog_bf16* __restrict__ bq,
                   const kog_bf16* __restrict__ bk, const kog_bf16* __restrict__ bv,
-                  const float* __restrict__ x, const kog_bf16* __restrict__ norm, float eps,
+                  const float* x, const kog_bf16* __restrict__ norm, float eps,
                   const float* __restrict__ inv_freq,  // [head_dim / 2]
-                  const int* __restrict__ state,       // state[0]: position of activation row 0
+                  const int* state,                    // state[0]: position of activation row 0
                   float* __restrict__ q_out,           // [N, n_heads * head_dim]
                   kog_bf16* __restrict__ k_cache,      // [n_kv, max_seq, head_dim], this layer
                   kog_bf16* __restrict__ v_cache, int n_heads, int n_kv, int head_dim, int max_seq, int k) {
   constexpr int N = KOG_ROWS;
-  kog_allow_next_grid();
-  const int lane = threadIdx.x % KOG_WARP;
-  const int warps = blockDim.x / KOG_WARP;
   const int half = head_dim / 2;
-  const int pairs = (n_heads + 2 * n_kv) * half;
-  const int stride = gridDim.x * warps;
-  const auto rows_of = [&](int p, const kog_bf16* (&w)[2]) {
+  const auto rows_of = [&](int p, const uint4* (&w)[2]) {
     const QkvPair q = qkv_pair(p, n_heads, n_kv, head_dim);
-    w[0] = (q.kind == 0 ? wq : q.kind == 1 ? wk : wv) + (size_t)q.row0 * k;
-    w[1] = w[0] + (size_t)half * k;
+    const kog_bf16* row0 = (q.kind == 0 ? wq : q.kind == 1 ? wk : wv) + (size_t)q.row0 * k;
+    w[0] = reinterpret_cast<const uint4*>(row0);
+    w[1] = reinterpret_cast<const uint4*>(row0 + (size_t)half * k);
   };
-  int p = blockIdx.x * warps + threadIdx.x / KOG_WARP;
-  const kog_bf16* next[2];
-  if (p < pairs) rows_of(p, next), warp_prefetch_rows(next, k, lane);
-  for (; p < pairs; p += stride) {
-    const uint4* w[2] = {reinterpret_cast<const uint4*>(next[0]), reinterpret_cast<const uint4*>(next[1])};
-    if (p + stride < pairs) rows_of(p + stride, next), warp_prefetch_rows(next, k, lane);
-    float acc[N][2];
-    zero_rows(acc);
-    warp_rows_dot<N, 2, 8, true>(w, x, k, reinterpret_cast<const uint4*>(norm), k / 8, lane, acc);
-    warp_reduce_rows(acc);
-    float scale[N];
-    warp_rms_scales<N>(x, k, k, eps, lane, scale);
-    if (lane == 0) {
-      const QkvPair q = qkv_pair(p, n_heads, n_kv, head_dim);
-      const int d = q.row0 - q.head * head_dim;
-      const kog_bf16* bias = q.kind == 0 ? bq : q.kind == 1 ? bk : bv;
-      const float b0 = bias ? bf16_to_float(bias[q.row0]) : 0.f;
-      const float b1 = bias ? bf16_to_float(bias[q.row0 + half]) : 0.f;
-      const int pos0 = load_cg(state);
+  const auto emit = [&](int p, float (&acc)[N][2]) {
+    if (threadIdx.x % KOG_WARP != 0) return;
+    const QkvPair q = qkv_pair(p, n_heads, n_kv, head_dim);
+    const int d = q.row0 - q.head * head_dim;
+    const kog_bf16* bias = q.kind == 0 ? bq : q.kind == 1 ? bk : bv;
+    const float b0 = bias ? bf16_to_float(bias[q.row0]) : 0.f;
+    const float b1 = bias ? bf16_to_float(bias[q.row0 + half]) : 0.f;
+    const int pos0 = load_cg(state);
 #pragma unroll
-      for (int r = 0; r < N; ++r) {
-        const int pos = pos0 + r;
-        float a = acc[r][0] * scale[r] + b0, b = acc[r][1] * scale[r] + b1;
-        if (q.kind != 2) {
-          float s, c;
-          sincosf((float)pos * inv_freq[d], &s, &c);
-          const float ra = a * c - b * s, rb = b * c + a * s;
-          a = ra, b = rb;
-        }
-        if (q.kind == 0) {
-          float* qo = q_out + (size_t)r * n_heads * head_dim + q.row0;
-          qo[0] = a, qo[half] = b;
-        } else {
-          kog_bf16* cache = (q.kind == 1 ? k_cache : v_cache) + ((size_t)q.head * max_seq + pos) * head_dim + d;
-          cache[0] = float_to_bf16(a), cache[half] = float_to_bf16(b);
-        }
+    for (int r = 0; r < N; ++r) {
+      const int pos = pos0 + r;
+      float a = acc[r][0] + b0, b = acc[r][1] + b1;
+      if (q.kind != 2) {
+        float s, c;
+        sincosf((float)pos * inv_freq[d], &s, &c);
+        const float ra = a * c - b * s, rb = b * c + a * s;
+        a = ra, b = rb;
+      }
+      if (q.kind == 0) {
+        float* qo = q_out + (size_t)r * n_heads * head_dim + q.row0;
+        qo[0] = a, qo[half] = b;
+      } else {
+        kog_bf16* cache = (q.kind == 1 ? k_cache : v_cache) + ((size_t)q.head * max_seq + pos) * head_dim + d;
+        cache[0] = float_to_bf16(a), cache[half] = float_to_bf16(b);
       }
     }
-  }
-  kog_wait_prior_grid();
+  };
+  gemv_blocks<N, 2, true>((n_heads + 2 * n_kv) * half, k, x, norm, eps, true, rows_of, emit);
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check
 from kog.kernels.launch import i32, launch, ptr

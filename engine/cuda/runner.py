@@ -107,6 +107,9 @@ class CudaRunner:
     ) -> None:
         """How decode steps pick tokens: greedy at temperature 0, else sampled on the device."""
         self._mode = StepMode.GREEDY if temperature <= 0 else StepMode.SAMPLE
+        # The draw counter (state[1]) restarts, so a seed gives the same tokens from the same start.
+        self.bufs.state[1].fill_(0)
+        self._decoded = 0
         seed = random.getrandbits(63) if seed is None else seed
         fparams, iparams = sampling_params_tensors(temperature, top_p, top_k, seed, self.device)
         self.bufs.fparams.copy_(fparams)
