@@ -93,14 +93,14 @@ class Attempts:
                 reply_text = reply.text
                 step.tokens = reply.tokens
                 edit = propose_edit(text, suspect, reply_text)
+                self.ws.bus.publish(EditProposed(path=edit.path, function=edit.label, diff=edit.diff))
+                self.ws.apply(edit)
             except (ReplyRejected, PromptTooLongError) as exc:
                 reason = exc.reason if isinstance(exc, ReplyRejected) else str(exc)
                 step.state, step.detail = "failed", f"{label}: {reason}"
                 self.ws.bus.publish(EditRejected(path=suspect.path, function=view.qualname, reason=reason))
                 shown = "\n".join(reply_text.strip().splitlines()[:MAX_REJECTED_LINES])
                 return Verdict("rejected", FailedAttempt(shown or "(an empty reply)", reason), label=label)
-            self.ws.bus.publish(EditProposed(path=edit.path, function=edit.label, diff=edit.diff))
-            self.ws.apply(edit)
         return self._judge(edit, goal, number, label)
 
     def _judge(self, edit: ProposedEdit, goal: Goal, number: int, label: str) -> Verdict:

@@ -96,6 +96,7 @@ class TestsRun(Event):
     failed: list[str]
     duration_s: float
     timed_out: bool = False
+    messages: dict[str, str] = Field(default_factory=dict)  # failing test id -> end of its report
 
 
 class RunFinished(Event):
@@ -126,6 +127,8 @@ class EventBus:
     """Delivers each published event to every subscriber, in the publishing thread.
 
     A subscriber that raises is logged and skipped: a broken view must not stop a repair.
+    A BaseException (KeyboardInterrupt, a view's cancel) is not caught: it stops the run, which
+    restores the tree as on Ctrl-C.
     """
 
     def __init__(self) -> None:

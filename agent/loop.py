@@ -7,12 +7,14 @@ a passing test wins. Every way out of the loop leaves the user's tree restored u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kog.agent.ask import ModelCaller
 from kog.agent.attempt import Attempts, Goal, Verdict
 from kog.agent.budget import Budget
+from kog.agent.edit import ProposedEdit
 from kog.agent.errors import BudgetExhausted
 from kog.agent.events import EventBus, RunFinished, RunStarted
 from kog.agent.localize import Suspect
@@ -60,8 +62,10 @@ class RepairRun:
         model: LanguageModel,
         bus: EventBus | None = None,
         config: RunConfig | None = None,
+        review: Callable[[ProposedEdit], bool] | None = None,
     ) -> None:
         self.root = Path(repo).resolve()
+        self.review = review  # asked before each edit is applied; False rejects it
         self.model = model
         self.bus = bus or EventBus()
         self.config = config or RunConfig()
@@ -80,6 +84,7 @@ class RepairRun:
         steps = StepLog(self.bus)
         with RepoGuard(self.root, config.task, allow_dirty=config.allow_dirty, commit=config.commit) as guard:
             ws = Workspace(self.root, guard, test_cmd, self.bus, config.test_timeout_s)
+            ws.review = self.review
             try:
                 self._run(ws, caller, steps, report)
             except BudgetExhausted as exc:

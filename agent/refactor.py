@@ -41,6 +41,8 @@ def refactor(ws: Workspace, caller: ModelCaller, steps: StepLog, goal: Goal, gre
                 reply = caller.ask(refactor_messages(view), params, step.number, until=has_closed_block)
                 step.tokens = reply.tokens
                 edit = propose_edit(text, suspect, reply.text)
+                ws.bus.publish(EditProposed(path=edit.path, function=edit.label, diff=edit.diff))
+                ws.apply(edit)
             except NoChange:
                 step.detail = f"{label}: already tidy"
                 continue
@@ -51,8 +53,6 @@ def refactor(ws: Workspace, caller: ModelCaller, steps: StepLog, goal: Goal, gre
             except BudgetExhausted:
                 step.state, step.detail = "failed", f"{label}: budget exhausted, the fix is kept as it was"
                 return green
-            ws.bus.publish(EditProposed(path=edit.path, function=edit.label, diff=edit.diff))
-            ws.apply(edit)
             full = ws.run_tests("full")
             if set(green.passed_ids) <= set(full.passed_ids):
                 ws.guard.checkpoint(f"Tidy {edit.label} in {edit.path}")

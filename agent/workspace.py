@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from kog.agent.context import error_text
 from kog.agent.edit import ProposedEdit
+from kog.agent.errors import ReplyRejected
 from kog.agent.events import EditApplied, EventBus, TestsRun
 from kog.tools.codemap import CodeMap
 from kog.tools.files import RepoFiles
@@ -20,6 +23,7 @@ class Workspace:
         self.bus = bus
         self.timeout_s = timeout_s
         self.quick_suite = False  # set from the baseline: a full run costs little more than a targeted one
+        self.review: Callable[[ProposedEdit], bool] | None = None  # asked before each edit (confirm mode)
         self.files = RepoFiles(root)
 
     def run_tests(self, scope: str, select: list[str] | None = None) -> TestRun:
@@ -31,6 +35,7 @@ class Workspace:
                 failed=run.failing_ids,
                 duration_s=run.duration_s,
                 timed_out=run.timed_out,
+                messages={case.id: error_text(case) for case in run.failing},
             )
         )
         return run
@@ -43,5 +48,7 @@ class Workspace:
         return CodeMap.build(self.root)
 
     def apply(self, edit: ProposedEdit) -> None:
+        if self.review is not None and not self.review(edit):
+            raise ReplyRejected("the user rejected the edit")
         self.files.write(edit.path, edit.new_text)
         self.bus.publish(EditApplied(path=edit.path, function=edit.label, diff=edit.diff))
