@@ -98,6 +98,8 @@ class Engine:
         self.model, self.tokenizer, self.cfg = model, model.tokenizer, model.cfg
         self.max_seq_len = min(max_seq_len, model.cfg.context_length)
         self.runner = make_runner(model, device, dtype, self.max_seq_len)
+        # NOTE: the runner holds its own (fused, device) copies; dropping the loaded dict halves peak memory.
+        model.weights = {}
         # A runner that samples on the device hands back token ids, not logits, on plain decode steps.
         self._device_sampling = hasattr(self.runner, "decode_step")
         self.info = ModelInfo(
@@ -217,7 +219,7 @@ class Engine:
                 finish = "length"
             token = following
         stats.decode_s = time.perf_counter() - t_decode
-        yield Chunk(stops.flush() if finish == "length" else "", (), finish, stats)
+        yield Chunk(stops.flush(), (), finish, stats)
 
     def _plain_step(self, token: int, params: SamplingParams, gen: torch.Generator) -> int:
         """Runs `token` at the next position; returns the token after it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def read_gguf(path: str | Path) -> GGUFContents:
         raise ModelNotFoundError(f"no such model file: {path}")
     try:
         reader = gguf.GGUFReader(path)
-    except (ValueError, OSError, KeyError) as exc:
+    except (ValueError, OSError, KeyError, IndexError, struct.error) as exc:
         raise UnsupportedModelError(f"{path} is not a readable GGUF file ({exc})") from exc
     metadata = {key: _field_value(field) for key, field in reader.fields.items()}
     arch = metadata.get("general.architecture")
