@@ -11,6 +11,7 @@
 #define ATT_MAX_GROUP 8     // query heads per KV head
 #define ATT_MAX_HEAD_DIM 256
 #define ATT_MIN_CHUNK 32    // fewest positions worth a block of their own
+#define ATT_MERGE_CHUNK 8   // partial results merged per pass through shared memory
 
 extern __shared__ uint4 att_tiles[];  // [2][ATT_TILE][head_dim * 2 + 16 bytes]: K then V, rows padded
 
@@ -23,7 +24,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
                      float* part_o,            // [n_rows, n_heads, max_splits, head_dim]
                      float* part_ml,           // [n_rows, n_heads, max_splits, 2]
                      int* counters,            // [n_rows, n_kv], zero between launches
-                     int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
+                     int n_heads, int n_kv, int head_dim, int max_seq,
+                     int max_splits,       // even, so each head's (m, l) pairs start 16-byte aligned
                      float scale_log2) {  // log2(e) / sqrt(head_dim)
   kog_allow_next_grid();
   const int kvh = blockIdx.x, split = blockIdx.y, r = blockIdx.z;
@@ -40,7 +42,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   __shared__ __align__(16) float qs[ATT_MAX_GROUP][ATT_MAX_HEAD_DIM];
   __shared__ float ps[ATT_MAX_GROUP][ATT_TILE];
   __shared__ float m_run[ATT_MAX_GROUP], l_run[ATT_MAX_GROUP], corr[ATT_MAX_GROUP];
-  __shared__ float red[ATT_THREADS * ATT_MAX_GROUP];
+  __shared__ __align__(16) float red[2 * ATT_THREADS * ATT_MAX_GROUP];  // stripe sums, then (m, l) pairs
   __shared__ bool s_last;
 
   const int row16 = head_dim / 8 + 1;  // a tile row in uint4, padded by one against bank conflicts
@@ -50,7 +52,13 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   const kog_bf16* v_head = v_cache + (size_t)kvh * max_seq * head_dim;
 
   const size_t q_base = ((size_t)r * n_heads + (size_t)kvh * group) * head_dim;
-  for (int i = tid; i < group * head_dim; i += ATT_THREADS) qs[i / head_dim][i % head_dim] = load_cg(q + q_base + i) * scale_log2;
+  // NOTE: every load from global memory in this kernel is an async copy issued in bulk: a plain
+  // load-then-store loop costs one L2 round trip per iteration, which dominated the kernel.
+  for (int i = tid; i < group * head_dim / 4; i += ATT_THREADS) {
+    const int g = i / (head_dim / 4), c = i % (head_dim / 4);
+    copy_async_16(reinterpret_cast<uint4*>(&qs[g][0]) + c, reinterpret_cast<const uint4*>(q + q_base) + i);
+  }
+  copy_async_commit();
   if (tid < group) m_run[tid] = -INFINITY, l_run[tid] = 0.f;
 
   // Phase C layout: head_dim / 8 threads share a position, 8 dims (one uint4) each.
@@ -97,7 +105,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
       }
 #pragma unroll
       for (int g = 0; g < ATT_MAX_GROUP; ++g)
-        if (g < group) ps[g][tid] = s[g];
+        if (g < group) ps[g][tid] = s[g] * scale_log2;
     }
     __syncthreads();
     // B: running max / sum per head, one warp per head; ps becomes the tile's probabilities.
@@ -143,6 +151,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
       }
     }
   }
+  copy_async_wait_all();  // an empty slice never waited for its q copies
   __syncthreads();
 
   // Sum the stripes, one head at a time through red[stripe][d].
@@ -179,24 +188,53 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   __syncthreads();
   if (!s_last) return;
   __threadfence();
-  // Merge: out = sum_s o_s 2^(m_s - M) / sum_s l_s 2^(m_s - M).
+  // Merge: out = sum_s o_s 2^(m_s - M) / sum_s l_s 2^(m_s - M), partials staged by async copies.
+  const size_t head0 = (size_t)r * n_heads + kvh * group;
+  float* mls = red;  // [group][max_splits][2]
+  for (int i = tid; i < group * max_splits / 2; i += ATT_THREADS)
+    copy_async_16(reinterpret_cast<uint4*>(mls) + i, reinterpret_cast<const uint4*>(part_ml + head0 * max_splits * 2) + i);
+  copy_async_commit();
+  copy_async_wait_all();
+  __syncthreads();
   if (tid < group) {
-    const float* ml = part_ml + ((size_t)r * n_heads + kvh * group + tid) * max_splits * 2;
+    const float* ml = mls + tid * max_splits * 2;
     float m = -INFINITY;
-    for (int s = 0; s < n_splits; ++s) m = fmaxf(m, load_cg(ml + 2 * s));
+    for (int s = 0; s < n_splits; ++s) m = fmaxf(m, ml[2 * s]);
     float l = 0.f;
-    for (int s = 0; s < n_splits; ++s) l += load_cg(ml + 2 * s + 1) * exp2f(load_cg(ml + 2 * s) - m);
+    for (int s = 0; s < n_splits; ++s) l += ml[2 * s + 1] * exp2f(ml[2 * s] - m);
     m_run[tid] = m, l_run[tid] = l;
   }
-  __syncthreads();
-  for (int i = tid; i < group * head_dim; i += ATT_THREADS) {
-    const int g = i / head_dim, d = i % head_dim;
-    const size_t hr = (size_t)r * n_heads + kvh * group + g;
-    const float* ml = part_ml + hr * max_splits * 2;
-    const float* po = part_o + hr * max_splits * head_dim + d;
-    float o = 0.f;
-    for (int s = 0; s < n_splits; ++s) o += load_cg(po + (size_t)s * head_dim) * exp2f(load_cg(ml + 2 * s) - m_run[g]);
-    out[hr * head_dim + d] = o / l_run[g];
+  float* os = reinterpret_cast<float*>(att_tiles);  // [group][ATT_MERGE_CHUNK][head_dim], fits the tiles
+  float o[ATT_MAX_GROUP * ATT_MAX_HEAD_DIM / ATT_THREADS];  // this thread's outputs: i = tid + j * threads
+#pragma unroll
+  for (int j = 0; j < ATT_MAX_GROUP * ATT_MAX_HEAD_DIM / ATT_THREADS; ++j) o[j] = 0.f;
+  for (int s0 = 0; s0 < n_splits; s0 += ATT_MERGE_CHUNK) {
+    const int cnt = min(ATT_MERGE_CHUNK, n_splits - s0);
+    __syncthreads();  // the previous chunk is consumed
+    for (int i = tid; i < group * cnt * head_dim / 4; i += ATT_THREADS) {
+      const int g = i / (cnt * head_dim / 4), rest = i % (cnt * head_dim / 4);
+      const float* src = part_o + ((head0 + g) * max_splits + s0) * head_dim;
+      copy_async_16(reinterpret_cast<uint4*>(os + (size_t)g * ATT_MERGE_CHUNK * head_dim) + rest,
+                    reinterpret_cast<const uint4*>(src) + rest);
+    }
+    copy_async_commit();
+    copy_async_wait_all();
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < ATT_MAX_GROUP * ATT_MAX_HEAD_DIM / ATT_THREADS; ++j) {
+      const int i = tid + j * ATT_THREADS;
+      if (i < group * head_dim) {
+        const int g = i / head_dim, d = i % head_dim;
+        const float* ml = mls + g * max_splits * 2;
+        for (int s = 0; s < cnt; ++s)
+          o[j] += os[((size_t)g * ATT_MERGE_CHUNK + s) * head_dim + d] * exp2f(ml[2 * (s0 + s)] - m_run[g]);
+      }
+    }
+  }
+#pragma unroll
+  for (int j = 0; j < ATT_MAX_GROUP * ATT_MAX_HEAD_DIM / ATT_THREADS; ++j) {
+    const int i = tid + j * ATT_THREADS;
+    if (i < group * head_dim) out[(head0 + i / head_dim) * head_dim + i % head_dim] = o[j] / l_run[i / head_dim];
   }
   if (tid == 0) *counter = 0;
 }

@@ -31,7 +31,8 @@ class AttentionWorkspace:
         cls, n_heads: int, n_kv: int, head_dim: int, max_seq: int, device: torch.device | str
     ) -> AttentionWorkspace:
         # Enough blocks to stream a long context across the GPU; at 32k, 128 slices of 256 positions.
-        max_splits = max(1, min(128, -(-max_seq // 64)))
+        max_splits = max(2, min(128, -(-max_seq // 64)))
+        max_splits += max_splits % 2  # the kernel copies (m, l) pairs 16 bytes at a time
         return cls(
             part_o=torch.empty(MAX_ROWS, n_heads, max_splits, head_dim, dtype=torch.float32, device=device),
             part_ml=torch.empty(MAX_ROWS, n_heads, max_splits, 2, dtype=torch.float32, device=device),

@@ -18,6 +18,7 @@ def embed_rows(
         ids.dtype == torch.int32 and ids.is_cuda and ids.numel() >= n, "ids must hold n int32 on the device"
     )
     hidden = embed.shape[1]
+    check(hidden % 8 == 0, f"hidden size must be a multiple of 8, got {hidden}")
     check_out(out[:n], (n, hidden), torch.float32, "out")
     launch(
         load_kernel("embed.cu", "embed_rows"),

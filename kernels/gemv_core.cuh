@@ -35,7 +35,7 @@ __device__ __forceinline__ void copy_async_wait_all() {
 }
 
 // Dynamic shared memory of a GEMV-family block: [4 warps x 32 lanes x KOG_SLOTS] uint4 weight slots,
-// then (when x_shared) the activations [N, k] fp32, then N floats of scratch.
+// then (when x_shared) the activations [N, k] fp32, 16 floats of scratch, and the norm weight [k] bf16.
 extern __shared__ uint4 kog_gemv_smem[];
 
 __device__ __forceinline__ uint4* warp_slots() {
@@ -55,9 +55,16 @@ __device__ __forceinline__ const float* stage_activations(const float* x, int k,
   if (!x_shared) return x;
   float* xs = staged_x();
   float* scale = xs + N * k;
-  const float4* src = reinterpret_cast<const float4*>(x);
-  float4* dst = reinterpret_cast<float4*>(xs);
-  for (int i = threadIdx.x; i < N * k / 4; i += blockDim.x) dst[i] = load_cg(src + i);
+  kog_bf16* gs = reinterpret_cast<kog_bf16*>(scale + 16);
+  // NOTE: async copies, all in flight at once; a load-and-store loop here waited one L2 round trip
+  // per iteration (several microseconds per kernel before the first weight was touched).
+  for (int i = threadIdx.x; i < N * k / 4; i += blockDim.x)
+    copy_async_16(reinterpret_cast<uint4*>(xs) + i, reinterpret_cast<const uint4*>(x) + i);
+  if (NORM)
+    for (int i = threadIdx.x; i < k / 8; i += blockDim.x)
+      copy_async_16(reinterpret_cast<uint4*>(gs) + i, reinterpret_cast<const uint4*>(g) + i);
+  copy_async_commit();
+  copy_async_wait_all();  // also the first weight batch, issued earlier
   __syncthreads();
   if (NORM) {
     const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
@@ -68,7 +75,7 @@ __device__ __forceinline__ const float* stage_activations(const float* x, int k,
       if (lane == 0) scale[r] = rsqrtf(ss / (float)k + eps);
     }
     __syncthreads();
-    for (int i = threadIdx.x; i < N * k; i += blockDim.x) xs[i] *= scale[i / k] * bf16_to_float(g[i % k]);
+    for (int i = threadIdx.x; i < N * k; i += blockDim.x) xs[i] *= scale[i / k] * bf16_to_float(gs[i % k]);
     __syncthreads();
   }
   return xs;

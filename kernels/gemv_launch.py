@@ -12,7 +12,7 @@ SLOT_BYTES = THREADS * 16 * 16  # KOG_SLOTS uint4 weight slots per thread
 
 def staged_bytes(n: int, k: int) -> int:
     """Dynamic shared memory for n activation rows of width k staged next to the weight slots."""
-    return SLOT_BYTES + n * k * 4 + 64
+    return SLOT_BYTES + n * k * 4 + 64 + k * 2
 
 
 def shared_mem_plan(n: int, k: int, *, norm: bool) -> tuple[int, bool]:

@@ -17,6 +17,7 @@ import torch
 from kog.engine.config import ModelConfig
 from kog.engine.cuda.runner import CudaRunner
 from kog.engine.runner_torch import TorchRunner
+from kog.kernels import MAX_ROWS
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,11 @@ def greedy_identity(
     del reference
 
     runner = CudaRunner(cfg, weights, max_seq)
-    first = int(runner.forward(prompt, 0, last_only=True)[-1].argmax())
+    # The prompt goes through the decode kernels too, MAX_ROWS at a time: fp32 activations like the
+    # reference (the runner's torch prefill rounds GEMM inputs to bf16, a drift this check would see).
+    for begin in range(0, prompt_len, MAX_ROWS):
+        logits = runner.forward(prompt[begin : begin + MAX_ROWS], begin)
+    first = int(logits[-1].argmax())
     got = [first] + (
         runner.decode(n_tokens - 1, token=first, pos=prompt_len).tolist() if n_tokens > 1 else []
     )
