@@ -115,12 +115,6 @@ def test_eos_ends_with_stop(tiny, tmp_path):
     assert out.stats.generated_tokens == k + 1  # the EOS was generated, not returned
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine.py drops text the StopMatcher holds back when EOS ends the stream: the last chunk "
-    "flushes only on 'length'; it should always yield stops.flush() (empty after a stop hit)",
-)
 def test_text_held_back_for_a_stop_is_kept_when_eos_ends(tiny, tmp_path):
     model, ids, k = _model_ending_at(tiny, tmp_path)
     engine = load(model)

@@ -78,18 +78,12 @@ def _truncated(tiny: TinyModel, tmp_path: Path, size: int) -> Path:
     return path
 
 
-_READ_GGUF_BUG = (
-    "gguf_file.read_gguf lets gguf's IndexError through for a file cut after its magic, after its header counts "
-    "or at many points of its metadata; it should catch IndexError (and struct.error) too and raise UnsupportedModelError"
-)
-
-
 @pytest.mark.parametrize(
     "size",
     [
-        pytest.param(4, marks=pytest.mark.xfail(strict=True, raises=IndexError, reason=_READ_GGUF_BUG)),
-        pytest.param(24, marks=pytest.mark.xfail(strict=True, raises=IndexError, reason=_READ_GGUF_BUG)),
-        pytest.param(40, marks=pytest.mark.xfail(strict=True, raises=IndexError, reason=_READ_GGUF_BUG)),
+        4,
+        24,
+        40,
         1_000_000,
     ],
     ids=["magic-only", "header-only", "in-metadata", "in-tensors"],
