@@ -22,95 +22,37 @@ CHATML = (
     "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
-# Merges in GPT-2's byte-level alphabet ("Ġ" is a space, "Ċ" a newline), applied in this order.
-MERGES = (
-    "h e",
-    "l l",
-    "he ll",
-    "hell o",
-    "Ġ w",
-    "o r",
-    "Ġw or",
-    "Ġwor l",
-    "Ġworl d",
-    "Ġ t",
-    "Ġt he",
-    "i n",
-    "Ġ in",
-    "e r",
-    "o n",
-    "r e",
-    "a t",
-    "e n",
-    "Ġ a",
-    "Ġ s",
-    "Ġ c",
-    "Ġ f",
-    "Ġ d",
-    "Ġ p",
-    "o u",
-    "a n",
-    "e s",
-    "Ġ Ġ",
-    "ĠĠ ĠĠ",
-    "Ċ Ċ",
-    "Ġ =",
-    "( )",
-    "e f",
-    "d ef",
-    "Ġ def",
-    "e t",
-    "r et",
-    "u r",
-    "ret ur",
-    "retur n",
-    "Ġ return",
-    "i t",
-    "p r",
-    "in t",
-    "pr int",
-    "s e",
-    "l f",
-    "se lf",
-    "Ġ self",
-    "Ġ (",
+# Merges in GPT-2's byte-level alphabet ("Ġ" is a space, "Ċ" a newline), by rank.
+MERGES = tuple(
+    "h e|l l|he ll|hell o|Ġ w|o r|Ġw or|Ġwor l|Ġworl d|Ġ t|Ġt he|i n|Ġ in|e r|o n|r e|a t|e n|Ġ a|Ġ s|Ġ c|Ġ f|"
+    "Ġ d|Ġ p|o u|a n|e s|Ġ Ġ|ĠĠ ĠĠ|Ċ Ċ|Ġ =|( )|e f|d ef|Ġ def|e t|r et|u r|ret ur|retur n|Ġ return|i t|p r|"
+    "in t|pr int|s e|l f|se lf|Ġ self|Ġ (".split("|")
 )
-# Where each type is used, per layer; together they cover every type the loader reads.
+# (GGUF short name, engine short name, HF name) of each layer matrix.
+PROJECTIONS = (
+    ("attn_q", "q_proj", "self_attn.q_proj"),
+    ("attn_k", "k_proj", "self_attn.k_proj"),
+    ("attn_v", "v_proj", "self_attn.v_proj"),
+    ("attn_output", "o_proj", "self_attn.o_proj"),
+    ("ffn_gate", "gate_proj", "mlp.gate_proj"),
+    ("ffn_up", "up_proj", "mlp.up_proj"),
+    ("ffn_down", "down_proj", "mlp.down_proj"),
+)
+# The type of each projection above, per layer; together they cover every type the loader reads.
 LAYER_TYPES = (
-    {
-        "attn_q": "Q4_K",
-        "attn_k": "Q5_0",
-        "attn_v": "Q8_0",
-        "attn_output": "F16",
-        "ffn_gate": "Q4_1",
-        "ffn_up": "Q4_K",
-        "ffn_down": "Q6_K",
-    },
-    {
-        "attn_q": "Q6_K",
-        "attn_k": "Q4_K",
-        "attn_v": "Q4_1",
-        "attn_output": "BF16",
-        "ffn_gate": "F16",
-        "ffn_up": "Q5_0",
-        "ffn_down": "Q8_0",
-    },
+    ("Q4_K", "Q5_0", "Q8_0", "F16", "Q4_1", "Q4_K", "Q6_K"),
+    ("Q6_K", "Q4_K", "Q4_1", "BF16", "F16", "Q5_0", "Q8_0"),
 )
 # Byte offsets of the f16 scale fields in one block of the types written as random blocks.
 RANDOM_BLOCK_SCALES = {"Q4_K": (0, 2), "Q6_K": (208,), "Q2_K": (80, 82), "IQ4_NL": (0,)}
-HF_LAYER_NAMES = {
+HF_NAMES = {
+    "embed": "model.embed_tokens.weight",
+    "norm": "model.norm.weight",
+    "lm_head": "lm_head.weight",
     "attn_norm": "input_layernorm.weight",
-    "q_proj": "self_attn.q_proj.weight",
-    "k_proj": "self_attn.k_proj.weight",
-    "v_proj": "self_attn.v_proj.weight",
-    "q_bias": "self_attn.q_proj.bias",
-    "k_bias": "self_attn.k_proj.bias",
-    "v_bias": "self_attn.v_proj.bias",
-    "o_proj": "self_attn.o_proj.weight",
     "mlp_norm": "post_attention_layernorm.weight",
-    "gate_proj": "mlp.gate_proj.weight",
-    "up_proj": "mlp.up_proj.weight",
-    "down_proj": "mlp.down_proj.weight",
+    **{engine: f"{hf}.weight" for _, engine, hf in PROJECTIONS},
+    **{f"{engine[0]}_bias": f"{hf}.bias" for _, engine, hf in PROJECTIONS[:3]},
 }
 
 
@@ -203,43 +145,7 @@ def write_tiny_gguf(
     eos_id = tokens.index("<|im_end|>") if eos_token is None else eos_token
     # Only printable ASCII, newline and merges score above zero, so generated text reads as text.
     speaks = np.array([32 <= i < 127 or i == 10 or 256 <= i < 256 + len(MERGES) for i in range(vocab)])
-    # (GGUF name, engine name, type, shape, std, given values); std 2/sqrt(fan-in) keeps greedy text varied.
-    plan: list[tuple[str, str, str, tuple[int, ...], float, np.ndarray | None]] = []
-    head = (rng.standard_normal((vocab, HIDDEN)) * 0.16 * speaks[:, None]).astype(np.float32)
-    plan.append(("token_embd.weight", "embed", "Q8_0", (vocab, HIDDEN), 0.16, head if qwen else None))
-    plan.append(("output_norm.weight", "norm", "F32", (HIDDEN,), 0, None))
-    if not qwen:
-        plan.append(("output.weight", "lm_head", "Q6_K", (vocab, HIDDEN), 0.16, None))
-    dims = {"attn_q": HEADS * HEAD_DIM, "attn_k": KV_HEADS * HEAD_DIM, "attn_v": KV_HEADS * HEAD_DIM}
-    for i, layer_types in enumerate(LAYER_TYPES):
-        for short, engine in (("attn_norm", "attn_norm"), ("ffn_norm", "mlp_norm")):
-            plan.append((f"blk.{i}.{short}.weight", f"layers.{i}.{engine}", "F32", (HIDDEN,), 0, None))
-        for short, engine in (
-            ("attn_q", "q_proj"),
-            ("attn_k", "k_proj"),
-            ("attn_v", "v_proj"),
-            ("attn_output", "o_proj"),
-            ("ffn_gate", "gate_proj"),
-            ("ffn_up", "up_proj"),
-            ("ffn_down", "down_proj"),
-        ):
-            rows = dims.get(short, INTERMEDIATE if short in ("ffn_gate", "ffn_up") else HIDDEN)
-            cols = INTERMEDIATE if short == "ffn_down" else rows if short == "attn_output" else HIDDEN
-            plan.append(
-                (
-                    f"blk.{i}.{short}.weight",
-                    f"layers.{i}.{engine}",
-                    layer_types[short],
-                    (rows, cols),
-                    2 * cols**-0.5,
-                    None,
-                )
-            )
-            if qwen and short in dims:
-                plan.append(
-                    (f"blk.{i}.{short}.bias", f"layers.{i}.{engine[0]}_bias", "F32", (rows,), 0.5, None)
-                )
-
+    plan = _tensor_plan(qwen, vocab, (rng.standard_normal((vocab, HIDDEN)) * 0.16 * speaks[:, None]))
     writer = gguf.GGUFWriter(path, arch)
     _write_metadata(writer, arch, tokens, eos_id)
     weights, gguf_names, qtypes = {}, {}, {}
@@ -262,6 +168,32 @@ def write_tiny_gguf(
     writer.write_tensors_to_file()
     writer.close()
     return TinyModel(path, arch, weights, gguf_names, qtypes, tokens, eos_id, _rope_theta(arch))
+
+
+def _tensor_plan(qwen: bool, vocab: int, head: np.ndarray) -> list[tuple]:
+    """(GGUF name, engine name, type, shape, std, given values); std 2/sqrt(fan-in) keeps greedy text varied."""
+    embed = head.astype(np.float32) if qwen else None
+    plan = [
+        ("token_embd.weight", "embed", "Q8_0", (vocab, HIDDEN), 0.16, embed),
+        ("output_norm.weight", "norm", "F32", (HIDDEN,), 0, None),
+    ]
+    if not qwen:
+        plan.append(("output.weight", "lm_head", "Q6_K", (vocab, HIDDEN), 0.16, None))
+    rows = {"attn_q": HEADS * HEAD_DIM, "attn_k": KV_HEADS * HEAD_DIM, "attn_v": KV_HEADS * HEAD_DIM}
+    rows |= {"attn_output": HIDDEN, "ffn_gate": INTERMEDIATE, "ffn_up": INTERMEDIATE, "ffn_down": HIDDEN}
+    for i, layer_types in enumerate(LAYER_TYPES):
+        plan.append((f"blk.{i}.attn_norm.weight", f"layers.{i}.attn_norm", "F32", (HIDDEN,), 0, None))
+        plan.append((f"blk.{i}.ffn_norm.weight", f"layers.{i}.mlp_norm", "F32", (HIDDEN,), 0, None))
+        for (short, engine, _), qtype in zip(PROJECTIONS, layer_types, strict=True):
+            cols = {"ffn_down": INTERMEDIATE, "attn_output": HEADS * HEAD_DIM}.get(short, HIDDEN)
+            std = 2 * cols**-0.5
+            plan.append(
+                (f"blk.{i}.{short}.weight", f"layers.{i}.{engine}", qtype, (rows[short], cols), std, None)
+            )
+            if qwen and engine in ("q_proj", "k_proj", "v_proj"):
+                name, n = f"{i}.{short}", rows[short]
+                plan.append((f"blk.{name}.bias", f"layers.{i}.{engine[0]}_bias", "F32", (n,), 0.5, None))
+    return plan
 
 
 def _rope_theta(arch: str) -> float:
@@ -294,15 +226,9 @@ def write_tiny_hf_folder(folder: Path, model: TinyModel) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {}
     for name, values in model.weights.items():
-        if name.startswith("layers."):
-            _, i, short = name.split(".")
-            tensors[f"model.layers.{i}.{HF_LAYER_NAMES[short]}"] = values
-        else:
-            tensors[
-                {"embed": "model.embed_tokens.weight", "norm": "model.norm.weight"}.get(
-                    name, "lm_head.weight"
-                )
-            ] = values
+        parts = name.split(".")
+        hf = f"model.layers.{parts[1]}.{HF_NAMES[parts[2]]}" if parts[0] == "layers" else HF_NAMES[name]
+        tensors[hf] = values
     save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(folder / "model.safetensors"))
     config = {
         "model_type": model.arch,
@@ -340,46 +266,23 @@ def _tokenizer_json(model: TinyModel) -> dict:
         pre, normalizer = {"type": "Sequence", "pretokenizers": [split, byte_level]}, {"type": "NFC"}
     else:
         digits = {"type": "Digits", "individual_digits": True}
-        pre, normalizer = (
-            {"type": "Sequence", "pretokenizers": [digits, byte_level | {"use_regex": True}]},
-            None,
-        )
-    specials = [
-        {
-            "id": model.tokens.index(t),
-            "content": t,
-            "single_word": False,
-            "lstrip": False,
-            "rstrip": False,
-            "normalized": False,
-            "special": True,
-        }
-        for t in SPECIALS
-    ]
-    bpe = {
-        "type": "BPE",
-        "dropout": None,
-        "unk_token": None,
-        "continuing_subword_prefix": None,
-        "end_of_word_suffix": None,
-        "fuse_unk": False,
-        "byte_fallback": False,
-        "vocab": {t: i for i, t in enumerate(model.tokens)},
-        "merges": list(MERGES),
-    }
-    return {
-        "version": "1.0",
-        "truncation": None,
-        "padding": None,
-        "added_tokens": specials,
-        "normalizer": normalizer,
-        "pre_tokenizer": pre,
-        "post_processor": None,
-        "decoder": {
-            "type": "ByteLevel",
-            "add_prefix_space": False,
-            "trim_offsets": False,
-            "use_regex": False,
-        },
-        "model": bpe,
-    }
+        regex_byte_level = byte_level | {"use_regex": True}
+        pre, normalizer = {"type": "Sequence", "pretokenizers": [digits, regex_byte_level]}, None
+    flags = dict(single_word=False, lstrip=False, rstrip=False, normalized=False, special=True)
+    specials = [{"id": model.tokens.index(t), "content": t} | flags for t in SPECIALS]
+    vocab = {t: i for i, t in enumerate(model.tokens)}
+    bpe = dict(
+        type="BPE", dropout=None, unk_token=None, continuing_subword_prefix=None, end_of_word_suffix=None
+    )
+    bpe |= dict(fuse_unk=False, byte_fallback=False, vocab=vocab, merges=list(MERGES))
+    return dict(
+        version="1.0",
+        truncation=None,
+        padding=None,
+        added_tokens=specials,
+        normalizer=normalizer,
+        pre_tokenizer=pre,
+        post_processor=None,
+        decoder=byte_level,
+        model=bpe,
+    )
