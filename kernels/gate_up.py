@@ -6,7 +6,7 @@ import torch
 
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
-from kog.kernels.gemv_launch import THREADS, WARPS, shared_mem_plan
+from kog.kernels.gemv_launch import THREADS, grid_blocks, shared_mem_plan
 from kog.kernels.launch import f32, i32, launch, ptr
 from kog.kernels.rmsnorm import rms_norm_reference
 
@@ -31,9 +31,9 @@ def gate_up_silu(
     if out is None:
         out = torch.empty(n, inter, dtype=torch.float32, device=x.device)
     check_out(out, (n, inter), torch.float32, "out")
-    blocks = -(-inter // WARPS)
-    args = [ptr(w_gate), ptr(w_up), ptr(x), ptr(norm), f32(eps), ptr(out), i32(inter), i32(k)]
     smem, _ = shared_mem_plan(n, k, norm=True)
+    blocks = grid_blocks(inter, smem)
+    args = [ptr(w_gate), ptr(w_up), ptr(x), ptr(norm), f32(eps), ptr(out), i32(inter), i32(k)]
     kernel = load_kernel("gate_up.cu", "gate_up_silu_norm", n)
     launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
     return out

@@ -6,7 +6,7 @@ import torch
 
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
-from kog.kernels.gemv_launch import THREADS, WARPS, shared_mem_plan
+from kog.kernels.gemv_launch import THREADS, grid_blocks, shared_mem_plan
 from kog.kernels.launch import f32, i32, launch, ptr
 from kog.kernels.rmsnorm import rms_norm_reference
 
@@ -45,10 +45,10 @@ def gemv(
     check(out.data_ptr() != x.data_ptr(), "out must not alias x")
     r = rows_per_warp(rows)
     name = f"gemv{'_norm' if norm is not None else ''}_r{r}"
-    blocks = -(-rows // (r * WARPS))
+    smem, x_shared = shared_mem_plan(n, k, norm=norm is not None)
+    blocks = grid_blocks(-(-rows // r), smem)
     if max_blocks is not None:
         blocks = min(blocks, max_blocks)
-    smem, x_shared = shared_mem_plan(n, k, norm=norm is not None)
     args = [
         ptr(w),
         ptr(x),

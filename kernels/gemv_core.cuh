@@ -81,48 +81,56 @@ __device__ __forceinline__ const float* stage_activations(const float* x, int k,
   return xs;
 }
 
-// Starts the copies of one batch: columns base, base+32, ... (KOG_SLOTS / R of them) of the R rows.
+__device__ __forceinline__ void copy_async_wait_all_but_one() {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("cp.async.wait_group 1;" ::: "memory");
+#endif
+}
+
+// A batch is U columns per lane (base, base+32, ...) of the R rows; a lane's slots hold two batches
+// (double buffering: the next batch is in flight while this one is consumed).
 template <int R>
-__device__ __forceinline__ void issue_weights(const uint4* const (&w)[R], int base, int k8, uint4* slots, int lane) {
-  constexpr int U = KOG_SLOTS / R;
+struct Batch {
+  static constexpr int U = KOG_SLOTS / 2 / R;
+  static constexpr int COLS = KOG_WARP * U;  // uint4 columns of a row per batch
+};
+
+template <int R>
+__device__ __forceinline__ void issue_batch(const uint4* const (&w)[R], int base, int k8, uint4* half, int lane) {
+  constexpr int U = Batch<R>::U;
 #pragma unroll
   for (int u = 0; u < U; ++u) {
     const int idx = base + u * KOG_WARP;
     if (idx < k8) {
 #pragma unroll
-      for (int j = 0; j < R; ++j) copy_async_16(slots + (u * R + j) * KOG_WARP + lane, w[j] + idx);
+      for (int j = 0; j < R; ++j) copy_async_16(half + (u * R + j) * KOG_WARP + lane, w[j] + idx);
     }
   }
   copy_async_commit();
 }
 
-// acc[r][j] (this lane's partial) += w[j] . x[r] over the lane's columns. The first batch may already
-// be in flight (`first_issued`). x: [N, k] fp32 with row stride k, in shared memory or global.
+// acc[r][j] (this lane's partial) += the batch's columns of row j times x[r]; x is [N, k] fp32 with row
+// stride k, in shared memory or (x_shared false) global.
 template <int N, int R>
-__device__ __forceinline__ void warp_rows_dot(const uint4* const (&w)[R], const float* x, bool x_shared, int k,
-                                              bool first_issued, int lane, float (&acc)[N][R]) {
-  constexpr int U = KOG_SLOTS / R;
+__device__ __forceinline__ void consume_batch(const float* x, bool x_shared, int k, int base, const uint4* half,
+                                              int lane, float (&acc)[N][R]) {
+  constexpr int U = Batch<R>::U;
   const int k8 = k / 8;
-  uint4* slots = warp_slots();
-  for (int base = lane; base < k8; base += KOG_WARP * U) {
-    if (!(first_issued && base == lane)) issue_weights<R>(w, base, k8, slots, lane);
-    copy_async_wait_all();  // this lane's copies have landed; no other lane reads them
 #pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int idx = base + u * KOG_WARP;
-      if (idx < k8) {
+  for (int u = 0; u < U; ++u) {
+    const int idx = base + u * KOG_WARP;
+    if (idx < k8) {
 #pragma unroll
-        for (int r = 0; r < N; ++r) {
-          const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k) + 2 * idx;
-          const float4 a = x_shared ? xr[0] : load_cg(xr), b = x_shared ? xr[1] : load_cg(xr + 1);
-          const float xv[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+      for (int r = 0; r < N; ++r) {
+        const float4* xr = reinterpret_cast<const float4*>(x + (size_t)r * k) + 2 * idx;
+        const float4 a = x_shared ? xr[0] : load_cg(xr), b = x_shared ? xr[1] : load_cg(xr + 1);
+        const float xv[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
 #pragma unroll
-          for (int j = 0; j < R; ++j) {
-            float wf[8];
-            unpack8(slots[(u * R + j) * KOG_WARP + lane], wf);
+        for (int j = 0; j < R; ++j) {
+          float wf[8];
+          unpack8(half[(u * R + j) * KOG_WARP + lane], wf);
 #pragma unroll
-            for (int e = 0; e < 8; ++e) acc[r][j] = fmaf(wf[e], xv[e], acc[r][j]);
-          }
+          for (int e = 0; e < 8; ++e) acc[r][j] = fmaf(wf[e], xv[e], acc[r][j]);
         }
       }
     }
@@ -154,37 +162,58 @@ __device__ __forceinline__ void warp_prefetch_rows(const uint4* const (&rows)[R]
     if (j == lane) prefetch_row_l2(rows[j], k * 2);
 }
 
-// A warp's loop over its row groups (grid-stride), with the next group's first batch and L2 prefetch
-// issued before the current group's reduction. `rows_of(grp, w)` gives a group's R row pointers,
-// `emit(grp, acc)` consumes its reduced sums (all lanes hold them).
+// A warp's loop over its row groups (grid-stride) as one stream of batches, double-buffered: the
+// next batch (of this group or the next one) is in flight while the current one is consumed.
+// `rows_of(grp, w)` gives a group's R row pointers, `emit(grp, acc)` consumes its reduced sums (all
+// lanes hold them). The first batch is issued before waiting on the previous kernel.
 template <int N, int R, bool NORM, typename RowsOf, typename Emit>
 __device__ __forceinline__ void gemv_blocks(int groups, int k, const float* x, const kog_bf16* __restrict__ g, float eps,
                                             bool x_shared, RowsOf rows_of, Emit emit) {
   kog_allow_next_grid();
+  constexpr int HALF = KOG_SLOTS / 2 * KOG_WARP;  // uint4 per half of a warp's slots
   const int lane = threadIdx.x % KOG_WARP;
   const int warps = blockDim.x / KOG_WARP;
   const int stride = gridDim.x * warps;
+  const int k8 = k / 8;
+  const int n_batches = (k8 + Batch<R>::COLS - 1) / Batch<R>::COLS;
+  uint4* slots = warp_slots();
   int grp = blockIdx.x * warps + threadIdx.x / KOG_WARP;
   const uint4* w[R];
   if (grp < groups) {
     rows_of(grp, w);
     warp_prefetch_rows<R>(w, k, lane);
-    issue_weights<R>(w, lane, k / 8, warp_slots(), lane);
+    issue_batch<R>(w, lane, k8, slots, lane);
   }
   // NOTE: everything above reads weights only; activations are the previous kernel's output.
   kog_wait_prior_grid();
-  const float* xs = stage_activations<N, NORM>(x, k, g, eps, x_shared);
-  for (; grp < groups; grp += stride) {
-    float acc[N][R];
-    zero_rows(acc);
-    warp_rows_dot<N, R>(w, xs, x_shared, k, true, lane, acc);
-    const int here = grp;
-    if (grp + stride < groups) {
-      rows_of(grp + stride, w);
-      warp_prefetch_rows<R>(w, k, lane);
-      issue_weights<R>(w, lane, k / 8, warp_slots(), lane);
+  const float* xs = stage_activations<N, NORM>(x, k, g, eps, x_shared);  // waits for the first batch too
+  if (grp >= groups) return;
+  float acc[N][R];
+  zero_rows(acc);
+  int batch = 0, half = 0;
+  while (true) {
+    int next_batch = batch + 1, next_grp = grp;
+    if (next_batch == n_batches) next_batch = 0, next_grp = grp + stride;
+    const bool more = next_grp < groups;
+    const uint4* wn[R];
+#pragma unroll
+    for (int j = 0; j < R; ++j) wn[j] = w[j];
+    if (more) {
+      if (next_grp != grp) rows_of(next_grp, wn), warp_prefetch_rows<R>(wn, k, lane);
+      issue_batch<R>(wn, next_batch * Batch<R>::COLS + lane, k8, slots + (half ^ 1) * HALF, lane);
+      copy_async_wait_all_but_one();
+    } else {
+      copy_async_wait_all();
     }
-    warp_reduce_rows(acc);
-    emit(here, acc);
+    consume_batch<N, R>(xs, x_shared, k, batch * Batch<R>::COLS + lane, slots + half * HALF, lane, acc);
+    if (batch == n_batches - 1) {
+      warp_reduce_rows(acc);
+      emit(grp, acc);
+      zero_rows(acc);
+    }
+    if (!more) break;
+#pragma unroll
+    for (int j = 0; j < R; ++j) w[j] = wn[j];
+    batch = next_batch, grp = next_grp, half ^= 1;
   }
 }

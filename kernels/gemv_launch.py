@@ -1,25 +1,45 @@
-"""What every GEMV-family launch shares: block shape and the dynamic shared memory it needs."""
+"""What every GEMV-family launch shares: block shape, dynamic shared memory, and a grid that fits."""
 
 from __future__ import annotations
 
+import functools
+
+import torch
+
 from kog.kernels.checks import check
-from kog.kernels.launch import shared_mem_optin
+from kog.kernels.launch import shared_mem_optin, sm_count
 
 THREADS = 128  # KOG_GEMV_THREADS
 WARPS = THREADS // 32
 SLOT_BYTES = THREADS * 16 * 16  # KOG_SLOTS uint4 weight slots per thread
+MAX_BLOCKS_PER_SM = 8
 
 
-def staged_bytes(n: int, k: int) -> int:
-    """Dynamic shared memory for n activation rows of width k staged next to the weight slots."""
-    return SLOT_BYTES + n * k * 4 + 64 + k * 2
+def staged_bytes(n: int, k: int, norm: bool) -> int:
+    """Dynamic shared memory: weight slots, n activation rows of width k, scratch, the norm weight."""
+    return SLOT_BYTES + n * k * 4 + 64 + (k * 2 if norm else 0)
 
 
 def shared_mem_plan(n: int, k: int, *, norm: bool) -> tuple[int, bool]:
     """(bytes, x_shared): stage the activations in shared memory when they fit, else read them from L2.
 
     A fused RMSNorm needs them staged."""
-    if staged_bytes(n, k) <= shared_mem_optin():
-        return staged_bytes(n, k), True
+    if staged_bytes(n, k, norm) <= shared_mem_optin():
+        return staged_bytes(n, k, norm), True
     check(not norm, f"{n} rows of width {k} do not fit in shared memory for a fused RMSNorm")
     return SLOT_BYTES, False
+
+
+@functools.cache
+def _shared_mem_per_sm() -> int:
+    props = torch.cuda.get_device_properties(torch.cuda.current_device())
+    return int(getattr(props, "shared_memory_per_multiprocessor", 228 * 1024))
+
+
+def grid_blocks(groups: int, smem: int) -> int:
+    """Blocks for `groups` warp-sized row groups: one per group of WARPS, but no more than can be
+    resident at once; the kernels loop over the rest, so each block stages its activations once and
+    keeps its weight stream double-buffered instead of paying a prologue per few rows."""
+    resident = max(1, min(MAX_BLOCKS_PER_SM, _shared_mem_per_sm() // (smem + 1024)))
+    device = torch.cuda.current_device()
+    return max(1, min(-(-groups // WARPS), sm_count(device) * resident))

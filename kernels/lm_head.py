@@ -8,11 +8,11 @@ import torch
 
 from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
-from kog.kernels.gemv_launch import THREADS, WARPS, shared_mem_plan
+from kog.kernels.gemv_launch import THREADS, grid_blocks, shared_mem_plan
 from kog.kernels.launch import f32, i32, launch, ptr, sm_count
 from kog.kernels.rmsnorm import rms_norm_reference
 
-BLOCKS_PER_SM = 4  # the grid loops over the vocabulary; this many blocks leave one partial each
+BLOCKS_PER_SM = 8  # upper bound on the grid (the kernel loops over the vocabulary), one partial each
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,13 @@ def lm_head_argmax(
     check_out(logits, (n, vocab), torch.float32, "logits")
     check(ids_out.dtype == torch.int32 and ids_out.numel() >= n, "ids_out must hold n int32")
     check(bookkeeping is None or n == 1, "decode bookkeeping is for one row")
-    blocks = min(workspace.blocks, -(-vocab // (2 * WARPS)))
+    smem, _ = shared_mem_plan(n, k, norm=True)
+    blocks = min(workspace.blocks, grid_blocks(-(-vocab // 2), smem))
     args = [
         ptr(w), ptr(x), ptr(norm), f32(eps), ptr(logits), i32(vocab), i32(k),
         ptr(workspace.part_val), ptr(workspace.part_idx), ptr(workspace.counter), ptr(ids_out),
     ]  # fmt: skip
     args += bookkeeping.args() if bookkeeping is not None else DecodeBookkeeping.none_args()
-    smem, _ = shared_mem_plan(n, k, norm=True)
     kernel = load_kernel("lm_head.cu", "lm_head_argmax", n)
     launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
 

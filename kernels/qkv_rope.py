@@ -6,7 +6,7 @@ import torch
 
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
-from kog.kernels.gemv_launch import THREADS, WARPS, shared_mem_plan
+from kog.kernels.gemv_launch import THREADS, grid_blocks, shared_mem_plan
 from kog.kernels.launch import f32, i32, launch, ptr
 from kog.kernels.rmsnorm import rms_norm_reference
 
@@ -71,13 +71,13 @@ def qkv_rope(
     check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
     check_out(q_out, (n, n_heads * head_dim), torch.float32, "q_out")
     pairs = (n_heads + 2 * n_kv) * head_dim // 2
-    blocks = -(-pairs // WARPS)
+    smem, _ = shared_mem_plan(n, k, norm=True)
+    blocks = grid_blocks(pairs, smem)
     args = [
         ptr(wq), ptr(wk), ptr(wv), ptr(bq), ptr(bk), ptr(bv), ptr(x), ptr(norm), f32(eps), ptr(inv_freq),
         ptr(state), ptr(q_out), ptr(k_cache), ptr(v_cache),
         i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(k),
     ]  # fmt: skip
-    smem, _ = shared_mem_plan(n, k, norm=True)
     kernel = load_kernel("qkv_rope.cu", "qkv_rope_norm", n)
     launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
 

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import gc
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _commit() -> str:
+    if os.environ.get("KOG_COMMIT"):  # a checkout copied without .git says it this way
+        return os.environ["KOG_COMMIT"]
     try:
         return subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
@@ -105,7 +108,10 @@ def _measure_model(name: str, args: argparse.Namespace) -> dict:
         from kog.engine.cuda.peers import transformers_decode
 
         for compiled in (False, True):
-            entry["peers"].append(transformers_decode(cfg, 512, args.new_tokens, compiled=compiled))
+            try:
+                entry["peers"].append(transformers_decode(cfg, 512, args.new_tokens, compiled=compiled))
+            except Exception as err:  # a peer that fails to run is reported, not fatal to the run
+                entry["peer_errors"] = [*entry.get("peer_errors", []), f"compiled={compiled}: {err!r}"[:500]]
     return entry
 
 

@@ -40,21 +40,22 @@ def transformers_decode(cfg: ModelConfig, prompt_len: int, new_tokens: int, *, c
             compile_config=CompileConfig(mode="reduce-overhead", fullgraph=True),
         )
 
-    def run(model: Qwen2ForCausalLM) -> float:
+    def run(model: Qwen2ForCausalLM, tokens: int) -> float:
         clock = StepClock()
         with torch.inference_mode():
             model.generate(
                 prompt,
                 attention_mask=torch.ones_like(prompt),
                 logits_processor=LogitsProcessorList([clock]),
-                **kwargs,
+                **{**kwargs, "max_new_tokens": tokens, "min_new_tokens": tokens},
             )
         torch.cuda.synchronize()
         steps = len(clock.events) - 1
         return steps / (clock.events[0].elapsed_time(clock.events[-1]) / 1000)
 
-    run(model)  # warm-up (and compilation)
-    tok_s = max(run(model), run(model))
+    # Warm-up (compilation and graph capture for the static cache, whose shape fixes the length).
+    run(model, new_tokens if compiled else 8)
+    tok_s = run(model, new_tokens)
     del model
     torch.cuda.empty_cache()
     if compiled:

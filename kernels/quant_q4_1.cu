@@ -1,0 +1,5 @@
+// Fused dequantize-and-multiply GEMVs and row dequantization for GGUF Q4_1 (20-byte blocks of 32 4-bit weights with a min).
+#include "quant_gemv.cuh"
+#include "quant_blocks.cuh"
+
+KOG_QUANT_KERNELS(q4_1, QuantQ4_1)

@@ -1,0 +1,5 @@
+// Fused dequantize-and-multiply GEMVs and row dequantization for GGUF Q5_0 (22-byte blocks of 32 5-bit weights).
+#include "quant_gemv.cuh"
+#include "quant_blocks.cuh"
+
+KOG_QUANT_KERNELS(q5_0, QuantQ5_0)

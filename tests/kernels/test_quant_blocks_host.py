@@ -1,0 +1,143 @@
+"""The GPU's block decoders (quant_blocks.cuh, quant_kblocks.cuh) compiled for the CPU and checked
+against gguf: the per-lane dot products the fused GEMVs add up, and the dequantized values."""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+
+import gguf
+import numpy as np
+import pytest
+import torch
+
+from kog.kernels.build import SOURCE_DIR
+from kog.kernels.quant_reference import FORMATS, random_blocks
+
+CXX = shutil.which("g++")
+pytestmark = pytest.mark.skipif(CXX is None, reason="needs g++")
+
+# The kernel's arithmetic on one thread: activations staged padded with 16-column sums, every unit of
+# every row group through F::dot, then F::values for whole rows.
+HARNESS = r"""
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include "quant_blocks.cuh"
+#include "quant_kblocks.cuh"
+
+template <class F, int R, int N>
+static void gemv(const unsigned char* w, int bpr, int rows, int k, const float* x, float* y) {
+  const int xstride = kog_xpad<F::UNIT>(k), sstride = k / 16;
+  float* xs = static_cast<float*>(aligned_alloc(16, sizeof(float) * N * xstride));
+  float* sums = static_cast<float*>(malloc(sizeof(float) * N * sstride));
+  for (int n = 0; n < N; ++n)
+    for (int c = 0; c < k; c += 16) {
+      float total = 0.f;
+      for (int i = 0; i < 16; i += 4) {
+        const float* v = x + n * k + c + i;
+        for (int e = 0; e < 4; ++e) xs[n * xstride + kog_xpad<F::UNIT>(c) + i + e] = v[e];
+        total += (v[0] + v[1]) + (v[2] + v[3]);
+      }
+      sums[n * sstride + c / 16] = total;
+    }
+  for (int g = 0; g * R < rows; ++g) {
+    const int live = rows - g * R < R ? rows - g * R : R;
+    const unsigned char* rowp[R];
+    for (int j = 0; j < R; ++j) rowp[j] = w + (size_t)(g * R + (j < live ? j : live - 1)) * bpr;
+    float part[R][N] = {};
+    for (int u = 0; u < k / F::UNIT; ++u) F::template dot<R, N>(rowp, u, xs, xstride, sums, sstride, part);
+    for (int j = 0; j < live; ++j)
+      for (int n = 0; n < N; ++n) y[n * rows + g * R + j] = part[j][n];
+  }
+  free(xs);
+  free(sums);
+}
+
+template <class F>
+static void run(int r, int n, const unsigned char* w, int bpr, int rows, int k, const float* x, float* y) {
+  if (r == 1 && n == 1) gemv<F, 1, 1>(w, bpr, rows, k, x, y);
+  if (r == 2 && n == 3) gemv<F, 2, 3>(w, bpr, rows, k, x, y);
+  if (r == 4 && n == 2) gemv<F, 4, 2>(w, bpr, rows, k, x, y);
+}
+
+template <class F>
+static void values(const unsigned char* w, int bpr, int rows, int k, float* out) {
+  for (int r = 0; r < rows; ++r)
+    for (int u = 0; u < k / F::UNIT; ++u) F::values(w + (size_t)r * bpr, u, [&](int c, float v) { out[(size_t)r * k + c] = v; });
+}
+
+#define DISPATCH(CALL)                                   \
+  switch (fmt) {                                         \
+    case 0: CALL(QuantQ8_0); break;                      \
+    case 1: CALL(QuantQ5_0); break;                      \
+    case 2: CALL(QuantQ4_1); break;                      \
+    case 3: CALL(QuantQ4_K); break;                      \
+    case 4: CALL(QuantQ6_K); break;                      \
+  }
+
+extern "C" void harness_gemv(int fmt, int r, int n, const unsigned char* w, int bpr, int rows, int k, const float* x, float* y) {
+#define GEMV(F) run<F>(r, n, w, bpr, rows, k, x, y)
+  DISPATCH(GEMV)
+}
+
+extern "C" void harness_values(int fmt, const unsigned char* w, int bpr, int rows, int k, float* out) {
+#define VALUES(F) values<F>(w, bpr, rows, k, out)
+  DISPATCH(VALUES)
+}
+"""
+FORMAT_INDEX = {"Q8_0": 0, "Q5_0": 1, "Q4_1": 2, "Q4_K": 3, "Q6_K": 4}
+CASES = [(1, 1), (2, 3), (4, 2)]  # (weight rows per group, activation rows) instantiated above
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory):
+    build = tmp_path_factory.mktemp("quant_harness")
+    (build / "harness.cpp").write_text(HARNESS)
+    lib = build / "harness.so"
+    cmd = [CXX, "-std=c++17", "-O1", "-ffp-contract=off", "-shared", "-fPIC", f"-I{SOURCE_DIR}"]
+    done = subprocess.run([*cmd, "-o", str(lib), str(build / "harness.cpp")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return ctypes.CDLL(str(lib))
+
+
+def _ptr(a: np.ndarray) -> ctypes.c_void_p:
+    return ctypes.c_void_p(a.ctypes.data)
+
+
+def _aligned(data: torch.Tensor) -> np.ndarray:
+    """The blocks in a 64-byte aligned buffer, as the GPU holds them (plus slack past the end)."""
+    raw = np.zeros(data.numel() + 128, dtype=np.uint8)
+    start = (-raw.ctypes.data) % 64
+    out = raw[start : start + data.numel()].reshape(data.shape)
+    out[:] = data.numpy()
+    return out
+
+
+def _gguf(qtype: str, data: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    return gguf.quants.dequantize(data, gguf.GGMLQuantizationType[qtype]).reshape(rows, cols)
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+@pytest.mark.parametrize("rows,cols", [(5, 512), (33, 768), (8, 1536)])
+def test_values_are_gguf_dequantization(harness, qtype, rows, cols):
+    data = _aligned(random_blocks(qtype, rows, cols, seed=rows + cols))
+    got = np.full((rows, cols), np.nan, dtype=np.float32)
+    harness.harness_values(FORMAT_INDEX[qtype], _ptr(data), data.shape[1], rows, cols, _ptr(got))
+    assert np.array_equal(got, _gguf(qtype, data, rows, cols))
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+@pytest.mark.parametrize("group_rows,act_rows", CASES)
+@pytest.mark.parametrize("rows,cols", [(7, 256), (33, 1536), (10, 2304)])
+def test_dot_products_match_gguf(harness, qtype, group_rows, act_rows, rows, cols):
+    data = _aligned(random_blocks(qtype, rows, cols, seed=3 * rows + act_rows))
+    x = np.random.default_rng(rows).standard_normal((act_rows, cols)).astype(np.float32)
+    got = np.full((act_rows, rows), np.nan, dtype=np.float32)
+    harness.harness_gemv(
+        FORMAT_INDEX[qtype], group_rows, act_rows, _ptr(data), data.shape[1], rows, cols, _ptr(x), _ptr(got)
+    )
+    want = x.astype(np.float64) @ _gguf(qtype, data, rows, cols).astype(np.float64).T
+    err = np.linalg.norm(got - want) / np.linalg.norm(want)
+    assert err < 1e-5, err
