@@ -204,11 +204,24 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
     quant_gemv_body<FMT, R, float, true>(KOG_QGEMV_PASS(float));                                          \
   }
 
+// Rows per warp times activation rows is kept at most 4 (registers), so a module built for more
+// activation rows carries only the narrower variants.
+#if KOG_ROWS <= 2
+#define KOG_QUANT_GEMV_R2(PREFIX, FMT) KOG_QUANT_GEMV(PREFIX, FMT, 2)
+#else
+#define KOG_QUANT_GEMV_R2(PREFIX, FMT)
+#endif
+#if KOG_ROWS == 1
+#define KOG_QUANT_GEMV_R4(PREFIX, FMT) KOG_QUANT_GEMV(PREFIX, FMT, 4)
+#else
+#define KOG_QUANT_GEMV_R4(PREFIX, FMT)
+#endif
+
 // Every kernel of one format: GEMVs for 1, 2 and 4 weight rows per warp, and row dequantization.
 #define KOG_QUANT_KERNELS(PREFIX, FMT)                                                        \
   KOG_QUANT_GEMV(PREFIX, FMT, 1)                                                              \
-  KOG_QUANT_GEMV(PREFIX, FMT, 2)                                                              \
-  KOG_QUANT_GEMV(PREFIX, FMT, 4)                                                              \
+  KOG_QUANT_GEMV_R2(PREFIX, FMT)                                                              \
+  KOG_QUANT_GEMV_R4(PREFIX, FMT)                                                              \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_rows_f32(KOG_QROWS_ARGS) {       \
     quant_rows_body<FMT, float>(W, bpr, k, ids, n, reinterpret_cast<float*>(out), out_stride); \
   }                                                                                           \

@@ -28,7 +28,9 @@ class QuantFormat:
 
     def bytes_per_row(self, cols: int) -> int:
         if cols % self.block_weights:
-            raise ValueError(f"{self.qtype} rows hold whole {self.block_weights}-weight blocks, not {cols} weights")
+            raise ValueError(
+                f"{self.qtype} rows hold whole {self.block_weights}-weight blocks, not {cols} weights"
+            )
         return cols // self.block_weights * self.block_bytes
 
 
@@ -115,7 +117,9 @@ def quant_gemv_reference(qtype: str, data: torch.Tensor, x: torch.Tensor) -> tor
     return x.double() @ dequantize_reference(qtype, data).double().T
 
 
-def random_blocks(qtype: str, rows: int, cols: int, *, device: str | torch.device = "cpu", seed: int = 0) -> torch.Tensor:
+def random_blocks(
+    qtype: str, rows: int, cols: int, *, device: str | torch.device = "cpu", seed: int = 0
+) -> torch.Tensor:
     """Random bytes in the format's layout, every f16 scale field finite (subnormals included)."""
     fmt = quant_format(qtype)
     g = torch.Generator(device=device).manual_seed(seed)

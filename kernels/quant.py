@@ -1,0 +1,169 @@
+"""GGUF-quantized matrices on the GPU exactly as stored, with fused dequantize-and-multiply GEMVs.
+
+`QuantLinear` holds one matrix's blocks (Q8_0, Q5_0, Q4_1, Q4_K, Q6_K) and offers the bf16 path's
+faces: `matvec` (bf16 rows in, fp32 out; any row count), `gemv` (fp32 activations with RMSNorm, bias
+and residual fused, like `kog.kernels.gemv`), `lookup` (embedding rows by device ids) and `dequantize`.
+Launches go on torch's current stream with fixed addresses and no host sync: graph-capturable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from kog.kernels.build import MAX_ROWS, load_kernel
+from kog.kernels.checks import check, check_out, check_vector
+from kog.kernels.launch import f32, i32, launch, ptr
+from kog.kernels.quant_plan import plan_gemv
+from kog.kernels.quant_reference import dequantize_reference, quant_format
+
+SLACK = 16  # bytes after the blocks: the kernels' aligned copies and word reads may touch them
+DEQUANT_CHUNK_BYTES = 64 << 20  # bf16 scratch for `matvec` of many rows (prefill)
+
+
+class QuantLinear:
+    """A [out_features, in_features] matrix of GGUF blocks: data is uint8 [out, bytes_per_row] as stored."""
+
+    def __init__(
+        self, qtype: str, data: np.ndarray | torch.Tensor, in_features: int, device: torch.device | str
+    ) -> None:
+        self.fmt = quant_format(qtype)
+        self.qtype = qtype
+        self.in_features = in_features
+        self.bytes_per_row = self.fmt.bytes_per_row(in_features)
+        blocks = torch.as_tensor(np.ascontiguousarray(data) if isinstance(data, np.ndarray) else data)
+        check(
+            blocks.dtype == torch.uint8 and blocks.dim() == 2 and blocks.shape[1] == self.bytes_per_row,
+            f"{qtype} blocks for {in_features} columns must be uint8 [rows, {self.bytes_per_row}]",
+        )
+        self.out_features = blocks.shape[0]
+        self.nbytes = blocks.numel()  # what one pass over the matrix streams
+        self.device = torch.device(device)
+        self._buffer = torch.zeros(self.nbytes + SLACK, dtype=torch.uint8, device=self.device)
+        self._buffer[: self.nbytes].copy_(blocks.reshape(-1))
+
+    @property
+    def blocks(self) -> torch.Tensor:
+        """The stored bytes, uint8 [out_features, bytes_per_row] (a view of the device buffer)."""
+        return self._buffer[: self.nbytes].view(self.out_features, self.bytes_per_row)
+
+    def gemv(
+        self,
+        x: torch.Tensor,
+        *,
+        norm: torch.Tensor | None = None,
+        eps: float = 1e-6,
+        bias: torch.Tensor | None = None,
+        residual: torch.Tensor | None = None,
+        out: torch.Tensor | None = None,
+        pdl: bool = False,
+        rows_per_warp: int | None = None,
+        warps: int | None = None,
+    ) -> torch.Tensor:
+        """out[r] = residual[r] + bias + W @ (rms_norm(x[r]) * norm if norm given else x[r]), fp32.
+
+        x: [n, in_features], fp32 (bf16 without norm), contiguous on the GPU; `residual`
+        may be `out` itself (in-place add). rows_per_warp / warps override the launch plan.
+        """
+        n, k = self._check_input(x, norm)
+        rows = self.out_features
+        check_vector(norm, "norm", k)
+        check_vector(bias, "bias", rows)
+        if residual is not None:
+            check_out(residual, (n, rows), torch.float32, "residual")
+        if out is None:
+            out = torch.empty(n, rows, dtype=torch.float32, device=x.device)
+        check_out(out, (n, rows), torch.float32, "out")
+        check(out.data_ptr() != x.data_ptr(), "out must not alias x")
+        x_kind = "bf16" if x.dtype == torch.bfloat16 else "f32_norm" if norm is not None else "f32"
+        index = x.device.index if x.device.index is not None else torch.cuda.current_device()
+        start = 0
+        while start < n:  # rows past what one launch stages in shared memory take further launches
+            plan = plan_gemv(self.fmt, rows, k, n - start, x_kind, index, rows_per_warp, warps)
+            stop = start + plan.act_rows
+            res = residual[start:stop] if residual is not None else None
+            args = [
+                ptr(self._buffer), i32(self.bytes_per_row), i32(rows), i32(k), ptr(x[start:stop]), ptr(norm),
+                f32(eps), ptr(bias), ptr(res), ptr(out[start:stop]), i32(plan.stage_bytes),
+            ]  # fmt: skip
+            kernel = load_kernel(self.fmt.source, plan.kernel_name, plan.act_rows)
+            launch(
+                kernel,
+                (plan.blocks, 1, 1),
+                (32 * plan.warps, 1, 1),
+                args,
+                shared_mem=plan.shared_mem,
+                pdl=pdl,
+            )
+            start = stop
+        return out
+
+    def matvec(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """x [n, in_features] (any float dtype) -> fp32 [n, out_features]; n <= MAX_ROWS runs the fused
+        GEMV, more rows (prefill) dequantize slices of the matrix to bf16 for cuBLAS."""
+        n = x.shape[0]
+        if out is None:
+            out = torch.empty(n, self.out_features, dtype=torch.float32, device=x.device)
+        if self.device.type != "cuda":
+            return torch.matmul(x.float(), dequantize_reference(self.qtype, self.blocks).T, out=out)
+        if n <= MAX_ROWS:
+            xin = x if x.dtype in (torch.bfloat16, torch.float32) else x.float()
+            return self.gemv(xin.contiguous(), out=out)
+        xb = x.to(torch.bfloat16)
+        chunk = max(1, DEQUANT_CHUNK_BYTES // (2 * self.in_features))
+        scratch = torch.empty(
+            min(chunk, self.out_features), self.in_features, dtype=torch.bfloat16, device=x.device
+        )
+        for start in range(0, self.out_features, chunk):
+            stop = min(self.out_features, start + chunk)
+            self.dequantize(out=scratch[: stop - start], start=start)
+            out[:, start:stop] = F.linear(xb, scratch[: stop - start]).float()
+        return out
+
+    def dequantize(self, out: torch.Tensor | None = None, start: int = 0) -> torch.Tensor:
+        """bf16 or fp32 [m, in_features] of rows start..start+m (all rows when out is None: bf16)."""
+        if out is None:
+            out = torch.empty(
+                self.out_features - start, self.in_features, dtype=torch.bfloat16, device=self.device
+            )
+        m = out.shape[0]
+        check(0 <= start and start + m <= self.out_features, "rows out of range")
+        return self._rows(None, m, out, start=start)
+
+    def lookup(self, ids: torch.Tensor, n: int, out: torch.Tensor, *, pdl: bool = False) -> torch.Tensor:
+        """out[r] = row ids[r] dequantized, fp32, for r < n; ids: device int32 read at run time."""
+        check(
+            ids.dtype == torch.int32 and ids.is_cuda and ids.numel() >= n,
+            "ids must hold n int32 on the device",
+        )
+        return self._rows(ids, n, out, pdl=pdl)
+
+    def _rows(
+        self, ids: torch.Tensor | None, n: int, out: torch.Tensor, *, start: int = 0, pdl: bool = False
+    ):
+        check(out.dtype in (torch.float32, torch.bfloat16), "out must be fp32 or bf16")
+        check(out.shape[1] == self.in_features and out.stride(1) == 1, "out rows must be contiguous")
+        kind = "bf16" if out.dtype == torch.bfloat16 else "f32"
+        total = n * (self.in_features // self.fmt.unit)
+        blocks = max(1, min(-(-total // 256), 4096))
+        args = [
+            np.uint64(self._buffer.data_ptr() + start * self.bytes_per_row), i32(self.bytes_per_row),
+            i32(self.in_features), ptr(ids), i32(n), ptr(out), i32(out.stride(0)),
+        ]  # fmt: skip
+        launch(
+            load_kernel(self.fmt.source, f"{self.fmt.prefix}_rows_{kind}"),
+            (blocks, 1, 1),
+            (256, 1, 1),
+            args,
+            pdl=pdl,
+        )
+        return out
+
+    def _check_input(self, x: torch.Tensor, norm: torch.Tensor | None) -> tuple[int, int]:
+        check(x.is_cuda and x.dim() == 2 and x.is_contiguous(), "x must be a contiguous 2-d CUDA tensor")
+        check(x.dtype in (torch.float32, torch.bfloat16), "x must be fp32 or bf16")
+        check(norm is None or x.dtype == torch.float32, "a fused RMSNorm takes fp32 activations")
+        check(x.shape[1] == self.in_features, f"x: expected {self.in_features} columns, got {x.shape[1]}")
+        check(x.shape[0] >= 1, "x has no rows")
+        return x.shape[0], x.shape[1]

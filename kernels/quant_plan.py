@@ -1,0 +1,117 @@
+"""How a quantized GEMV is launched for a shape: weight rows per warp, warps per block, grid and shared memory.
+
+Each warp streams groups of `rows_per_warp` weight rows through KOG_QSTAGES shared-memory buffers; the
+block stages its activation rows once (padded, with 16-column sums). Several rows per warp reuse each
+activation read from shared memory; fewer give wide rows enough warps. The grid is what stays resident.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from kog.kernels.build import load_kernel
+from kog.kernels.launch import shared_mem_optin, sm_count
+from kog.kernels.quant_reference import QuantFormat
+
+STAGES = 2  # KOG_QSTAGES
+MAX_WARPS = 8  # KOG_QUANT_MAX_THREADS / 32
+ROWS_PER_WARP = (1, 2, 4)
+
+
+@dataclass(frozen=True)
+class GemvPlan:
+    kernel_name: str
+    act_rows: int  # activation rows one launch takes (KOG_ROWS); more are split across launches
+    rows_per_warp: int
+    warps: int
+    blocks: int
+    stage_bytes: int
+    shared_mem: int
+
+
+def kernel_name(fmt: QuantFormat, x_kind: str, rows_per_warp: int) -> str:
+    """x_kind: "bf16", "f32" or "f32_norm"."""
+    return f"{fmt.prefix}_gemv_{x_kind}_r{rows_per_warp}"
+
+
+def staged_activation_bytes(fmt: QuantFormat, k: int, n: int) -> int:
+    padded = k + k // fmt.unit * 4
+    return -(-(n * (padded + k // 16) * 4) // 16) * 16
+
+
+def stage_bytes(fmt: QuantFormat, k: int, rows_per_warp: int) -> int:
+    # Alignment down to 16 bytes at the start, up at the end, and the word reads' slack past the end.
+    return -(-(rows_per_warp * fmt.bytes_per_row(k) + 30) // 16) * 16 + 16
+
+
+def most_rows_per_warp(n: int) -> int:
+    """Rows per warp times activation rows stays within 4 (registers; quant_gemv.cuh builds no more)."""
+    return 4 if n == 1 else 2 if n == 2 else 1
+
+
+def preferred_rows_per_warp(bytes_per_row: int, n: int) -> int:
+    # Activation reads from shared memory are shared by the warp's rows.
+    want = 4 if bytes_per_row <= 1024 else 2 if bytes_per_row <= 8192 else 1
+    return min(want, most_rows_per_warp(n))
+
+
+def max_act_rows(fmt: QuantFormat, k: int, limit: int) -> int:
+    """Most activation rows whose staging leaves room for one warp's buffers of single rows."""
+    per_warp = STAGES * stage_bytes(fmt, k, 1)
+    n = 8
+    while n > 1 and staged_activation_bytes(fmt, k, n) + per_warp > limit:
+        n -= 1
+    return n
+
+
+@functools.cache
+def _occupancy_fn() -> Any:
+    lib = ctypes.CDLL("libcuda.so.1")
+    fn = lib.cuOccupancyMaxActiveBlocksPerMultiprocessor
+    fn.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def blocks_per_sm(kernel: Any, threads: int, shared_mem: int) -> int:
+    count = ctypes.c_int(0)
+    status = _occupancy_fn()(ctypes.byref(count), kernel.kernel.ptr, threads, shared_mem)
+    if status != 0:
+        raise RuntimeError(f"cuOccupancyMaxActiveBlocksPerMultiprocessor failed ({status})")
+    return max(1, count.value)
+
+
+@functools.cache
+def plan_gemv(
+    fmt: QuantFormat,
+    rows: int,
+    k: int,
+    n: int,
+    x_kind: str,
+    device_index: int,
+    rows_per_warp: int | None = None,
+    warps: int | None = None,
+) -> GemvPlan:
+    """The launch for n (<= the plan's act_rows) activation rows against a rows x k matrix."""
+    limit = shared_mem_optin() - 64  # the kernel's own static scale[] array
+    n = min(n, max_act_rows(fmt, k, limit))
+    r = min(rows_per_warp or preferred_rows_per_warp(fmt.bytes_per_row(k), n), most_rows_per_warp(n))
+    w = warps or (MAX_WARPS if k >= 4096 else 4)
+    x_bytes = staged_activation_bytes(fmt, k, n)
+    while x_bytes + w * STAGES * stage_bytes(fmt, k, r) > limit:
+        if r > 1 and rows_per_warp is None:
+            r //= 2
+        elif w > 1:
+            w -= 1
+        else:
+            raise ValueError(f"a {fmt.qtype} row of {k} weights does not fit in shared memory")
+    stage = stage_bytes(fmt, k, r)
+    shared = x_bytes + w * STAGES * stage
+    name = kernel_name(fmt, x_kind, r)
+    kernel = load_kernel(fmt.source, name, n)
+    groups = -(-rows // r)
+    resident = blocks_per_sm(kernel, 32 * w, shared) * sm_count(device_index)
+    return GemvPlan(name, n, r, w, min(-(-groups // w), resident), stage, shared)
