@@ -50,6 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     fix.add_argument(
         "--plain", action="store_true", help="line-by-line progress (the default off a terminal)"
     )
+    fix.add_argument(
+        "--confirm", action="store_true", help="accept (a) or reject (r) each edit before it is applied"
+    )
     fix.set_defaults(fix_command="fix")
     ci = subparsers.add_parser(
         "ci", help="headless repair for CI; exit 0 fixed or nothing to fix, 1 not fixed, 2 bad input"
@@ -98,6 +101,12 @@ def _write_outputs(args: argparse.Namespace, report: RunReport) -> None:
 def run(args: argparse.Namespace, load: Callable[[str, str], LanguageModel] = load_model) -> int:
     """Run `fix` or `ci`; `load(model, device)` gives the model (tests pass a scripted one)."""
     config = _config(args)
+    if args.fix_command == "fix" and not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
+        from kog.agent.tui.launch import fix_in_tui
+
+        return fix_in_tui(args, config, None if load is load_model else load)
+    if getattr(args, "confirm", False):
+        raise AgentError("--confirm needs the terminal screen: run without --plain, on a terminal")
     bus = EventBus()
     if args.fix_command == "ci" and args.json:
         bus.subscribe(JsonLinesRenderer(sys.stdout))

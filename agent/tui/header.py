@@ -1,0 +1,60 @@
+"""The top bar: model, device, engine state, decode speed with its sparkline, tokens, elapsed time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Sparkline, Static
+
+from kog.agent.tui.view import SPARK_POINTS, RunView
+
+STATE_STYLES = {
+    "loading": "yellow",
+    "ready": "green",
+    "generating": "bold cyan",
+    "testing": "magenta",
+    "paused": "bold yellow",
+    "pausing": "yellow",
+    "waiting": "bold yellow",
+    "restoring": "bold red",
+    "failed": "bold red",
+    "done": "green",
+}
+
+
+def clock_text(seconds: float) -> str:
+    minutes, secs = divmod(int(max(seconds, 0)), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+class RunHeader(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-line")
+        with Horizontal(id="metrics"):
+            yield Static(id="speed")
+            yield Sparkline([], id="spark")
+            yield Static(id="counts")
+
+    def show(self, model: str, device: str, state: str, view: RunView, now: float) -> None:
+        title = Text.assemble(
+            ("kog-agent ", "bold"),
+            (model or "no model", "bold cyan"),
+            " on ",
+            (device or "-", "cyan"),
+            "  engine ",
+            (state, STATE_STYLES.get(state, "")),
+        )
+        if view.task:
+            title.append(f"   task {view.task!r} in {view.repo}", "dim")
+        self.query_one("#title-line", Static).update(title)
+        self.query_one("#speed", Static).update(Text(f"{view.tok_s:6.1f} tok/s ", "bold"))
+        points = list(view.tok_s_history)
+        # Padded on the left so the line grows from the right, one column a point, like a live chart.
+        self.query_one("#spark", Sparkline).data = [0.0] * (SPARK_POINTS - len(points)) + points
+        elapsed = 0.0
+        if view.started_at is not None:
+            elapsed = (view.finished_at or now) - view.started_at
+        self.query_one("#counts", Static).update(
+            Text(f" {view.tokens} tokens  {clock_text(elapsed)} elapsed")
+        )
