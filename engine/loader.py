@@ -16,6 +16,7 @@ from kog.engine.chat import ChatTemplate
 from kog.engine.config import ModelConfig
 from kog.engine.gguf_file import read_gguf
 from kog.engine.hf_folder import read_hf_folder
+from kog.engine.models.int8 import from_tensors, quantize_weights, to_tensors
 from kog.engine.registry import ResolvedModel, kog_home
 from kog.engine.tokenizer import TextTokenizer
 from kog.engine.weights import dequantized_weights
@@ -54,7 +55,7 @@ def load_model(
             progress("load", 0, 1)
         meta = json.loads(meta_file.read_text())
         tokenizer = TextTokenizer.from_files(tok_file, meta["bos_id"], meta["eos_ids"], meta["add_bos"])
-        weights = load_file(weights_file)
+        weights = from_tensors(load_file(weights_file)) if dtype == torch.int8 else load_file(weights_file)
         if progress:
             progress("load", 1, 1)
         return LoadedModel(
@@ -65,14 +66,17 @@ def load_model(
             ChatTemplate(meta["chat_template"]),
             resolved.path,
         )
+    source_dtype = torch.float32 if dtype == torch.int8 else dtype
     if resolved.kind == "hf":
-        cfg, weights, tokenizer, template = read_hf_folder(resolved.path, dtype, progress)
+        cfg, weights, tokenizer, template = read_hf_folder(resolved.path, source_dtype, progress)
     else:
         contents = read_gguf(resolved.path)
         cfg = contents.config()
         tokenizer = TextTokenizer.from_gguf_metadata(contents.metadata)
         template = contents.metadata.get("tokenizer.chat_template")
-        weights = dequantized_weights(contents, cfg, dtype, progress)
+        weights = dequantized_weights(contents, cfg, source_dtype, progress)
+    if dtype == torch.int8:
+        weights = quantize_weights(weights)
     meta = {
         "config": asdict(cfg),
         "chat_template": template,
@@ -89,7 +93,7 @@ def _write_cache(cache: Path, weights_file: Path, weights, meta: dict, tokenizer
     cache.mkdir(parents=True, exist_ok=True)
     tmp = weights_file.with_suffix(f".partial-{os.getpid()}")
     try:
-        save_file({k: v.contiguous() for k, v in weights.items()}, str(tmp))
+        save_file({k: v.contiguous() for k, v in to_tensors(weights).items()}, str(tmp))
         os.replace(tmp, weights_file)
         tok_tmp = cache / f"tokenizer.json.partial-{os.getpid()}"
         tokenizer.save(tok_tmp)

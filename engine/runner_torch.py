@@ -15,7 +15,9 @@ class TorchRunner:
     ):
         device = weights["embed"].device
         self.cfg, self.device, self.dtype, self.max_seq_len = cfg, device, dtype, max_seq_len
-        self.cache = KVCache(cfg, max_seq_len, dtype, device)
+        # Int8 weights compute in bfloat16 (activations and the KV cache).
+        self.compute_dtype = torch.bfloat16 if dtype == torch.int8 else dtype
+        self.cache = KVCache(cfg, max_seq_len, self.compute_dtype, device)
         self.model = Decoder(cfg, weights, self.cache)
 
     @torch.inference_mode()

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from kog.engine.config import ModelConfig
+from kog.engine.models.int8 import Int8Weight
 from kog.engine.models.kv_cache import KVCache
 
 
@@ -34,7 +35,12 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
     return (x.float() * cos + rotated.float() * sin).to(x.dtype)
 
 
-def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+def linear(
+    x: torch.Tensor, weight: torch.Tensor | Int8Weight, bias: torch.Tensor | None = None
+) -> torch.Tensor:
+    if isinstance(weight, Int8Weight):
+        y = weight.matmul(x)
+        return y + bias if bias is not None else y
     # NOTE: for one row of 16-bit weights on the CPU, torch.mv streams the matrix about twice as fast
     # as F.linear's GEMM path; everything else goes through F.linear.
     if x.shape[0] == 1 and x.device.type == "cpu" and weight.dtype in (torch.bfloat16, torch.float16):
@@ -49,11 +55,15 @@ def fuse_projections(cfg: ModelConfig, weights: dict[str, torch.Tensor]) -> dict
     fused = dict(weights)
     for i in range(cfg.n_layers):
         p = f"layers.{i}."
-        fused[p + "qkv_proj"] = torch.cat([fused.pop(p + n) for n in ("q_proj", "k_proj", "v_proj")])
+        fused[p + "qkv_proj"] = _cat([fused.pop(p + n) for n in ("q_proj", "k_proj", "v_proj")])
         if cfg.qkv_bias:
             fused[p + "qkv_bias"] = torch.cat([fused.pop(p + n) for n in ("q_bias", "k_bias", "v_bias")])
-        fused[p + "gate_up_proj"] = torch.cat([fused.pop(p + "gate_proj"), fused.pop(p + "up_proj")])
+        fused[p + "gate_up_proj"] = _cat([fused.pop(p + "gate_proj"), fused.pop(p + "up_proj")])
     return fused
+
+
+def _cat(parts: list) -> torch.Tensor | Int8Weight:
+    return Int8Weight.cat(parts) if isinstance(parts[0], Int8Weight) else torch.cat(parts)
 
 
 class Decoder:
@@ -92,7 +102,8 @@ class Decoder:
     def hidden(self, input_ids: torch.Tensor, start: int) -> torch.Tensor:
         """Final-norm hidden states [n, hidden] of n new tokens at positions start.."""
         eps = self.cfg.rms_eps
-        x = self.w["embed"][input_ids]  # [n, hidden]
+        embed = self.w["embed"]
+        x = embed.rows(input_ids) if isinstance(embed, Int8Weight) else embed[input_ids]  # [n, hidden]
         for i in range(self.cfg.n_layers):
             x = x + self.attention(i, rms_norm(x, self.w[f"layers.{i}.attn_norm"], eps), start)
             x = x + self.mlp(i, rms_norm(x, self.w[f"layers.{i}.mlp_norm"], eps))
