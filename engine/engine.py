@@ -45,6 +45,7 @@ def pick_dtype(device: torch.device, dtype: torch.dtype | str | None) -> torch.d
     if isinstance(dtype, str):
         try:
             return {
+                "int8": torch.int8,
                 "float32": torch.float32,
                 "fp32": torch.float32,
                 "bfloat16": torch.bfloat16,
@@ -53,7 +54,9 @@ def pick_dtype(device: torch.device, dtype: torch.dtype | str | None) -> torch.d
                 "fp16": torch.float16,
             }[dtype]
         except KeyError:
-            raise DeviceError(f"unknown dtype {dtype!r} (use float32, bfloat16 or float16)") from None
+            raise DeviceError(f"unknown dtype {dtype!r} (use float32, bfloat16, float16 or int8)") from None
+    if dtype == torch.int8 and device.type != "cpu":
+        raise DeviceError("int8 weights are the CPU path; on a GPU use bfloat16 (the default)")
     return dtype
 
 
@@ -78,12 +81,27 @@ def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, ma
     return TorchRunner(model.cfg, weights, max_seq_len, dtype)
 
 
-def make_drafter(name: str) -> Drafter | None:
+def make_drafter(name: str, engine: Engine | None = None) -> Drafter | None:
+    """`name`: "none", "prompt-lookup", "draft:<model name or path>" (a smaller model with the same
+    tokenizer), or "mtp" / "mtp:<heads file>" (MTP heads, by default beside the model file)."""
     if name == "none":
         return None
     if name == "prompt-lookup":
         return PromptLookupDrafter()
-    raise InvalidSamplingError(f"unknown drafter {name!r} (choose from {', '.join(DRAFTERS)})")
+    if engine is not None and name.startswith("draft:"):
+        from kog.engine.spec.draft_model import DraftModelDrafter, check_same_tokenizer
+
+        draft = load_model(resolve_model(name.removeprefix("draft:")), engine.dtype)
+        check_same_tokenizer(draft.tokenizer, engine.tokenizer, draft.name)
+        runner = make_runner(draft, engine.device, engine.dtype, engine.max_seq_len)
+        return DraftModelDrafter(runner, engine.cfg.vocab_size)
+    if engine is not None and (name == "mtp" or name.startswith("mtp:")):
+        from kog.engine.spec.mtp import MtpDrafter
+
+        return MtpDrafter.attach(engine, name.partition(":")[2] or None)
+    raise InvalidSamplingError(
+        f"unknown drafter {name!r} (choose from {', '.join(DRAFTERS)}, draft:<model>, mtp or mtp:<file>)"
+    )
 
 
 class Engine:
@@ -112,7 +130,8 @@ class Engine:
             n_params=model.cfg.n_params(),
         )
         self._cached: list[int] = []  # tokens whose KV sits in the runner's cache, in order
-        self.drafter: Drafter | None = make_drafter(draft)
+        self.device, self.dtype = device, dtype
+        self.drafter: Drafter | None = make_drafter(draft, self)
         self._lock = threading.Lock()
 
     @classmethod
@@ -125,7 +144,7 @@ class Engine:
         max_seq_len: int | None = None,
         draft: str = "prompt-lookup",
     ) -> Engine:
-        """`draft`: "prompt-lookup" (default) or "none"."""
+        """`draft`: "prompt-lookup" (default), "none", "draft:<model>", "mtp" or "mtp:<heads file>"."""
         dev = pick_device(device)
         dt = pick_dtype(dev, dtype)
         loaded = load_model(resolve_model(model, progress), dt, progress)
@@ -182,6 +201,8 @@ class Engine:
         drafter = self.drafter
         if drafter is not None:
             drafter.reset()
+            if hasattr(drafter, "set_sampling"):  # stochastic drafters draw from their own q
+                drafter.set_sampling(params, gen)
         finish = None
         while finish is None:
             # `token` is chosen but not yet run through the model; `drafts` may follow it.
@@ -195,7 +216,7 @@ class Engine:
                 stats.forward_passes += 1
             elif room > 0:
                 logits = self.runner.forward(torch.tensor([token, *drafts]), len(self._cached))
-                accepted, following = verify(logits, drafts, params, gen, None)
+                accepted, following = verify(logits, drafts, params, gen, drafter.draft_probs())
                 self._cached.extend([token, *drafts[:accepted]])
                 stats.forward_passes += 1
                 if drafts:
