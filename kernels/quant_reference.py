@@ -118,14 +118,26 @@ def quant_gemv_reference(qtype: str, data: torch.Tensor, x: torch.Tensor) -> tor
 
 
 def random_blocks(
-    qtype: str, rows: int, cols: int, *, device: str | torch.device = "cpu", seed: int = 0
+    qtype: str,
+    rows: int,
+    cols: int,
+    *,
+    device: str | torch.device = "cpu",
+    seed: int = 0,
+    scale: float | None = None,
 ) -> torch.Tensor:
-    """Random bytes in the format's layout, every f16 scale field finite (subnormals included)."""
+    """Random bytes in the format's layout with every f16 scale field finite (subnormals included);
+    with `scale`, those fields are instead +-scale * U(0.5, 1.5), for weights of a usable size."""
     fmt = quant_format(qtype)
     g = torch.Generator(device=device).manual_seed(seed)
     nb = cols // fmt.block_weights
     data = torch.randint(0, 256, (rows, nb, fmt.block_bytes), generator=g, device=device, dtype=torch.uint8)
     for at in HALF_FIELDS[qtype]:
+        if scale is not None:
+            sign = torch.randint(0, 2, (rows, nb), generator=g, device=device) * 2 - 1
+            size = torch.rand(rows, nb, generator=g, device=device) + 0.5
+            data[..., at : at + 2] = (sign * size * scale).half()[..., None].view(torch.uint8)
+            continue
         high = data[..., at + 1]
         infinite = (high & 0x7C) == 0x7C  # exponent all ones: inf or NaN
         data[..., at + 1] = torch.where(infinite, high & 0xBB, high)

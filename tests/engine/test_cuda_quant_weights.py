@@ -1,0 +1,113 @@
+"""The CUDA runner in `quant` weight mode (linears as stored GGUF blocks) against the torch runner on the
+same weights dequantized, on a GPU: every quantized format in one small model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from kog.engine.config import ModelConfig
+from kog.engine.gguf_file import QuantTensor
+from kog.kernels import cuda_kernels_available
+from kog.kernels.quant_reference import dequantize_reference, random_blocks
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not cuda_kernels_available(), reason="needs a CUDA GPU and CuPy"),
+]
+
+CFG = ModelConfig(
+    arch="qwen2", vocab_size=3000, hidden_size=256, intermediate_size=704, n_layers=3, n_heads=6, n_kv_heads=2,
+    head_dim=64, rope_theta=1e6, rms_eps=1e-6, context_length=4096, tie_embeddings=False, qkv_bias=True,
+)  # fmt: skip
+# Every format once; K formats where the input width is a multiple of 256.
+QTYPES = {"q_proj": "Q4_K", "k_proj": "Q5_0", "v_proj": "Q6_K", "o_proj": "Q8_0", "gate_proj": "Q4_K",
+          "up_proj": "Q4_1", "down_proj": "Q5_0", "lm_head": "Q6_K"}  # fmt: skip
+
+
+def blocks(qtype: str, rows: int, cols: int, seed: int, std: float) -> torch.Tensor:
+    """Random blocks whose dequantized weights have about this standard deviation."""
+    unit = dequantize_reference(qtype, random_blocks(qtype, rows, cols, seed=seed, scale=1.0)).std().item()
+    return random_blocks(qtype, rows, cols, seed=seed, scale=std / unit)
+
+
+@pytest.fixture(scope="module")
+def model():
+    from kog.engine.cuda.bench_models import random_weights
+
+    dense = {k: v.cpu() for k, v in random_weights(CFG, "cpu", seed=5).items()}
+    quant: dict[str, object] = {}
+    for i, (name, value) in enumerate(sorted(dense.items())):
+        kind = name.rsplit(".", 1)[-1]
+        if kind in QTYPES:
+            data = blocks(
+                QTYPES[kind], value.shape[0], value.shape[1], seed=i, std=0.04 if kind != "lm_head" else 0.1
+            )
+            quant[name] = QuantTensor(name, QTYPES[kind], tuple(value.shape), data.numpy())
+            dense[name] = dequantize_reference(QTYPES[kind], data)
+        else:
+            quant[name] = value
+    return quant, {k: v.float() for k, v in dense.items()}
+
+
+def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a.double() - b.double()).norm() / b.double().norm())
+
+
+def test_quant_runner_matches_the_dequantized_torch_runner(model):
+    from kog.engine.cuda import CudaRunner
+    from kog.engine.cuda.quant_weights import quant_linear
+    from kog.engine.runner_torch import TorchRunner
+    from kog.kernels.quant import QuantLinear
+
+    quant, dense = model
+    runner = CudaRunner(CFG, quant, 1024, linear_factory=quant_linear)
+    assert isinstance(runner.weights.layers[0].v, QuantLinear) and isinstance(
+        runner.weights.lm_head, QuantLinear
+    )
+    ref = TorchRunner(CFG, dense, 1024, torch.float32)
+    ids = torch.randint(0, CFG.vocab_size, (40,), generator=torch.Generator().manual_seed(0))
+    assert rel_err(runner.forward(ids[:30], 0), ref.forward(ids[:30], 0)) < 2e-2  # prefill: bf16 slices
+    for start, n in ((30, 1), (31, 3), (34, 6)):  # decode rows: the fused quantized GEMVs
+        got, want = runner.forward(ids[start : start + n], start), ref.forward(ids[start : start + n], start)
+        assert rel_err(got, want) < 5e-3
+    # teacher-forced greedy picks over a sequence the torch runner generates
+    first = torch.tensor([7])
+    token, agree, steps = int(ref.forward(first, 40)[-1].argmax()), 0, 60
+    runner.forward(first, 40)
+    for pos in range(41, 41 + steps):
+        want_logits = ref.forward(torch.tensor([token]), pos)[-1]
+        got_logits = runner.forward(torch.tensor([token]), pos)[-1]
+        agree += int(got_logits.argmax()) == int(want_logits.argmax())
+        token = int(want_logits.argmax())
+    assert agree >= steps - 1
+
+
+def test_quant_weights_keep_the_linears_as_blocks(model, tmp_path):
+    from kog.engine.cuda.quant_weights import is_linear, quant_linear
+    from kog.kernels.quant import QuantLinear
+
+    quant, _ = model
+    assert all(isinstance(v, QuantTensor) for k, v in quant.items() if is_linear(k))
+    lin = quant_linear("lm_head", quant["lm_head"], torch.device("cuda"))
+    assert isinstance(lin, QuantLinear) and lin.nbytes == quant["lm_head"].data.nbytes
+    f32 = QuantTensor("x", "F32", (4, 8), np.ones((4, 8), dtype=np.float32))
+    assert torch.equal(quant_linear("x", f32, torch.device("cuda")).weight.float().cpu(), torch.ones(4, 8))
+
+
+def test_tied_embedding_blocks_become_the_lm_head():
+    from kog.engine.cuda.quant_weights import quant_weights
+    from kog.engine.gguf_file import GGUFContents
+
+    cfg = dataclasses.replace(CFG, n_layers=1, tie_embeddings=True)
+    embed = blocks("Q8_0", cfg.vocab_size, cfg.hidden_size, seed=1, std=0.1)
+    tensors = {
+        "token_embd.weight": QuantTensor("token_embd.weight", "Q8_0", (cfg.vocab_size, cfg.hidden_size), embed.numpy()),
+        "output_norm.weight": QuantTensor("output_norm.weight", "F32", (cfg.hidden_size,), np.ones(cfg.hidden_size, np.float32)),
+    }  # fmt: skip
+    weights = quant_weights(GGUFContents(None, {}, tensors), cfg)  # type: ignore[arg-type]
+    assert weights["lm_head"] is tensors["token_embd.weight"]
+    assert weights["embed"].dtype == torch.bfloat16 and weights["norm"].dtype == torch.float32

@@ -1,0 +1,129 @@
+"""Quantized GEMVs on the GPU against gguf's dequantization of the same random blocks, over the models'
+real shapes and odd ones; fused RMSNorm / bias / residual; CUDA-graph capture; row lookups."""
+
+from __future__ import annotations
+
+import functools
+
+import gguf
+import numpy as np
+import pytest
+import torch
+from kernel_testing import gpu, poisoned, rel_err
+
+from kog.kernels import rms_norm_reference
+from kog.kernels.quant import QuantLinear
+from kog.kernels.quant_reference import FORMATS, dequantize_reference, random_blocks
+
+pytestmark = gpu
+
+MODEL_SHAPES = [
+    (896, 896), (128, 896), (4864, 896), (896, 4864), (151936, 896),  # Qwen2.5-Coder-0.5B
+    (1536, 1536), (256, 1536), (8960, 1536), (1536, 8960), (151936, 1536),  # Qwen2.5-Coder-1.5B
+]  # fmt: skip
+ODD_SHAPES = [(1, 256), (7, 512), (33, 768), (1001, 2304), (4097, 256), (3, 8960)]
+VOCAB = 151936
+
+
+def cases(shapes):
+    return [(q, r, c) for q, f in FORMATS.items() for r, c in shapes if c % f.block_weights == 0]
+
+
+@functools.cache
+def weight(qtype: str, rows: int, cols: int) -> tuple[QuantLinear, torch.Tensor]:
+    """A QuantLinear of fresh random blocks and its float32 values: gguf's own dequantization on the
+    host, or for vocabulary-sized matrices the torch reference (gguf's bit for bit, tested below)."""
+    data = random_blocks(qtype, rows, cols, device="cuda", seed=rows * 7 + cols)
+    if rows == VOCAB:
+        values = dequantize_reference(qtype, data)
+    else:
+        host = gguf.quants.dequantize(data.cpu().numpy(), gguf.GGMLQuantizationType[qtype])
+        values = torch.from_numpy(np.asarray(host, dtype=np.float32).reshape(rows, cols)).cuda()
+    return QuantLinear(qtype, data, cols, "cuda"), values
+
+
+def expected(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return x.double() @ values.double().T
+
+
+@pytest.mark.parametrize("qtype,rows,cols", cases(MODEL_SHAPES + ODD_SHAPES))
+def test_batch_one_bf16_input(qtype, rows, cols):
+    lin, values = weight(qtype, rows, cols)
+    x = torch.randn(1, cols, device="cuda").to(torch.bfloat16)
+    out = lin.matvec(x, out=poisoned(1, rows))
+    assert rel_err(out, expected(values, x)) < 1e-3
+
+
+@pytest.mark.parametrize("qtype,rows,cols", cases([(896, 896), (8960, 1536), (1536, 8960), (33, 768), (4097, 256)]))
+@pytest.mark.parametrize("n", [2, 3, 8])
+def test_several_rows(qtype, rows, cols, n):
+    lin, values = weight(qtype, rows, cols)
+    x = torch.randn(n, cols, device="cuda")
+    out = lin.gemv(x, out=poisoned(n, rows))
+    assert rel_err(out, expected(values, x)) < 1e-3
+
+
+@pytest.mark.parametrize("qtype,rows,cols", cases([(896, 896), (1536, 1536), (896, 4864), (7, 512)]))
+@pytest.mark.parametrize("n", [1, 2])
+def test_norm_bias_and_in_place_residual(qtype, rows, cols, n):
+    lin, values = weight(qtype, rows, cols)
+    x = torch.randn(n, cols, device="cuda") * 3
+    norm = (torch.rand(cols, device="cuda") + 0.5).to(torch.bfloat16)
+    bias = torch.randn(rows, device="cuda").to(torch.bfloat16)
+    residual = torch.randn(n, rows, device="cuda")
+    want = expected(values, rms_norm_reference(x, norm, 1e-6)) + bias.double() + residual.double()
+    out = residual.clone()
+    lin.gemv(x, norm=norm, eps=1e-6, bias=bias, residual=out, out=out, pdl=True)
+    assert rel_err(out, want) < 1e-3
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+@pytest.mark.parametrize("rows_per_warp,warps", [(1, 2), (2, 8), (4, 3)])
+def test_every_launch_shape(qtype, rows_per_warp, warps):
+    lin, values = weight(qtype, 1001, 2304)
+    x = torch.randn(1, 2304, device="cuda")
+    out = lin.gemv(x, out=poisoned(1, 1001), rows_per_warp=rows_per_warp, warps=warps)
+    assert rel_err(out, expected(values, x)) < 1e-3
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+def test_graph_replay_follows_the_input_buffer(qtype):
+    lin, values = weight(qtype, 1536, 1536)
+    x, out = torch.randn(1, 1536, device="cuda").to(torch.bfloat16), torch.empty(1, 1536, device="cuda")
+    lin.matvec(x, out=out)  # builds the kernel and the plan outside the capture
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        lin.matvec(x, out=out)
+    for seed in range(3):
+        x.copy_(torch.randn(1, 1536, device="cuda", generator=torch.Generator("cuda").manual_seed(seed)))
+        out.fill_(float("nan"))
+        graph.replay()
+        eager = lin.matvec(x)
+        assert torch.equal(out, eager)
+        assert rel_err(out, expected(values, x)) < 1e-3
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+def test_rows_by_device_ids_and_dequantize(qtype):
+    lin, values = weight(qtype, 4097, 256)
+    ids = torch.tensor([5, 4096, 0, 5, 1234], dtype=torch.int32, device="cuda")
+    rows = lin.lookup(ids, 4, poisoned(8, 256))
+    assert rel_err(rows[:4], values[ids[:4].long()]) < 1e-6
+    assert torch.isnan(rows[4:]).all()
+    assert rel_err(lin.dequantize(), values) < 4e-3  # bf16
+    part = lin.dequantize(out=poisoned(100, 256), start=3000)
+    assert rel_err(part, values[3000:3100]) < 1e-6
+
+
+@pytest.mark.parametrize("qtype", ["Q4_K", "Q8_0"])
+def test_many_rows_go_through_dequantized_slices(qtype):
+    lin, values = weight(qtype, 8960, 1536)
+    x = torch.randn(40, 1536, device="cuda").to(torch.bfloat16)
+    assert rel_err(lin.matvec(x), expected(values, x)) < 1e-2  # bf16 weights in cuBLAS
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+def test_torch_reference_is_ggufs_on_the_device(qtype):
+    data = random_blocks(qtype, 512, 1536, device="cuda", seed=11)
+    host = gguf.quants.dequantize(data.cpu().numpy(), gguf.GGMLQuantizationType[qtype]).reshape(512, 1536)
+    assert np.array_equal(dequantize_reference(qtype, data).cpu().numpy(), host)

@@ -1,0 +1,75 @@
+"""The quantized path's references on the CPU: torch dequantization is gguf's, bit for bit, and the
+CPU `QuantLinear` computes with it."""
+
+from __future__ import annotations
+
+import gguf
+import numpy as np
+import pytest
+import torch
+
+from kog.kernels.quant import QuantLinear
+from kog.kernels.quant_reference import (
+    FORMATS,
+    dequantize_reference,
+    quant_format,
+    quant_gemv_reference,
+    random_blocks,
+)
+
+
+def gguf_values(qtype: str, data: torch.Tensor) -> np.ndarray:
+    values = gguf.quants.dequantize(data.numpy(), gguf.GGMLQuantizationType[qtype])
+    return np.asarray(values, dtype=np.float32).reshape(data.shape[0], -1)
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+@pytest.mark.parametrize("rows,cols", [(1, 256), (7, 512), (33, 1536), (3, 8960)])
+def test_dequantization_is_ggufs_bit_for_bit(qtype, rows, cols):
+    data = random_blocks(qtype, rows, cols, seed=rows * cols)
+    got = dequantize_reference(qtype, data).numpy()
+    assert got.shape == (rows, cols)
+    assert np.array_equal(got.view(np.uint32), gguf_values(qtype, data).view(np.uint32))
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+def test_random_blocks_have_finite_scales_and_vary(qtype):
+    data = random_blocks(qtype, 64, 512, seed=1)
+    values = dequantize_reference(qtype, data)
+    assert torch.isfinite(values).all()
+    assert values.std() > 0 and not torch.equal(data, random_blocks(qtype, 64, 512, seed=2))
+
+
+def test_a_subnormal_scale_is_read_exactly():
+    data = random_blocks("Q8_0", 1, 32, seed=0)
+    data[0, 0], data[0, 1] = 0x01, 0x00  # the smallest f16 subnormal, 2^-24
+    data[0, 2] = 3
+    assert dequantize_reference("Q8_0", data)[0, 0].item() == 3 * 2.0**-24
+
+
+def test_gemv_reference_is_x_times_the_dequantized_rows():
+    data = random_blocks("Q4_K", 5, 256, seed=3)
+    x = torch.randn(2, 256)
+    want = x.double() @ torch.from_numpy(gguf_values("Q4_K", data)).double().T
+    assert torch.allclose(quant_gemv_reference("Q4_K", data, x), want, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("qtype", ["Q5_0", "Q6_K"])
+def test_cpu_quant_linear_multiplies_by_the_stored_blocks(qtype):
+    data = random_blocks(qtype, 9, 512, seed=4)
+    lin = QuantLinear(qtype, data.numpy(), 512, "cpu")
+    assert (lin.out_features, lin.in_features, lin.nbytes) == (9, 512, data.numel())
+    assert torch.equal(lin.blocks, data)
+    x = torch.randn(3, 512)
+    got = lin.matvec(x)
+    want = quant_gemv_reference(qtype, data, x)
+    assert ((got.double() - want).norm() / want.norm()).item() < 1e-6
+
+
+def test_formats_refuse_partial_blocks_and_unknown_types():
+    with pytest.raises(ValueError, match="whole 256-weight blocks"):
+        quant_format("Q4_K").bytes_per_row(896)
+    with pytest.raises(ValueError, match="no quantized kernel for Q2_K"):
+        quant_format("Q2_K")
+    with pytest.raises(ValueError, match=r"uint8 \[rows, 144\]"):
+        QuantLinear("Q4_K", np.zeros((4, 100), dtype=np.uint8), 256, "cpu")
