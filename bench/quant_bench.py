@@ -69,12 +69,23 @@ def _warm(job: tuple[str, str, int]) -> str:
     return f"{source}:{rows}"
 
 
-def warm_kernels(rows: tuple[int, ...] = (1, 2, 3, 8)) -> None:
-    """Compiles every format's module for these activation-row counts in parallel (CuPy's disk cache)."""
+def warm_kernels(rows: tuple[int, ...] = tuple(range(1, 9))) -> None:
+    """Compiles every format's module for these activation-row counts, and the runner modules the quant
+    mode uses for its tests, in parallel processes (they land in CuPy's disk cache)."""
+    import re
+
+    from kog.kernels.build import SOURCE_DIR
     from kog.kernels.quant_reference import FORMATS
 
     jobs = [(f.source, f"{f.prefix}_rows_f32", n) for f in FORMATS.values() for n in rows]
-    with ProcessPoolExecutor(max_workers=min(16, len(jobs))) as pool:
+    for source in ("embed.cu", "attention.cu", "sampling.cu"):
+        first = re.search(
+            r'extern "C" __global__ void\s+(?:__launch_bounds__\([^)]*\)\s*)?(\w+)\s*\(',
+            (SOURCE_DIR / source).read_text(),
+        )
+        if first:
+            jobs += [(source, first.group(1), n) for n in (1, 3, 6)]
+    with ProcessPoolExecutor(max_workers=16) as pool:
         list(pool.map(_warm, jobs))
 
 
