@@ -15,7 +15,7 @@ LONG_PROMPT = "\n".join(f"def f{i}(self, x):\n    return x * {i} + the_world" fo
 
 
 def load(model: TinyModel) -> Engine:
-    return Engine.load(model.path, device="cpu")
+    return Engine.load(model.path, device="cpu", dtype="float32")  # the exact reference path
 
 
 def greedy(max_tokens: int = 24, **more) -> SamplingParams:

@@ -173,8 +173,8 @@ def test_a_disk_failure_while_writing_the_cache_leaves_no_loadable_cache(
 
 
 def test_a_gguf_and_the_same_hf_folder_give_the_same_logits(tiny, tiny_hf_folder):
-    from_gguf = Engine.load(tiny.path, device="cpu")
-    from_hf = Engine.load(tiny_hf_folder, device="cpu")
+    from_gguf = Engine.load(tiny.path, device="cpu", dtype="float32")
+    from_hf = Engine.load(tiny_hf_folder, device="cpu", dtype="float32")
     # GGUF stores the epsilon as a float32.
     assert replace(from_hf.cfg, rms_eps=from_gguf.cfg.rms_eps) == from_gguf.cfg
     assert from_hf.cfg.rms_eps == pytest.approx(from_gguf.cfg.rms_eps)
