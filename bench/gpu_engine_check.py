@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -70,7 +69,7 @@ def main() -> None:
         want = ref.generate(prompt, SamplingParams(max_tokens=args.tokens))
         got = gpu.generate(prompt, SamplingParams(max_tokens=args.tokens))
         same = next(
-            (i for i, (a, b) in enumerate(zip(want.token_ids, got.token_ids)) if a != b),
+            (i for i, (a, b) in enumerate(zip(want.token_ids, got.token_ids, strict=False)) if a != b),
             min(len(want.token_ids), len(got.token_ids)),
         )
         tf = teacher_forced(gpu, ref.tokenizer.encode(prompt), list(want.token_ids))
