@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input, Static
 
-from kog.agent.events import Event, RunFinished, TestsRun
+from kog.agent.events import Event, RunFinished, TestsRun, TokensStreamed
 from kog.agent.loop import RepairRun, RunConfig
 from kog.agent.model import LanguageModel
 from kog.agent.tui.control import RunCancelled, RunControl
@@ -120,6 +120,7 @@ class KogApp(App[int]):
         self.load_failed = False
         self.error: Exception | None = None  # what stopped the app, printed once it has closed
         self.exit_code = 0
+        self._outcome_shown: Text | None = None
 
     @property
     def session(self) -> bool:
@@ -237,8 +238,18 @@ class KogApp(App[int]):
         items = self.inbox.take_all()
         if not items:
             return
+        tokens: list[TokensStreamed] = []
         for item in items:
+            # NOTE: tokens are most of the traffic; a run of them goes to the view in one call.
+            if type(item) is TokensStreamed:
+                tokens.append(item)
+                continue
+            if tokens:
+                self.view.apply_tokens(tokens)
+                tokens = []
             self.take(item)
+        if tokens:
+            self.view.apply_tokens(tokens)
         self.render_view()
 
     def take(self, item: object) -> None:
@@ -308,10 +319,15 @@ class KogApp(App[int]):
             return "paused"
         if self.run_active and self.control is not None and self.control.pause_requested:
             return "pausing"
-        if self.view.generating:
-            return "generating"
+        row = self.view.steps.get(self.view.current) if self.view.current is not None else None
+        if row is not None:
+            if row.kind == "test":
+                return "testing"
+            if self.view.stream_step == row.number:
+                return "generating"
+            return "prefill" if row.kind != "plan" else "planning"
         if self.run_active:
-            return "testing"
+            return "working"
         return "done" if self.view.report is not None else "ready"
 
     def outcome(self) -> Text:
@@ -341,13 +357,16 @@ class KogApp(App[int]):
         self.query_one(RunHeader).show(model, self.device_name, self.state(), self.view, now)
         self.query_one(StepTimeline).sync(list(self.view.steps.values()), now)
         stream = self.query_one(TokenStream)
-        stream.show(self.view.stream_text)
+        stream.show(self.view.stream_step, self.view.stream_text)
         row = self.view.steps.get(self.view.stream_step) if self.view.stream_step is not None else None
         stream.border_title = f"Model output · step {row.number} {row.kind}" if row else "Model output"
         view = self.view
         self.query_one(DiffPanel).show(view.edit_label, view.edit_diff, view.edit_state, view.run_diff)
         self.query_one(TestsPanel).show(view.tests_note, view.tests)
-        self.query_one("#outcome", Static).update(self.outcome())
+        outcome = self.outcome()
+        if outcome != self._outcome_shown:
+            self._outcome_shown = outcome
+            self.query_one("#outcome", Static).update(outcome)
 
     # Keys.
 

@@ -38,8 +38,12 @@ class DiffPanel(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#confirm-banner").display = False
+        self._shown: tuple[str, str, str | None, str] | None = None
 
     def show(self, label: str, diff: str, state: str | None, run_diff: str) -> None:
+        if (label, diff, state, run_diff) == self._shown:
+            return  # re-rendering a diff costs a highlight and a layout
+        self._shown = (label, diff, state, run_diff)
         title = Text(label or "no edit yet", "bold")
         if state:
             title.append(f"  {state}", EDIT_STATES.get(state, ""))

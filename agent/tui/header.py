@@ -14,6 +14,9 @@ STATE_STYLES = {
     "ready": "green",
     "generating": "bold cyan",
     "testing": "magenta",
+    "prefill": "cyan",
+    "planning": "magenta",
+    "working": "magenta",
     "paused": "bold yellow",
     "pausing": "yellow",
     "waiting": "bold yellow",
@@ -36,6 +39,18 @@ class RunHeader(Vertical):
             yield Sparkline([], id="spark")
             yield Static(id="counts")
 
+    def on_mount(self) -> None:
+        self._shown: dict[str, object] = {}
+
+    def _set(self, part: str, value: Text | list[float]) -> None:
+        if self._shown.get(part) == value:
+            return
+        self._shown[part] = value
+        if isinstance(value, list):
+            self.query_one(f"#{part}", Sparkline).data = value
+        else:
+            self.query_one(f"#{part}", Static).update(value)
+
     def show(self, model: str, device: str, state: str, view: RunView, now: float) -> None:
         title = Text.assemble(
             ("kog-agent ", "bold"),
@@ -47,14 +62,12 @@ class RunHeader(Vertical):
         )
         if view.task:
             title.append(f"   task {view.task!r} in {view.repo}", "dim")
-        self.query_one("#title-line", Static).update(title)
-        self.query_one("#speed", Static).update(Text(f"{view.tok_s:6.1f} tok/s ", "bold"))
+        self._set("title-line", title)
+        self._set("speed", Text(f"{view.tok_s:6.1f} tok/s ", "bold"))
         points = list(view.tok_s_history)
         # Padded on the left so the line grows from the right, one column a point, like a live chart.
-        self.query_one("#spark", Sparkline).data = [0.0] * (SPARK_POINTS - len(points)) + points
+        self._set("spark", [0.0] * (SPARK_POINTS - len(points)) + points)
         elapsed = 0.0
         if view.started_at is not None:
             elapsed = (view.finished_at or now) - view.started_at
-        self.query_one("#counts", Static).update(
-            Text(f" {view.tokens} tokens  {clock_text(elapsed)} elapsed")
-        )
+        self._set("counts", Text(f" {view.tokens} tokens  {clock_text(elapsed)} elapsed"))

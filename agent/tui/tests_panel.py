@@ -24,9 +24,12 @@ class TestsPanel(Vertical):
         table.add_column("", key="mark", width=1)
         table.add_column("test", key="test")
         self._rows: list[TestRow] = []
+        self._note: str | None = None
 
     def show(self, note: str, tests: dict[str, TestRow]) -> None:
-        self.query_one("#tests-note", Static).update(Text(note or "no test run yet", "dim"))
+        if note != self._note:
+            self._note = note
+            self.query_one("#tests-note", Static).update(Text(note or "no test run yet", "dim"))
         # Failing first: they are what the run is about.
         rows = sorted(tests.values(), key=lambda t: (t.passed, t.id))
         if rows == self._rows:

@@ -82,7 +82,6 @@ class RunView:
     suspects: list[str] = field(default_factory=list)
     diagnosis: str = ""
     report: RunReport | None = None
-    generating: bool = False
     _last_sample_at: float = float("-inf")
     _first_token: tuple[float, int] = (0.0, 0)  # (at, tokens) of the current call's first event
 
@@ -113,18 +112,7 @@ class RunView:
                 )
                 self.current = event.step
             case TokensStreamed():
-                row = self.steps.get(event.step)
-                if row is not None:
-                    row.parts.append(event.text)
-                    row.tokens = max(row.tokens, event.tokens)
-                if self.stream_step != event.step:
-                    self._first_token = (event.at, event.tokens)
-                self.stream_step = event.step
-                self.tok_s = self._decode_speed(event)
-                self.generating = True
-                if event.at >= self._last_sample_at + SPARK_EVERY_S:
-                    self.tok_s_history.append(self.tok_s)
-                    self._last_sample_at = event.at
+                self.apply_tokens([event])
             case StepFinished():
                 self._finish_step(event)
             case FaultLocalized():
@@ -143,6 +131,26 @@ class RunView:
                 self._tests(event)
             case RunFinished():
                 self._finish_run(event.report, event.at)
+
+    def apply_tokens(self, events: list[TokensStreamed]) -> None:
+        """A run of token events, in one pass: at full speed they are most of a run's events."""
+        row = None
+        for event in events:
+            if event.step != self.stream_step:
+                self._first_token = (event.at, event.tokens)
+                self.stream_step = event.step
+                row = self.steps.get(event.step)
+            elif row is None:
+                row = self.steps.get(event.step)
+            if row is not None:
+                row.parts.append(event.text)
+            if event.at >= self._last_sample_at + SPARK_EVERY_S:
+                self.tok_s_history.append(self._decode_speed(event))
+                self._last_sample_at = event.at
+        last = events[-1]
+        if row is not None:
+            row.tokens = max(row.tokens, last.tokens)
+        self.tok_s = self._decode_speed(last)
 
     def _decode_speed(self, event: TokensStreamed) -> float:
         """Tokens a second since the call's first token: the event's own figure counts the prompt's
@@ -168,7 +176,6 @@ class RunView:
         elif event.state == "rolled_back":
             self.edit_state = "rolled back"
         self.current = None
-        self.generating = False
 
     def _edit(self, label: str, diff: str, state: EditState, note: str = "") -> None:
         self.edit_label, self.edit_diff, self.edit_state = label, diff, state
@@ -196,7 +203,7 @@ class RunView:
             row.notes.append(f"tests ({self.tests_note})")
 
     def _finish_run(self, report: RunReport, at: float) -> None:
-        self.report, self.finished_at, self.generating = report, at, False
+        self.report, self.finished_at = report, at
         self.run_diff = report.diff if report.status == "fixed" else ""
 
     def undo(self) -> StepRow | None:
