@@ -8,7 +8,7 @@ from typing import Literal
 from kog.agent.ask import ModelCaller
 from kog.agent.context import error_text, target
 from kog.agent.edit import ProposedEdit, propose_edit
-from kog.agent.errors import ReplyRejected
+from kog.agent.errors import NoChange, ReplyRejected
 from kog.agent.events import EditProposed, EditRejected
 from kog.agent.localize import Suspect
 from kog.agent.parse_reply import has_closed_block, has_search_replace
@@ -34,7 +34,7 @@ class Goal:
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: Literal["fixed", "progress", "failed", "rejected"]
+    kind: Literal["fixed", "progress", "failed", "rejected", "unchanged"]
     history: FailedAttempt | None = None  # what the next attempt's prompt learns from this one
     full_run: TestRun | None = None
     label: str = ""
@@ -100,7 +100,8 @@ class Attempts:
                 step.state, step.detail = "failed", f"{label}: {reason}"
                 self.ws.bus.publish(EditRejected(path=suspect.path, function=view.qualname, reason=reason))
                 shown = "\n".join(reply_text.strip().splitlines()[:MAX_REJECTED_LINES])
-                return Verdict("rejected", FailedAttempt(shown or "(an empty reply)", reason), label=label)
+                kind = "unchanged" if isinstance(exc, NoChange) else "rejected"
+                return Verdict(kind, FailedAttempt(shown or "(an empty reply)", reason), label=label)
         return self._judge(edit, goal, number, label)
 
     def _judge(self, edit: ProposedEdit, goal: Goal, number: int, label: str) -> Verdict:

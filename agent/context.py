@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from kog.agent.localize import Localizer, Suspect
 from kog.agent.prompts import FailingTest, Target
+from kog.agent.reach import referenced_names
 from kog.tools.testrunner import TestCase
 
-MAX_ERROR_LINES = 18
+MAX_ERROR_LINES = 12
+MAX_LINE_CHARS = 160
+_LOCATION = re.compile(r"^[\w./\\-]+\.py:\d+: \w")
 MAX_HELPER_LINES = 25
+MAX_CONSTANT_LINES = 8
 
 
 def error_text(case: TestCase) -> str:
-    """The end of the failure report: the assertion or exception, with the lines that led to it."""
+    """The failure, compact: pytest's "E" lines (the assertion with its values, or the exception),
+    the failing source line, and where it was raised."""
     text = case.traceback.strip() or case.message.strip() or f"{case.id} {case.outcome}"
     lines = text.splitlines()
-    if len(lines) > MAX_ERROR_LINES:
-        lines = ["..."] + lines[-MAX_ERROR_LINES:]
-    return "\n".join(lines)
+    explained = [line[1:].strip() for line in lines if line.startswith("E ")]
+    if not explained:
+        return "\n".join(_clip(line) for line in lines[-MAX_ERROR_LINES:])
+    failing_line = [line[1:].strip() for line in lines if line.startswith(">")][-1:]
+    raised_at = [line for line in lines if _LOCATION.match(line)][-1:]
+    return "\n".join(_clip(line) for line in failing_line + explained[:MAX_ERROR_LINES] + raised_at)
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
 
 
 def failing_test(case: TestCase, localizer: Localizer) -> FailingTest:
@@ -40,39 +53,29 @@ def failing_test(case: TestCase, localizer: Localizer) -> FailingTest:
     return FailingTest(case.id, "\n\n".join(p.rstrip() for p in parts), error_text(case))
 
 
-def _outline(source: str, skip: tuple[int, int] | None) -> str:
-    """Imports, short constants and signatures of a module; the lines in `skip` are left out."""
+def module_constants(source: str, definition: str) -> str:
+    """The module's top-level assignments that a definition reads, and its UPPER_CASE constants."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return ""
+    used = referenced_names(definition)
     lines = source.splitlines()
-    out: list[str] = []
+    kept = []
     for stmt in tree.body:
+        targets = (
+            stmt.targets
+            if isinstance(stmt, ast.Assign)
+            else [stmt.target]
+            if isinstance(stmt, ast.AnnAssign)
+            else []
+        )
+        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
         end = stmt.end_lineno or stmt.lineno
-        if skip and stmt.lineno <= skip[1] and end >= skip[0] and not isinstance(stmt, ast.ClassDef):
-            continue
-        if (
-            isinstance(stmt, ast.Import | ast.ImportFrom | ast.Assign | ast.AnnAssign)
-            and end - stmt.lineno < 3
-        ):
-            out.extend(lines[stmt.lineno - 1 : end])
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            out.append(lines[stmt.lineno - 1].rstrip() + " ...")
-        elif isinstance(stmt, ast.ClassDef):
-            out.append(lines[stmt.lineno - 1].rstrip())
-            if skip and stmt.lineno >= skip[0] and end <= skip[1]:
-                out.append("    # (the code under suspicion)")
-                continue
-            for item in stmt.body:
-                inner_end = item.end_lineno or item.lineno
-                if skip and item.lineno <= skip[1] and inner_end >= skip[0]:
-                    out.append("    # (the code under suspicion)")
-                elif isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    out.append(lines[item.lineno - 1].rstrip() + " ...")
-                elif isinstance(item, ast.AnnAssign | ast.Assign) and inner_end == item.lineno:
-                    out.append(lines[item.lineno - 1].rstrip())
-    return "\n".join(out)
+        constant = bool(names) and all(n.isupper() and not n.startswith("__") for n in names)
+        if (names & used or constant) and end - stmt.lineno < MAX_CONSTANT_LINES:
+            kept.append("\n".join(lines[stmt.lineno - 1 : end]))
+    return "\n".join(kept)
 
 
 def module_level_code(source: str) -> str:
@@ -94,11 +97,9 @@ def module_level_code(source: str) -> str:
 
 
 def target(suspect: Suspect, text: str) -> Target:
-    """The suspect as the model sees it: its code, and the outline of the module around it."""
+    """The suspect as the model sees it: its code, and the module's constants that it reads."""
     defn = suspect.definition
     if defn is None:
-        return Target(suspect.path, "", "<module>", module_level_code(text), _outline(text, None))
+        return Target(suspect.path, "", "<module>", module_level_code(text), "")
     source = "".join(text.splitlines(keepends=True)[defn.start_line - 1 : defn.end_line])
-    return Target(
-        suspect.path, defn.name, defn.qualname, source, _outline(text, (defn.start_line, defn.end_line))
-    )
+    return Target(suspect.path, defn.name, defn.qualname, source, module_constants(text, source))

@@ -161,6 +161,8 @@ class RepairRun:
                 )
                 if verdict.kind in ("fixed", "progress"):
                     return verdict
+                if verdict.kind == "unchanged":
+                    break  # a greedy retry of a model that saw no bug repeats itself; sampling follows
                 history = [verdict.history] if verdict.history else []
         top = suspects[:2]
         for seed in range(1, config.samples + 1):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from dataclasses import dataclass
 
 from kog.agent.errors import ReplyRejected
 
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*$", re.MULTILINE)
-_CODE_START = re.compile(r"^(?:async\s+def|def|class|@|import|from)\b", re.MULTILINE)
+_CODE_START = re.compile(r"^[ \t]*(?:async\s+def|def|class|@|import|from)\b", re.MULTILINE)
 _TRIM_LIMIT = 40  # trailing prose lines we are willing to cut off an unfenced reply
 
 
@@ -45,12 +46,18 @@ def _parse_trimming(code: str) -> ast.Module | None:
 
 
 def _candidate_sources(reply: str, name: str) -> list[str]:
+    """Pieces of the reply that may hold the definition, most likely first, each dedented (models
+    often return a method at its class indentation)."""
     blocks = code_blocks(reply)
     if not blocks:
         start = _CODE_START.search(reply)
-        return [reply[start.start() :]] if start else []
-    named = [b for b in blocks if re.search(rf"\b(def|class)\s+{re.escape(name)}\b", b)]
-    return named + [b for b in blocks if b not in named]
+        blocks = [reply[start.start() :]] if start else []
+    header = re.compile(rf"^[ \t]*(async\s+def|def|class)\s+{re.escape(name)}\b", re.MULTILINE)
+    named = [b for b in blocks if header.search(b)]
+    sources = [textwrap.dedent(b) for b in named + [b for b in blocks if b not in named]]
+    for block in named:  # the definition alone, cut from whatever surrounds it
+        sources.append(textwrap.dedent(block[header.search(block).start() :]))  # type: ignore[union-attr]
+    return sources
 
 
 @dataclass(frozen=True)

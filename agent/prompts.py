@@ -1,4 +1,5 @@
-"""The chat prompts of each step. Short and concrete: small models follow one clear request."""
+"""The chat prompts of each step. Short and concrete: small models follow one clear request, and
+every prompt token costs prefill time on a laptop CPU."""
 
 from __future__ import annotations
 
@@ -6,17 +7,14 @@ from dataclasses import dataclass
 
 from kog.engine.api import Message
 
-SYSTEM = (
-    "You are a careful Python developer. You fix bugs in existing code with the smallest correct "
-    "change, keeping names, signatures and style."
-)
+SYSTEM = "You are a careful Python developer. You fix bugs with the smallest correct change."
 
 
 @dataclass(frozen=True)
 class FailingTest:
     test_id: str
     source: str  # the test function, possibly with the helpers and fixtures it uses
-    error: str  # the assertion message or exception, with the last lines of the traceback
+    error: str  # the assertion message or exception, compact
 
 
 @dataclass(frozen=True)
@@ -25,7 +23,7 @@ class Target:
     name: str  # the function or method name ("" for module-level code)
     qualname: str  # "Class.method" or "function"
     source: str  # the definition as it is in the file
-    context: str  # the module's imports and the signatures around it
+    context: str  # module-level lines it reads (constants), for reference
 
 
 @dataclass(frozen=True)
@@ -41,48 +39,48 @@ def _fence(text: str, lang: str = "") -> str:
 def _failures(tests: list[FailingTest]) -> str:
     parts = []
     for test in tests:
-        parts.append(
-            f"Test `{test.test_id}`:\n{_fence(test.source, 'python')}\nIt fails with:\n{_fence(test.error)}"
-        )
+        parts.append(f"Failing test:\n{_fence(test.source, 'python')}\nError:\n{_fence(test.error)}")
     return "\n\n".join(parts)
 
 
 def _target(target: Target) -> str:
-    head = f"The code under suspicion, in `{target.path}`"
+    what = f"`{target.name}`" if target.name else "the module-level code"
+    text = f"The code to fix is {what} in `{target.path}`:\n{_fence(target.source, 'python')}"
     if target.context.strip():
-        head += f". The module around it, shortened:\n{_fence(target.context, 'python')}\n\nThe code"
-    return f"{head}:\n{_fence(target.source, 'python')}"
-
-
-def diagnosis_messages(tests: list[FailingTest], target: Target) -> list[Message]:
-    user = (
-        f"{_failures(tests)}\n\n{_target(target)}\n\n"
-        "In two or three sentences, say what is wrong in the code and how to correct it. "
-        "Do not write any code."
-    )
-    return [Message("system", SYSTEM), Message("user", user)]
+        text += f"\nIt uses these definitions of the module:\n{_fence(target.context, 'python')}"
+    return text
 
 
 def _history(attempts: list[FailedAttempt]) -> str:
-    parts = []
-    for attempt in attempts:
-        parts.append(
-            f"An earlier attempt:\n{_fence(attempt.code, 'python')}\nIt did not work: {attempt.outcome}"
-        )
-    return "\n\n".join(parts)
+    return "\n\n".join(
+        f"A previous attempt:\n{_fence(a.code, 'python')}\nIt was wrong: {a.outcome}" for a in attempts
+    )
 
 
-def edit_messages(
+def _request(
     tests: list[FailingTest], target: Target, diagnosis: str, attempts: list[FailedAttempt]
-) -> list[Message]:
+) -> list[str]:
     parts = [_failures(tests), _target(target)]
     if diagnosis.strip():
         parts.append(f"Diagnosis: {diagnosis.strip()}")
     if attempts:
         parts.append(_history(attempts))
+    return parts
+
+
+def diagnosis_messages(tests: list[FailingTest], target: Target) -> list[Message]:
+    parts = [_failures(tests), _target(target)]
+    parts.append("In one or two sentences, what is the bug in the code? Do not write code.")
+    return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
+
+
+def edit_messages(
+    tests: list[FailingTest], target: Target, diagnosis: str, attempts: list[FailedAttempt]
+) -> list[Message]:
+    parts = _request(tests, target, diagnosis, attempts)
     parts.append(
-        f"Rewrite the function `{target.name}` so that the test passes. Reply with the complete "
-        f"corrected function `{target.name}` in one ```python code block, and nothing else."
+        f"The test fails because `{target.name}` has a bug. Write the whole corrected "
+        f"`{target.name}` in one ```python block, and nothing else."
     )
     return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
 
@@ -90,14 +88,10 @@ def edit_messages(
 def search_replace_messages(
     tests: list[FailingTest], target: Target, diagnosis: str, attempts: list[FailedAttempt]
 ) -> list[Message]:
-    parts = [_failures(tests), _target(target)]
-    if diagnosis.strip():
-        parts.append(f"Diagnosis: {diagnosis.strip()}")
-    if attempts:
-        parts.append(_history(attempts))
+    parts = _request(tests, target, diagnosis, attempts)
     parts.append(
-        "Correct the code with one search/replace block in exactly this form, copying the lines "
-        "to change exactly as they are:\n"
+        "Fix the bug with one search/replace block in exactly this form, the SEARCH lines copied "
+        "exactly from the code:\n"
         "<<<<<<< SEARCH\n<the lines as they are now>\n=======\n<the corrected lines>\n>>>>>>> REPLACE"
     )
     return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
@@ -105,10 +99,10 @@ def search_replace_messages(
 
 def refactor_messages(target: Target) -> list[Message]:
     user = (
-        f"This function in `{target.path}` was just fixed and passes every test:\n"
+        f"This function in `{target.path}` works and passes every test:\n"
         f"{_fence(target.source, 'python')}\n\n"
-        "Tidy it for readability without changing what it does: keep its name, signature and "
-        "behaviour. If it is already clean, return it unchanged. Reply with the complete function "
-        f"`{target.name}` in one ```python code block, and nothing else."
+        "Make it tidier without changing what it does: keep its name, signature, docstring and "
+        "behaviour. If it is already clean, return it unchanged. Reply with the whole function "
+        f"`{target.name}` in one ```python block and nothing else."
     )
     return [Message("system", SYSTEM), Message("user", user)]

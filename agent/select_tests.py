@@ -25,11 +25,12 @@ def _looks_like_a_test(token: str) -> bool:
     return token.startswith("test") or "::" in token or token.endswith(".py")
 
 
-def _matches(token: str, case: TestCase) -> bool:
-    if token in _names(case.id):
-        return True
-    function = case.id.rsplit("::", 1)[-1].split("[", 1)[0]
-    return token.startswith("test_") and function.startswith(token)
+def _matching(token: str, cases: list[TestCase]) -> list[TestCase]:
+    """Cases the token names exactly; failing that, tests whose name starts with a "test_" token."""
+    exact = [case for case in cases if token in _names(case.id)]
+    if exact or not token.startswith("test_"):
+        return exact
+    return [case for case in cases if case.id.rsplit("::", 1)[-1].split("[", 1)[0].startswith(token)]
 
 
 def select_failing(run: TestRun, task: str) -> list[TestCase]:
@@ -42,12 +43,12 @@ def select_failing(run: TestRun, task: str) -> list[TestCase]:
     tokens = [t for t in tokens if t and t.lower() not in _ALL]
     if not tokens:
         return failing
-    chosen = [case for case in failing if any(_matches(t, case) for t in tokens)]
+    named = {case.id for token in tokens for case in _matching(token, run.cases)}
+    chosen = [case for case in failing if case.id in named]
     if chosen:
         return chosen
-    named_passing = [case for case in run.cases if any(_matches(t, case) for t in tokens)]
-    if named_passing:
-        return []
+    if named:
+        return []  # every test the task names passes
     unknown = [t for t in tokens if _looks_like_a_test(t)]
     if unknown:
         raise TaskNotFoundError(f"no test matches {', '.join(unknown)} (the run has {len(run.cases)} tests)")

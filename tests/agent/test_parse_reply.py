@@ -105,3 +105,13 @@ def test_a_class_is_extracted_when_asked_for():
     assert extract_definition(reply, "Config", kind="class").source == "class Config:\n    retries: int = 3\n"
     with pytest.raises(ReplyRejected, match="no function Config"):
         extract_definition(reply, "Config")
+
+
+def test_a_method_returned_at_its_class_indentation_is_dedented():
+    reply = "```python\n    def total(self):\n        return self.a - self.b\n```"
+    assert extract_definition(reply, "total").source == "def total(self):\n    return self.a - self.b\n"
+
+
+def test_a_definition_is_cut_out_of_a_block_that_does_not_parse_as_a_whole():
+    reply = "```python\nimport math\n    def total(self):\n        return math.floor(self.a)\n```"
+    assert extract_definition(reply, "total").source == "def total(self):\n    return math.floor(self.a)\n"
