@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -180,9 +181,9 @@ def machine() -> dict:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
+    # The device gets a copy of the tree without .git: the caller passes the commit.
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    commit = os.environ.get("KOG_COMMIT") or git.stdout.strip()
     return {
         "gpu": torch.cuda.get_device_name(),
         "driver": smi.split(",")[-1].strip() if smi else None,

@@ -1,9 +1,9 @@
 // GGUF's 32-weight block formats (ggml-common.h): Q8_0, Q5_0, Q4_1, read from their stored bytes.
 //
 // Each format gives `dot`: one lane's share of a fused GEMV, the unit u (32 weights) of R weight rows
-// against N activation rows, added to part[r][n]; and `values`: the unit's weights as floats, the same
-// arithmetic as gguf's dequantization. `x` is the padded activation rows (kog_xpad), `s` their sums over
-// 16 columns. The 4- and 5-bit codes become 1 + q/128 floats (kog_offset_floats); see quant_common.cuh.
+// against N activation rows (kog_qx: 16-bit integers per 32 columns, see quant_common.cuh), added to
+// part[r][n]; the codes meet the activations' bytes in dp4a, and block scales, offsets and mins apply
+// once per group. And `values`: the unit's weights as floats, the same arithmetic as gguf's.
 #pragma once
 #include "quant_common.cuh"
 
@@ -16,33 +16,27 @@ struct QuantQ8_0 {
   static constexpr int BLOCK_BYTES = 34;
 
   template <int R, int N>
-  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const float* x, int xs, const float* s,
-                          int ss, float (&part)[R][N]) {
-    (void)s, (void)ss;
-    kog_u32 w[R][9];
-#pragma unroll
-    for (int r = 0; r < R; ++r) kog_load_words<9>(row[r] + BLOCK_BYTES * u, w[r]);
-    float lo[R][N] = {}, hi[R][N] = {};
-    const int col = UNIT * u;
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      kog_f4 xl[N], xh[N];
-      kog_load_x4<N, UNIT>(x, xs, col + 4 * i, xl);
-      kog_load_x4<N, UNIT>(x, xs, col + 16 + 4 * i, xh);
-#pragma unroll
-      for (int r = 0; r < R; ++r) {
-        float f[4];
-        kog_int8_floats(kog_mid_word(w[r][i], w[r][i + 1]), f);
-        kog_fma4(f, xl, lo[r]);
-        kog_int8_floats(kog_mid_word(w[r][i + 4], w[r][i + 5]), f);
-        kog_fma4(f, xh, hi[r]);
-      }
-    }
+  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const kog_qx& x, float (&part)[R][N]) {
+    kog_u4 xh[2][N], xl[2][N];
+    kog_qx_load<N, UNIT>(x, UNIT * u, xh[0], xl[0]);
+    kog_qx_load<N, UNIT>(x, UNIT * u + 16, xh[1], xl[1]);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-      const float d = kog_half_float(w[r][0] & 0xffffu);
+      kog_u32 w[9];
+      kog_load_words<9>(row[r] + BLOCK_BYTES * u, w);
+      int hi[N] = {}, lo[N] = {};
 #pragma unroll
-      for (int n = 0; n < N; ++n) part[r][n] = fmaf(d, lo[r][n] + hi[r][n], part[r][n]);
+      for (int i = 0; i < 8; ++i) {
+        const kog_u32 q = kog_mid_word(w[i], w[i + 1]);
+#pragma unroll
+        for (int n = 0; n < N; ++n) {
+          hi[n] = kog_dp4a_ss(q, kog_word(xh[i / 4][n], i % 4), hi[n]);
+          lo[n] = kog_dp4a_su(q, kog_word(xl[i / 4][n], i % 4), lo[n]);
+        }
+      }
+      const float d = kog_half_float(w[0] & 0xffffu);
+#pragma unroll
+      for (int n = 0; n < N; ++n) part[r][n] += d * kog_qx_value(hi[n], lo[n], x.scale[n * x.blocks32 + u]);
     }
   }
 
@@ -61,36 +55,33 @@ struct QuantQ5_0 {
   static constexpr int BLOCK_BYTES = 22;
 
   template <int R, int N>
-  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const float* x, int xs, const float* s,
-                          int ss, float (&part)[R][N]) {
-    kog_u32 w[R][6];
-#pragma unroll
-    for (int r = 0; r < R; ++r) kog_load_words<6>(row[r] + BLOCK_BYTES * u, w[r]);
-    float lo[R][N] = {}, hi[R][N] = {};
-    const int col = UNIT * u;
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      kog_f4 xl[N], xh[N];
-      kog_load_x4<N, UNIT>(x, xs, col + 4 * i, xl);
-      kog_load_x4<N, UNIT>(x, xs, col + 16 + 4 * i, xh);
-#pragma unroll
-      for (int r = 0; r < R; ++r) {
-        const kog_u32 qh = kog_mid_word(w[r][0], w[r][1]);
-        const kog_u32 qs = kog_mid_word(w[r][i + 1], w[r][i + 2]);
-        float f[4];
-        kog_offset_floats((qs & 0x0f0f0f0fu) | kog_spread_bit4((qh >> (4 * i)) & 15u) | 0x80808080u, f);
-        kog_fma4(f, xl, lo[r]);
-        kog_offset_floats(((qs >> 4) & 0x0f0f0f0fu) | kog_spread_bit4((qh >> (16 + 4 * i)) & 15u) | 0x80808080u, f);
-        kog_fma4(f, xh, hi[r]);
-      }
-    }
+  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const kog_qx& x, float (&part)[R][N]) {
+    kog_u4 xh[2][N], xl[2][N];
+    kog_qx_load<N, UNIT>(x, UNIT * u, xh[0], xl[0]);
+    kog_qx_load<N, UNIT>(x, UNIT * u + 16, xh[1], xl[1]);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-      const float d = kog_half_float(w[r][0] & 0xffffu);
+      kog_u32 w[6];
+      kog_load_words<6>(row[r] + BLOCK_BYTES * u, w);
+      const kog_u32 qh = kog_mid_word(w[0], w[1]);
+      int hi[N] = {}, lo[N] = {};
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const kog_u32 qs = kog_mid_word(w[i + 1], w[i + 2]);
+        const kog_u32 a = (qs & 0x0f0f0f0fu) | kog_spread_bit4((qh >> (4 * i)) & 15u);
+        const kog_u32 b = ((qs >> 4) & 0x0f0f0f0fu) | kog_spread_bit4((qh >> (16 + 4 * i)) & 15u);
+#pragma unroll
+        for (int n = 0; n < N; ++n) {
+          hi[n] = kog_dp4a_us(a, kog_word(xh[0][n], i), kog_dp4a_us(b, kog_word(xh[1][n], i), hi[n]));
+          lo[n] = kog_dp4a_uu(a, kog_word(xl[0][n], i), kog_dp4a_uu(b, kog_word(xl[1][n], i), lo[n]));
+        }
+      }
+      const float d = kog_half_float(w[0] & 0xffffu);
 #pragma unroll
       for (int n = 0; n < N; ++n) {
-        const float sx = s[n * ss + 2 * u] + s[n * ss + 2 * u + 1];
-        part[r][n] = fmaf(128.f * d, lo[r][n] + hi[r][n] - sx, fmaf(-16.f * d, sx, part[r][n]));
+        const float* s16 = x.sum16 + n * x.groups16 + 2 * u;
+        const float dot = kog_qx_value(hi[n], lo[n], x.scale[n * x.blocks32 + u]);
+        part[r][n] += d * (dot - 16.f * (s16[0] + s16[1]));
       }
     }
   }
@@ -115,38 +106,29 @@ struct QuantQ4_1 {
   static constexpr int BLOCK_BYTES = 20;
 
   template <int R, int N>
-  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const float* x, int xs, const float* s,
-                          int ss, float (&part)[R][N]) {
-    kog_u32 w[R][5];
+  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const kog_qx& x, float (&part)[R][N]) {
+    kog_u4 xh[2][N], xl[2][N];
+    kog_qx_load<N, UNIT>(x, UNIT * u, xh[0], xl[0]);
+    kog_qx_load<N, UNIT>(x, UNIT * u + 16, xh[1], xl[1]);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const kog_u32* p = reinterpret_cast<const kog_u32*>(row[r] + BLOCK_BYTES * u);
+      int hi[N] = {}, lo[N] = {};
 #pragma unroll
-      for (int i = 0; i < 5; ++i) w[r][i] = p[i];
-    }
-    float lo[R][N] = {}, hi[R][N] = {};
-    const int col = UNIT * u;
+      for (int i = 0; i < 4; ++i) {
+        const kog_u32 qs = p[1 + i];
+        const kog_u32 a = qs & 0x0f0f0f0fu, b = (qs >> 4) & 0x0f0f0f0fu;
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      kog_f4 xl[N], xh[N];
-      kog_load_x4<N, UNIT>(x, xs, col + 4 * i, xl);
-      kog_load_x4<N, UNIT>(x, xs, col + 16 + 4 * i, xh);
-#pragma unroll
-      for (int r = 0; r < R; ++r) {
-        float f[4];
-        kog_offset_floats((w[r][i + 1] & 0x0f0f0f0fu) | 0x80808080u, f);
-        kog_fma4(f, xl, lo[r]);
-        kog_offset_floats(((w[r][i + 1] >> 4) & 0x0f0f0f0fu) | 0x80808080u, f);
-        kog_fma4(f, xh, hi[r]);
+        for (int n = 0; n < N; ++n) {
+          hi[n] = kog_dp4a_us(a, kog_word(xh[0][n], i), kog_dp4a_us(b, kog_word(xh[1][n], i), hi[n]));
+          lo[n] = kog_dp4a_uu(a, kog_word(xl[0][n], i), kog_dp4a_uu(b, kog_word(xl[1][n], i), lo[n]));
+        }
       }
-    }
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      const float d = kog_half_float(w[r][0] & 0xffffu), m = kog_half_float(w[r][0] >> 16);
+      const float d = kog_half_float(p[0] & 0xffffu), m = kog_half_float(p[0] >> 16);
 #pragma unroll
       for (int n = 0; n < N; ++n) {
-        const float sx = s[n * ss + 2 * u] + s[n * ss + 2 * u + 1];
-        part[r][n] = fmaf(128.f * d, lo[r][n] + hi[r][n] - sx, fmaf(m, sx, part[r][n]));
+        const float* s16 = x.sum16 + n * x.groups16 + 2 * u;
+        part[r][n] += d * kog_qx_value(hi[n], lo[n], x.scale[n * x.blocks32 + u]) + m * (s16[0] + s16[1]);
       }
     }
   }

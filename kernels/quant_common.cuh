@@ -11,9 +11,6 @@
 
 typedef unsigned int kog_u32;
 
-struct alignas(16) kog_f4 {  // four floats read or written by one 16-byte access
-  float x, y, z, w;
-};
 struct alignas(16) kog_u4 {
   kog_u32 x, y, z, w;
 };
@@ -84,49 +81,118 @@ KOG_QHD void kog_load_words(const unsigned char* p, kog_u32 (&out)[NW]) {
 // Bytes 2..5 of the pair (a, b): a field that starts half-way into a word.
 KOG_QHD kog_u32 kog_mid_word(kog_u32 a, kog_u32 b) { return kog_perm(a, b, 0x5432u); }
 
-// Four bytes 0x80 | q (q < 128) as the floats 1 + q / 128, one byte permute each and exact.
-// Dot products then run on these: sum(q * x) = 128 * (sum(v * x) - sum(x)), with sum(x) precomputed.
-KOG_QHD void kog_offset_floats(kog_u32 bytes, float (&f)[4]) {
-  f[0] = kog_bits_float(kog_perm(bytes, 0x3f000000u, 0x7044u));
-  f[1] = kog_bits_float(kog_perm(bytes, 0x3f000000u, 0x7144u));
-  f[2] = kog_bits_float(kog_perm(bytes, 0x3f000000u, 0x7244u));
-  f[3] = kog_bits_float(kog_perm(bytes, 0x3f000000u, 0x7344u));
+// Four-byte dot products with 32-bit accumulate: weights a (u: unsigned bytes, s: signed) times
+// activation bytes b (s: the signed high bytes, u: the unsigned low bytes), plus c.
+KOG_QHD int kog_dp4a_us(kog_u32 a, kog_u32 b, int c) {
+#if defined(__CUDA_ARCH__)
+  int d;
+  asm("dp4a.u32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  return d;
+#else
+  for (int i = 0; i < 4; ++i) c += (int)((a >> (8 * i)) & 0xffu) * (int)(signed char)(b >> (8 * i));
+  return c;
+#endif
 }
 
-// Four signed bytes as exact floats (2^23 + (q + 128) built by a byte permute, minus 2^23 + 128).
-KOG_QHD void kog_int8_floats(kog_u32 bytes, float (&f)[4]) {
-  const kog_u32 u = bytes ^ 0x80808080u;
-  f[0] = kog_bits_float(kog_perm(u, 0x4b000000u, 0x7440u)) - 8388736.f;
-  f[1] = kog_bits_float(kog_perm(u, 0x4b000000u, 0x7441u)) - 8388736.f;
-  f[2] = kog_bits_float(kog_perm(u, 0x4b000000u, 0x7442u)) - 8388736.f;
-  f[3] = kog_bits_float(kog_perm(u, 0x4b000000u, 0x7443u)) - 8388736.f;
+KOG_QHD int kog_dp4a_uu(kog_u32 a, kog_u32 b, int c) {
+#if defined(__CUDA_ARCH__)
+  int d;
+  asm("dp4a.u32.u32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  return d;
+#else
+  for (int i = 0; i < 4; ++i) c += (int)((a >> (8 * i)) & 0xffu) * (int)((b >> (8 * i)) & 0xffu);
+  return c;
+#endif
 }
 
-KOG_QHD kog_f4 kog_load_f4(const float* p) { return *reinterpret_cast<const kog_f4*>(p); }
+KOG_QHD int kog_dp4a_ss(kog_u32 a, kog_u32 b, int c) {
+#if defined(__CUDA_ARCH__)
+  int d;
+  asm("dp4a.s32.s32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  return d;
+#else
+  for (int i = 0; i < 4; ++i) c += (int)(signed char)(a >> (8 * i)) * (int)(signed char)(b >> (8 * i));
+  return c;
+#endif
+}
 
-// Activations in shared memory are padded by 4 floats after every `Unit` columns, so lanes that read
-// the same offset of consecutive units hit different banks.
+KOG_QHD int kog_dp4a_su(kog_u32 a, kog_u32 b, int c) {
+#if defined(__CUDA_ARCH__)
+  int d;
+  asm("dp4a.s32.u32 %0, %1, %2, %3;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  return d;
+#else
+  for (int i = 0; i < 4; ++i) c += (int)(signed char)(a >> (8 * i)) * (int)((b >> (8 * i)) & 0xffu);
+  return c;
+#endif
+}
+
+// Activations as the GEMVs read them (staged once per block): each row's values in 32-column blocks
+// as 16-bit integers v = round(x / scale), scale = max|x| / 32767 per block, split into signed high
+// bytes h = v >> 8 and unsigned low bytes l = v & 255, so sum(q * x) = scale * (256 * sum(q * h) +
+// sum(q * l)) runs on dp4a. Per 16 columns: 16 h bytes then 16 l bytes; 16 bytes of padding after
+// every `Unit` columns keep lanes that read consecutive units on different banks. Alongside: each
+// block's scale, and scale * sum(v) over every 16 columns (for the formats' offsets and mins).
+struct kog_qx {
+  const unsigned char* bytes;  // row 0; rows `row_bytes` apart
+  const float* scale;          // [n][cols / 32]
+  const float* sum16;          // [n][cols / 16]
+  int row_bytes, blocks32, groups16;
+};
+
 template <int Unit>
-KOG_QHD int kog_xpad(int col) {
-  return col + (col / Unit) * 4;
+KOG_QHD int kog_qx_row_bytes(int cols) {
+  return cols / Unit * (2 * Unit + 16);
 }
 
-// acc[n] += sum over 4 of f[e] * x[e] for each of N activation rows (x4[n] holds the 4 activations).
-template <int N>
-KOG_QHD void kog_fma4(const float (&f)[4], const kog_f4 (&x4)[N], float (&acc)[N]) {
+// Byte offset of the 16-column group holding column col (col % 16 == 0) within an activation row.
+template <int Unit>
+KOG_QHD int kog_qx_group(int col) {
+  return col / Unit * (2 * Unit + 16) + (col % Unit) / 16 * 32;
+}
+
+// The h and l words of the 16-column group at col for each of the N activation rows.
+template <int N, int Unit>
+KOG_QHD void kog_qx_load(const kog_qx& x, int col, kog_u4 (&h)[N], kog_u4 (&l)[N]) {
+  const int at = kog_qx_group<Unit>(col);
 #pragma unroll
   for (int n = 0; n < N; ++n) {
-    acc[n] = fmaf(f[0], x4[n].x, acc[n]);
-    acc[n] = fmaf(f[1], x4[n].y, acc[n]);
-    acc[n] = fmaf(f[2], x4[n].z, acc[n]);
-    acc[n] = fmaf(f[3], x4[n].w, acc[n]);
+    const kog_u4* p = reinterpret_cast<const kog_u4*>(x.bytes + n * x.row_bytes + at);
+    h[n] = p[0];
+    l[n] = p[1];
   }
 }
 
-// The 4 activations of each row n at padded column `col` (x: row 0, stride floats between rows).
-template <int N, int Unit>
-KOG_QHD void kog_load_x4(const float* x, int stride, int col, kog_f4 (&x4)[N]) {
-  const int at = kog_xpad<Unit>(col);
+KOG_QHD kog_u32 kog_word(const kog_u4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
+
+// scale * (256 * hi + lo): a group's integer dot product back in activation units.
+KOG_QHD float kog_qx_value(int hi, int lo, float scale) { return (float)(hi * 256 + lo) * scale; }
+
+KOG_QHD int kog_round(float f) {
+#if defined(__CUDA_ARCH__)
+  return __float2int_rn(f);
+#else
+  return (int)__builtin_nearbyintf(f);
+#endif
+}
+
+// Eight activations of one 32-column block (whose largest magnitude is amax) as 16-bit integers:
+// their high bytes (h0: values 0..3, h1: 4..7), low bytes, and their sum. Returns the block's scale.
+KOG_QHD float kog_qx_pack8(const float (&v)[8], float amax, kog_u32& h0, kog_u32& h1, kog_u32& l0, kog_u32& l1,
+                           int& sum) {
+  const float inv = amax > 0.f ? 32767.f / amax : 0.f;
+  kog_u32 q[8];
+  sum = 0;
 #pragma unroll
-  for (int n = 0; n < N; ++n) x4[n] = kog_load_f4(x + n * stride + at);
+  for (int e = 0; e < 8; ++e) {
+    int t = kog_round(v[e] * inv);
+    t = t > 32767 ? 32767 : t < -32767 ? -32767 : t;
+    sum += t;
+    q[e] = (kog_u32)t;
+  }
+  l0 = kog_perm(kog_perm(q[0], q[1], 0x0040u), kog_perm(q[2], q[3], 0x0040u), 0x5410u);
+  l1 = kog_perm(kog_perm(q[4], q[5], 0x0040u), kog_perm(q[6], q[7], 0x0040u), 0x5410u);
+  h0 = kog_perm(kog_perm(q[0], q[1], 0x0051u), kog_perm(q[2], q[3], 0x0051u), 0x5410u);
+  h1 = kog_perm(kog_perm(q[4], q[5], 0x0051u), kog_perm(q[6], q[7], 0x0051u), 0x5410u);
+  return amax / 32767.f;
 }

@@ -4,8 +4,8 @@
 // Each warp streams its own groups of R weight rows (grid-stride) through KOG_QSTAGES shared-memory
 // buffers with 16-byte cp.async copies of the rows' byte range, whatever the block alignment; the
 // first copies go out before the wait on the previous kernel. The block stages the N activation rows
-// once (RMSNorm applied, padded against bank conflicts, with 16-column sums), then each lane takes
-// units of the rows' blocks and keeps per-row partial sums, reduced across the warp at the end.
+// once (times the norm weight, as 16-bit integers: kog_qx), then each lane takes units of the rows'
+// blocks and keeps per-row partial sums, reduced across the warp and scaled by the RMSNorm at the end.
 #pragma once
 #include "gemv_core.cuh"
 #include "quant_common.cuh"
@@ -35,62 +35,71 @@ __device__ __forceinline__ void issue_row_group(const unsigned char* W, int bpr,
 }
 
 template <typename XT>
-__device__ __forceinline__ void load16(const XT* p, float (&v)[16]);
+__device__ __forceinline__ void load8(const XT* p, float (&v)[8]);
 
 template <>
-__device__ __forceinline__ void load16<float>(const float* p, float (&v)[16]) {
-  const float4* q = reinterpret_cast<const float4*>(p);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float4 a = load_cg(q + i);
-    v[4 * i] = a.x, v[4 * i + 1] = a.y, v[4 * i + 2] = a.z, v[4 * i + 3] = a.w;
-  }
+__device__ __forceinline__ void load8<float>(const float* p, float (&v)[8]) {
+  const float4 a = load_cg(reinterpret_cast<const float4*>(p)), b = load_cg(reinterpret_cast<const float4*>(p) + 1);
+  v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
 }
 
 template <>
-__device__ __forceinline__ void load16<kog_bf16>(const kog_bf16* p, float (&v)[16]) {
-  const uint4* q = reinterpret_cast<const uint4*>(p);
-  float a[8], b[8];
-  unpack8(load_cg(q), a);
-  unpack8(load_cg(q + 1), b);
-#pragma unroll
-  for (int e = 0; e < 8; ++e) v[e] = a[e], v[8 + e] = b[e];
+__device__ __forceinline__ void load8<kog_bf16>(const kog_bf16* p, float (&v)[8]) {
+  unpack8(load_cg(reinterpret_cast<const uint4*>(p)), v);
 }
 
-// Block prologue, after the wait on the previous kernel: xs[n][kog_xpad(c)] = x[n][c] (times its
-// RMSNorm scale and g[c] with NORM) and sums[n][c / 16] over each 16 columns of those values.
+// Block prologue, after the wait on the previous kernel: the N activation rows (times the norm weight
+// g with NORM) as kog_qx in shared memory, 8 columns a thread, 4 lanes a 32-column block. With NORM,
+// each row's sum of squares goes to red[warp][row]; the RMS scale itself is applied to the outputs.
 template <int N, int Unit, bool NORM, typename XT>
-__device__ __forceinline__ void stage_quant_activations(const XT* x, int k, const kog_bf16* __restrict__ g, float eps,
-                                                        float* xs, int xstride, float* sums, int sstride) {
-  __shared__ float scale[N];
-  if (NORM) {
-    const int lane = threadIdx.x % KOG_WARP, warps = blockDim.x / KOG_WARP;
-    for (int r = threadIdx.x / KOG_WARP; r < N; r += warps) {
-      const float s = warp_rms_scale(reinterpret_cast<const float*>(x) + (size_t)r * k, k, eps, lane);
-      if (lane == 0) scale[r] = s;
+__device__ __forceinline__ void stage_quant_activations(const XT* x, int k, const kog_bf16* __restrict__ g,
+                                                        unsigned char* bytes, float* scale, float* sum16,
+                                                        float (&red)[KOG_QUANT_MAX_THREADS / KOG_WARP][N]) {
+  const int row_bytes = kog_qx_row_bytes<Unit>(k), per_row = k / 8, total = N * per_row;
+  float ss[N];
+#pragma unroll
+  for (int n = 0; n < N; ++n) ss[n] = 0.f;
+  for (int base = 0; base < total; base += blockDim.x) {  // NOTE: whole warps iterate together (shuffles)
+    const int j = base + threadIdx.x;
+    const bool live = j < total;
+    const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
+    float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+    if (live) {
+      load8<XT>(x + (size_t)n * k + c, v);
+      if (NORM) {
+        float gv[8];
+        unpack8(__ldg(reinterpret_cast<const uint4*>(g + c)), gv);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+#pragma unroll
+          for (int r = 0; r < N; ++r) ss[r] += r == n ? v[e] * v[e] : 0.f;
+          v[e] *= gv[e];
+        }
+      }
     }
-    __syncthreads();
+    float amax = 0.f;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) amax = fmaxf(amax, fabsf(v[e]));
+    amax = fmaxf(amax, KOG_SHFL_XOR(amax, 1));
+    amax = fmaxf(amax, KOG_SHFL_XOR(amax, 2));
+    kog_u32 h0, h1, l0, l1;
+    int sum;
+    const float s = kog_qx_pack8(v, amax, h0, h1, l0, l1, sum);
+    sum += KOG_SHFL_XOR(sum, 1);
+    if (live) {
+      unsigned char* at = bytes + (size_t)n * row_bytes + kog_qx_group<Unit>(c & ~15) + (c & 15);
+      *reinterpret_cast<uint2*>(at) = make_uint2(h0, h1);
+      *reinterpret_cast<uint2*>(at + 16) = make_uint2(l0, l1);
+      if (j % 4 == 0) scale[n * (k / 32) + c / 32] = s;
+      if (j % 2 == 0) sum16[n * (k / 16) + c / 16] = s * (float)sum;
+    }
   }
-  const int groups = k / 16;
-  for (int j = threadIdx.x; j < N * groups; j += blockDim.x) {
-    const int r = j / groups, c = (j % groups) * 16;
-    float v[16];
-    load16<XT>(x + (size_t)r * k + c, v);
-    if (NORM) {
-      float ga[8], gb[8];
-      unpack8(__ldg(reinterpret_cast<const uint4*>(g + c)), ga);
-      unpack8(__ldg(reinterpret_cast<const uint4*>(g + c) + 1), gb);
+  if (NORM) {
 #pragma unroll
-      for (int e = 0; e < 8; ++e) v[e] = v[e] * scale[r] * ga[e], v[8 + e] = v[8 + e] * scale[r] * gb[e];
+    for (int n = 0; n < N; ++n) {
+      const float t = warp_sum(ss[n]);
+      if (threadIdx.x % KOG_WARP == 0) red[threadIdx.x / KOG_WARP][n] = t;
     }
-    float4* dst = reinterpret_cast<float4*>(xs + (size_t)r * xstride + kog_xpad<Unit>(c));
-    float total = 0.f;
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      dst[i] = make_float4(v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]);
-      total += (v[4 * i] + v[4 * i + 1]) + (v[4 * i + 2] + v[4 * i + 3]);
-    }
-    sums[(size_t)r * sstride + c / 16] = total;
   }
   __syncthreads();
 }
@@ -103,13 +112,21 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
                                                 const kog_bf16* __restrict__ bias, const float* residual, float* y,
                                                 int stage_bytes) {
   constexpr int N = KOG_ROWS;
+  __shared__ float red[KOG_QUANT_MAX_THREADS / KOG_WARP][N];
   kog_allow_next_grid();
   const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP, warps = blockDim.x / KOG_WARP;
-  const int xstride = kog_xpad<F::UNIT>(k), sstride = k / 16;
-  float* xs = reinterpret_cast<float*>(kog_gemv_smem);
-  float* sums = xs + N * xstride;
-  unsigned char* bufs = reinterpret_cast<unsigned char*>(kog_gemv_smem) +
-                        ((N * (xstride + sstride) * 4 + 15) & ~15) + (size_t)warp * KOG_QSTAGES * stage_bytes;
+  unsigned char* smem = reinterpret_cast<unsigned char*>(kog_gemv_smem);
+  kog_qx qx;
+  qx.row_bytes = kog_qx_row_bytes<F::UNIT>(k);
+  qx.blocks32 = k / 32;
+  qx.groups16 = k / 16;
+  qx.bytes = smem;
+  float* scale = reinterpret_cast<float*>(smem + N * qx.row_bytes);
+  float* sum16 = scale + N * qx.blocks32;
+  qx.scale = scale;
+  qx.sum16 = sum16;
+  unsigned char* bufs = smem + ((N * (qx.row_bytes + 4 * (qx.blocks32 + qx.groups16)) + 15) & ~15) +
+                        (size_t)warp * KOG_QSTAGES * stage_bytes;
   const int groups = (rows + R - 1) / R, stride = gridDim.x * warps;
   const int first = blockIdx.x * warps + warp;
 #pragma unroll
@@ -119,7 +136,15 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   }
   // NOTE: only weights were touched above; the activations are the previous kernel's output.
   kog_wait_prior_grid();
-  stage_quant_activations<N, F::UNIT, NORM, XT>(x, k, norm, eps, xs, xstride, sums, sstride);
+  stage_quant_activations<N, F::UNIT, NORM, XT>(x, k, norm, smem, scale, sum16, red);
+  float rms[N];
+#pragma unroll
+  for (int n = 0; n < N; ++n) {
+    float t = 0.f;
+    if (NORM)
+      for (int w = 0; w < warps; ++w) t += red[w][n];
+    rms[n] = NORM ? rsqrtf(t / (float)k + eps) : 1.f;
+  }
   const int units = k / F::UNIT;
   int slot = 0;
   for (int g = first; g < groups; g += stride) {
@@ -136,7 +161,7 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
     for (int j = 0; j < R; ++j)
 #pragma unroll
       for (int n = 0; n < N; ++n) part[j][n] = 0.f;
-    for (int u = lane; u < units; u += KOG_WARP) F::template dot<R, N>(rowp, u, xs, xstride, sums, sstride, part);
+    for (int u = lane; u < units; u += KOG_WARP) F::template dot<R, N>(rowp, u, qx, part);
     __syncwarp();  // the buffer is free again
     if (g + KOG_QSTAGES * stride < groups) issue_row_group<R>(W, bpr, rows, g + KOG_QSTAGES * stride, buf, lane);
     copy_async_commit();
@@ -154,7 +179,7 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
 #pragma unroll
         for (int n = 0; n < N; ++n) {
           const size_t at = (size_t)n * rows + row;
-          float v = part[j][n] + b;
+          float v = part[j][n] * rms[n] + b;
           if (residual) v += load_cg(residual + at);  // NOTE: residual may alias y; same element, same lane
           y[at] = v;
         }

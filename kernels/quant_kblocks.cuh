@@ -25,46 +25,40 @@ struct QuantQ4_K {
   }
 
   template <int R, int N>
-  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const float* x, int xs, const float* s,
-                          int ss, float (&part)[R][N]) {
+  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const kog_qx& x, float (&part)[R][N]) {
     const int b = u >> 2, c = u & 3;
-    kog_u32 q[R][8];
+    kog_u4 xh[4][N], xl[4][N];
 #pragma unroll
-    for (int r = 0; r < R; ++r) {
-      const kog_u4* p = reinterpret_cast<const kog_u4*>(row[r] + BLOCK_BYTES * b + 16 + 32 * c);
-      const kog_u4 a = p[0], e = p[1];
-      q[r][0] = a.x, q[r][1] = a.y, q[r][2] = a.z, q[r][3] = a.w;
-      q[r][4] = e.x, q[r][5] = e.y, q[r][6] = e.z, q[r][7] = e.w;
-    }
-    float lo[R][N] = {}, hi[R][N] = {};
-    const int col = UNIT * u;
-#pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      kog_f4 xl[N], xh[N];
-      kog_load_x4<N, UNIT>(x, xs, col + 4 * i, xl);
-      kog_load_x4<N, UNIT>(x, xs, col + 32 + 4 * i, xh);
-#pragma unroll
-      for (int r = 0; r < R; ++r) {
-        float f[4];
-        kog_offset_floats((q[r][i] & 0x0f0f0f0fu) | 0x80808080u, f);
-        kog_fma4(f, xl, lo[r]);
-        kog_offset_floats(((q[r][i] >> 4) & 0x0f0f0f0fu) | 0x80808080u, f);
-        kog_fma4(f, xh, hi[r]);
-      }
-    }
+    for (int g = 0; g < 4; ++g) kog_qx_load<N, UNIT>(x, UNIT * u + 16 * g, xh[g], xl[g]);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const kog_u32* hdr = reinterpret_cast<const kog_u32*>(row[r] + BLOCK_BYTES * b);
+      const kog_u4* p = reinterpret_cast<const kog_u4*>(row[r] + BLOCK_BYTES * b + 16 + 32 * c);
+      const kog_u4 qa = p[0], qb = p[1];
+      const kog_u32 q[8] = {qa.x, qa.y, qa.z, qa.w, qb.x, qb.y, qb.z, qb.w};
+      int hi[2][N] = {}, lo[2][N] = {};
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const kog_u32 a = q[i] & 0x0f0f0f0fu, e = (q[i] >> 4) & 0x0f0f0f0fu;
+#pragma unroll
+        for (int n = 0; n < N; ++n) {
+          hi[0][n] = kog_dp4a_us(a, kog_word(xh[i / 4][n], i % 4), hi[0][n]);
+          lo[0][n] = kog_dp4a_uu(a, kog_word(xl[i / 4][n], i % 4), lo[0][n]);
+          hi[1][n] = kog_dp4a_us(e, kog_word(xh[2 + i / 4][n], i % 4), hi[1][n]);
+          lo[1][n] = kog_dp4a_uu(e, kog_word(xl[2 + i / 4][n], i % 4), lo[1][n]);
+        }
+      }
       kog_u32 sc, m;
       scales_mins(hdr, c, sc, m);
       const float d = kog_half_float(hdr[0] & 0xffffu), dmin = kog_half_float(hdr[0] >> 16);
-      const float d0 = 128.f * d * (float)(sc & 0xffu), d1 = 128.f * d * (float)((sc >> 8) & 0xffu);
+      const float d0 = d * (float)(sc & 0xffu), d1 = d * (float)((sc >> 8) & 0xffu);
       const float m0 = dmin * (float)(m & 0xffu), m1 = dmin * (float)((m >> 8) & 0xffu);
 #pragma unroll
       for (int n = 0; n < N; ++n) {
-        const float* sn = s + n * ss + 4 * u;
-        const float sl = sn[0] + sn[1], sh = sn[2] + sn[3];
-        part[r][n] += fmaf(d0, lo[r][n] - sl, -m0 * sl) + fmaf(d1, hi[r][n] - sh, -m1 * sh);
+        const float* s16 = x.sum16 + n * x.groups16 + 4 * u;
+        const float* s32 = x.scale + n * x.blocks32 + 2 * u;
+        part[r][n] += d0 * kog_qx_value(hi[0][n], lo[0][n], s32[0]) - m0 * (s16[0] + s16[1]) +
+                      d1 * kog_qx_value(hi[1][n], lo[1][n], s32[1]) - m1 * (s16[2] + s16[3]);
       }
     }
   }
@@ -101,41 +95,37 @@ struct QuantQ6_K {
   }
 
   template <int R, int N>
-  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const float* x, int xs, const float* s,
-                          int ss, float (&part)[R][N]) {
+  static KOG_QHD void dot(const unsigned char* const (&row)[R], int u, const kog_qx& x, float (&part)[R][N]) {
     const int b = u >> 2, h = (u >> 1) & 1, g = u & 1;
-    kog_u32 ql0[R][4], ql1[R][4], qh[R][4];
+    const int col = 256 * b + 128 * h + 16 * g;  // group t's 16 columns start at col + 32t
+    kog_u4 xh[4][N], xl[4][N];
+#pragma unroll
+    for (int t = 0; t < 4; ++t) kog_qx_load<N, UNIT>(x, col + 32 * t, xh[t], xl[t]);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const unsigned char* blk = row[r] + BLOCK_BYTES * b;
-      kog_load_words<4>(blk + 64 * h + 16 * g, ql0[r]);
-      kog_load_words<4>(blk + 64 * h + 32 + 16 * g, ql1[r]);
-      kog_load_words<4>(blk + 128 + 32 * h + 16 * g, qh[r]);
-    }
-    float acc[R][4][N] = {};
-    const int col = 256 * b + 128 * h + 16 * g;
+      kog_u32 ql0[4], ql1[4], qh[4];
+      kog_load_words<4>(blk + 64 * h + 16 * g, ql0);
+      kog_load_words<4>(blk + 64 * h + 32 + 16 * g, ql1);
+      kog_load_words<4>(blk + 128 + 32 * h + 16 * g, qh);
+      int hi[4][N] = {}, lo[4][N] = {};
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      kog_f4 x4[4][N];
+      for (int i = 0; i < 4; ++i) {
+        const kog_u32 a = ql0[i], c = ql1[i], hb = qh[i];
+        const kog_u32 q[4] = {
+            (a & 0x0f0f0f0fu) | ((hb << 4) & 0x30303030u),
+            (c & 0x0f0f0f0fu) | ((hb << 2) & 0x30303030u),
+            ((a >> 4) & 0x0f0f0f0fu) | (hb & 0x30303030u),
+            ((c >> 4) & 0x0f0f0f0fu) | ((hb >> 2) & 0x30303030u),
+        };
 #pragma unroll
-      for (int t = 0; t < 4; ++t) kog_load_x4<N, UNIT>(x, xs, col + 32 * t + 4 * i, x4[t]);
+        for (int t = 0; t < 4; ++t)
 #pragma unroll
-      for (int r = 0; r < R; ++r) {
-        const kog_u32 a = ql0[r][i], c = ql1[r][i], hb = qh[r][i];
-        float f[4];
-        kog_offset_floats((a & 0x0f0f0f0fu) | ((hb << 4) & 0x30303030u) | 0x80808080u, f);
-        kog_fma4(f, x4[0], acc[r][0]);
-        kog_offset_floats((c & 0x0f0f0f0fu) | ((hb << 2) & 0x30303030u) | 0x80808080u, f);
-        kog_fma4(f, x4[1], acc[r][1]);
-        kog_offset_floats(((a >> 4) & 0x0f0f0f0fu) | (hb & 0x30303030u) | 0x80808080u, f);
-        kog_fma4(f, x4[2], acc[r][2]);
-        kog_offset_floats(((c >> 4) & 0x0f0f0f0fu) | ((hb >> 2) & 0x30303030u) | 0x80808080u, f);
-        kog_fma4(f, x4[3], acc[r][3]);
+          for (int n = 0; n < N; ++n) {
+            hi[t][n] = kog_dp4a_us(q[t], kog_word(xh[t][n], i), hi[t][n]);
+            lo[t][n] = kog_dp4a_uu(q[t], kog_word(xl[t][n], i), lo[t][n]);
+          }
       }
-    }
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      const unsigned char* blk = row[r] + BLOCK_BYTES * b;
       kog_u32 sc[2], dw[1];
       kog_load_words<2>(blk + 192 + 8 * h, sc);
       kog_load_words<1>(blk + 208, dw);
@@ -145,8 +135,9 @@ struct QuantQ6_K {
         const float dt = d * scale(sc, g, t);
 #pragma unroll
         for (int n = 0; n < N; ++n) {
-          const float sx = s[n * ss + (col >> 4) + 2 * t];
-          part[r][n] += fmaf(128.f * dt, acc[r][t][n] - sx, -32.f * dt * sx);
+          const int at = col + 32 * t;
+          const float dot = kog_qx_value(hi[t][n], lo[t][n], x.scale[n * x.blocks32 + at / 32]);
+          part[r][n] += dt * (dot - 32.f * x.sum16[n * x.groups16 + at / 16]);
         }
       }
     }

@@ -1,7 +1,7 @@
 """How a quantized GEMV is launched for a shape: weight rows per warp, warps per block, grid and shared memory.
 
 Each warp streams groups of `rows_per_warp` weight rows through KOG_QSTAGES shared-memory buffers; the
-block stages its activation rows once (padded, with 16-column sums). Several rows per warp reuse each
+block stages its activation rows once (as 16-bit integers, quant_common.cuh's kog_qx). Several rows per warp reuse each
 activation read from shared memory; fewer give wide rows enough warps. The grid is what stays resident.
 """
 
@@ -38,8 +38,9 @@ def kernel_name(fmt: QuantFormat, x_kind: str, rows_per_warp: int) -> str:
 
 
 def staged_activation_bytes(fmt: QuantFormat, k: int, n: int) -> int:
-    padded = k + k // fmt.unit * 4
-    return -(-(n * (padded + k // 16) * 4) // 16) * 16
+    """kog_qx: 2 bytes a column (+16 per unit), a scale per 32 columns and a sum per 16."""
+    row = k // fmt.unit * (2 * fmt.unit + 16) + 4 * (k // 32 + k // 16)
+    return -(-(n * row) // 16) * 16
 
 
 def stage_bytes(fmt: QuantFormat, k: int, rows_per_warp: int) -> int:
@@ -52,9 +53,9 @@ def most_rows_per_warp(n: int) -> int:
     return 4 if n == 1 else 2 if n == 2 else 1
 
 
-def preferred_rows_per_warp(bytes_per_row: int, n: int) -> int:
-    # Activation reads from shared memory are shared by the warp's rows.
-    want = 4 if bytes_per_row <= 1024 else 2 if bytes_per_row <= 8192 else 1
+def preferred_rows_per_warp(rows: int, bytes_per_row: int, n: int) -> int:
+    # Activation reads from shared memory are shared by the warp's rows; few rows need more warps.
+    want = 2 if rows <= 256 else 4 if bytes_per_row <= 1024 else 2 if bytes_per_row <= 8192 else 1
     return min(want, most_rows_per_warp(n))
 
 
@@ -96,10 +97,10 @@ def plan_gemv(
     warps: int | None = None,
 ) -> GemvPlan:
     """The launch for n (<= the plan's act_rows) activation rows against a rows x k matrix."""
-    limit = shared_mem_optin() - 64  # the kernel's own static scale[] array
+    limit = shared_mem_optin() - 512  # the kernel's static red[][] array
     n = min(n, max_act_rows(fmt, k, limit))
-    r = min(rows_per_warp or preferred_rows_per_warp(fmt.bytes_per_row(k), n), most_rows_per_warp(n))
-    w = warps or (MAX_WARPS if k >= 4096 else 4)
+    r = min(rows_per_warp or preferred_rows_per_warp(rows, fmt.bytes_per_row(k), n), most_rows_per_warp(n))
+    w = warps or (MAX_WARPS if rows >= 512 else 4)  # fewer, larger blocks stage the activations less often
     x_bytes = staged_activation_bytes(fmt, k, n)
     while x_bytes + w * STAGES * stage_bytes(fmt, k, r) > limit:
         if r > 1 and rows_per_warp is None:

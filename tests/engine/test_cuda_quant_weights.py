@@ -50,7 +50,7 @@ def model():
             dense[name] = dequantize_reference(QTYPES[kind], data)
         else:
             quant[name] = value
-    return quant, {k: v.float() for k, v in dense.items()}
+    return quant, {k: v.float().cuda() for k, v in dense.items()}
 
 
 def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
