@@ -81,6 +81,8 @@ class KogApp(App[int]):
         Binding("u", "undo", "Undo step"),
         Binding("a", "accept", "Accept edit"),
         Binding("r", "reject", "Reject edit"),
+        Binding("t", "new_task", "New task"),
+        Binding("escape", "leave_task", "Back to the steps", show=False),
     ]
 
     def __init__(
@@ -288,9 +290,7 @@ class KogApp(App[int]):
             self.exit_code = INTERRUPTED
             self.view.tests_note += "  (stopped)"
         if self.session:
-            task_input = self.query_one("#task", Input)
-            task_input.disabled = False
-            task_input.focus()
+            self.query_one("#task", Input).disabled = False  # t goes back to it; the keys act on the run
         self.refresh_bindings()
         if ended.outcome == "failed" and ended.error is not None:
             self.fail(ended.error, can_go_back=self.session)
@@ -371,6 +371,10 @@ class KogApp(App[int]):
     # Keys.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if isinstance(self.screen, ErrorScreen):
+            return action == "quit"
+        if action == "new_task":
+            return self.session and not self.run_active
         if action in ("accept", "reject"):
             return (True if self.review_pending else None) if self.confirm else False
         if action == "pause":
@@ -438,6 +442,13 @@ class KogApp(App[int]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if isinstance(event.data_table, StepTimeline):
             self.action_details()
+
+    def action_new_task(self) -> None:
+        if self.session and not self.run_active:
+            self.query_one("#task", Input).focus()
+
+    def action_leave_task(self) -> None:
+        self.query_one(StepTimeline).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.model is None:

@@ -64,6 +64,9 @@ class Inbox:
         with self._lock:
             self._items.append(item)
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def take_all(self) -> list[object]:
         with self._lock:
             items = list(self._items)
