@@ -20,10 +20,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input, Static
 
-from kog.agent.events import Event, RunFinished, TestsRun, TokensStreamed
+from kog.agent.events import Event, EventBus, RunFinished, TokensStreamed
 from kog.agent.loop import RepairRun, RunConfig
 from kog.agent.model import LanguageModel
-from kog.agent.tui.control import RunCancelled, RunControl
+from kog.agent.tui.control import RunControl
 from kog.agent.tui.diffs import DiffPanel
 from kog.agent.tui.error_info import describe
 from kog.agent.tui.header import RunHeader
@@ -40,35 +40,16 @@ from kog.agent.tui.inbox import (
 from kog.agent.tui.loading import LoadingPanel
 from kog.agent.tui.repo_watch import RunRepo, UndoError
 from kog.agent.tui.screens import ErrorScreen, StepDetailsScreen
+from kog.agent.tui.status import INTERRUPTED, engine_state, outcome_line
 from kog.agent.tui.stream import TokenStream
 from kog.agent.tui.tests_panel import TestsPanel
 from kog.agent.tui.timeline import StepTimeline
 from kog.agent.tui.view import RunView
-from kog.engine.api import ProgressFn
+from kog.agent.tui.workers import ModelLoader, load_engine, load_model, run_repair, run_suite
 from kog.tools.errors import NotARepositoryError
 from kog.tools.git import RepoGuard
-from kog.tools.testrunner import run_tests
 
-ModelLoader = Callable[[str, str, ProgressFn], LanguageModel]
 DRAIN_S = 0.05
-INTERRUPTED = 130
-
-
-def load_engine(name: str, device: str, progress: ProgressFn) -> LanguageModel:
-    from kog.engine import Engine
-
-    return Engine.load(name, device=device, progress=progress)
-
-
-def device_label(device: str) -> str:
-    if not device.startswith("cuda"):
-        return device
-    try:
-        import torch
-
-        return torch.cuda.get_device_name(device)
-    except (ImportError, RuntimeError, AssertionError):
-        return device
 
 
 class KogApp(App[int]):
@@ -158,23 +139,17 @@ class KogApp(App[int]):
             self.fail(exc, can_go_back=False)
             return
         # NOTE: a daemon thread, not a worker: a quit while a model is assembled must not wait for it.
-        threading.Thread(target=self._load_model, name="kog-model-load", daemon=True).start()
+        threading.Thread(
+            target=load_model,
+            args=(self.load, self.model_name, self.device, self.inbox),
+            name="kog-model-load",
+            daemon=True,
+        ).start()
 
     def _check_repo(self) -> None:
         if not self.repo.is_dir():
             raise NotARepositoryError(f"{self.repo} is not a folder")
         RepoGuard(self.repo, "check")  # raises when the folder is not in a git work tree
-
-    def _load_model(self) -> None:
-        def progress(stage: str, done: int, total: int) -> None:
-            self.inbox.put(ModelProgress(stage, done, total))
-
-        try:
-            model = self.load(self.model_name, self.device, progress)
-        except Exception as exc:  # any failure is shown on the error screen, never as a traceback
-            self.inbox.put(ModelFailed(exc))
-            return
-        self.inbox.put(ModelReady(model, device_label(model.info.device)))
 
     # Runs.
 
@@ -189,50 +164,21 @@ class KogApp(App[int]):
         if self.session:
             self.query_one("#task", Input).disabled = True
         self.query_one(StepTimeline).focus()
-        self.repair(task, self.model, self.control, self.run_repo)
+        bus = EventBus()
+        bus.subscribe(self.inbox.put)
+        bus.subscribe(self.run_repo)
+        bus.subscribe(self.control)  # last: a pause or cancel acts once the others have seen the event
+        review = self.control.review if self.confirm else None
+        self.repair(RepairRun(self.repo, self.model, bus, replace(self.config, task=task), review=review))
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, group="run", exit_on_error=False)
-    def repair(self, task: str, model: LanguageModel, control: RunControl, watch: RunRepo) -> None:
-        from kog.agent.events import EventBus
-
-        bus = EventBus()
-        bus.subscribe(self.inbox.put)
-        bus.subscribe(watch)
-        bus.subscribe(control)  # last: a pause or cancel acts once the others have seen the event
-        run = RepairRun(
-            self.repo,
-            model,
-            bus,
-            replace(self.config, task=task),
-            review=control.review if self.confirm else None,
-        )
-        try:
-            run.run()
-        except RunCancelled:
-            self.inbox.put(RunEnded("cancelled"))
-        except Exception as exc:  # shown on the error screen; the guard has restored the tree
-            self.inbox.put(RunEnded("failed", exc))
-        else:
-            self.inbox.put(RunEnded("finished"))
+    def repair(self, run: RepairRun) -> None:
+        run_repair(run, self.inbox)
 
     @work(thread=True, exclusive=True, group="tests", exit_on_error=False)
     def rerun_tests(self) -> None:
-        try:
-            run = run_tests(self.repo.resolve(), self.view.test_cmd)
-        except Exception as exc:  # a test command that broke after the run: say so, keep the screen
-            self.inbox.put(RunEnded("failed", exc))
-            return
-        self.inbox.put(
-            TestsRun(
-                scope="full",
-                passed=run.passed_ids,
-                failed=run.failing_ids,
-                duration_s=run.duration_s,
-                timed_out=run.timed_out,
-                messages={case.id: case.traceback or case.message for case in run.failing},
-            )
-        )
+        run_suite(self.repo.resolve(), self.view.test_cmd, self.inbox)
 
     # The inbox.
 
@@ -306,55 +252,10 @@ class KogApp(App[int]):
 
     # Rendering.
 
-    def state(self) -> str:
-        if self.load_failed:
-            return "failed"
-        if self.model is None:
-            return "loading"
-        if self.run_active and self.control is not None and self.control.cancelled:
-            return "restoring"
-        if self.review_pending:
-            return "waiting"
-        if self.paused:
-            return "paused"
-        if self.run_active and self.control is not None and self.control.pause_requested:
-            return "pausing"
-        row = self.view.steps.get(self.view.current) if self.view.current is not None else None
-        if row is not None:
-            if row.kind == "test":
-                return "testing"
-            if self.view.stream_step == row.number:
-                return "generating"
-            return "prefill" if row.kind != "plan" else "planning"
-        if self.run_active:
-            return "working"
-        return "done" if self.view.report is not None else "ready"
-
-    def outcome(self) -> Text:
-        report = self.view.report
-        if self.run_active and self.control is not None and self.control.cancelled:
-            return Text("Stopping: the repository is being restored as it was ...", "bold red")
-        if self.paused:
-            return Text("Paused after the current step: p resumes, q stops and restores the tree.", "yellow")
-        if self.review_pending:
-            return Text("Confirm: a applies the proposed edit, r rejects it.", "bold yellow")
-        if not self.run_active and self.exit_code == INTERRUPTED:
-            return Text("Stopped: the repository is as it was before the run.", "bold red")
-        if report is None:
-            return Text("")
-        style = "bold green" if report.status in ("fixed", "nothing_to_fix") else "bold red"
-        line = Text(report.summary(), style)
-        undone = sum(row.state == "undone" for row in self.view.steps.values())
-        if undone:
-            line.append(f"  {undone} committed step{'s' if undone > 1 else ''} undone", "yellow")
-        if report.branch:
-            line.append(f"  (branch {report.branch})", "dim")
-        return line
-
     def render_view(self) -> None:
         now = self.clock()
         model = self.model.info.name if self.model is not None else self.model_name
-        self.query_one(RunHeader).show(model, self.device_name, self.state(), self.view, now)
+        self.query_one(RunHeader).show(model, self.device_name, engine_state(self), self.view, now)
         self.query_one(StepTimeline).sync(list(self.view.steps.values()), now)
         stream = self.query_one(TokenStream)
         stream.show(self.view.stream_step, self.view.stream_text)
@@ -363,7 +264,7 @@ class KogApp(App[int]):
         view = self.view
         self.query_one(DiffPanel).show(view.edit_label, view.edit_diff, view.edit_state, view.run_diff)
         self.query_one(TestsPanel).show(view.tests_note, view.tests)
-        outcome = self.outcome()
+        outcome = outcome_line(self)
         if outcome != self._outcome_shown:
             self._outcome_shown = outcome
             self.query_one("#outcome", Static).update(outcome)

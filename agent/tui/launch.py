@@ -10,8 +10,9 @@ from pathlib import Path
 
 from kog.agent.loop import RunConfig
 from kog.agent.model import LanguageModel
-from kog.agent.tui.app import KogApp, load_engine
+from kog.agent.tui.app import KogApp
 from kog.agent.tui.error_info import describe
+from kog.agent.tui.workers import load_engine
 
 SCREENSHOT_ENV = "KOG_TUI_SCREENSHOT"  # save an SVG of the screen there when the run ends
 

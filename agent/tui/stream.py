@@ -80,6 +80,13 @@ class TokenStream(Vertical):
         pending = self._partial + text[self._consumed :]
         self._consumed = len(text)
         *complete, self._partial = pending.split("\n")
+        # NOTE: the line being written stays one row high (a fixed height spares the screen a layout
+        # on every repaint); what overflows it moves to the log a row at a time, as wrapping would.
+        width = max(self.size.width - 3, 8)
+        while len(self._partial) > width:
+            cut = self._partial.rfind(" ", 0, width) + 1 or width
+            complete.append(self._partial[:cut])
+            self._partial = self._partial[cut:]
         if complete:
             skipped, shown = complete[:-LINES_PER_REPAINT], complete[-LINES_PER_REPAINT:]
             for line in skipped:
@@ -91,6 +98,4 @@ class TokenStream(Vertical):
                 )
             following = log.scroll_y >= log.max_scroll_y - 1
             log.write(Text("\n").join(lines), scroll_end=following)
-        # One line, its end: a fixed height spares the screen a new layout on every repaint.
-        width = max(self.size.width - 2, 1)
-        self.query_one("#stream-partial", Static).update(Text(self._partial[-width:]))
+        self.query_one("#stream-partial", Static).update(Text(self._partial))

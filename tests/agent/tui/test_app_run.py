@@ -8,6 +8,7 @@ from tui_support import SIZE, fix_app, step_states, wait_for, wait_for_end
 
 from kog.agent.tui.diffs import DiffPanel
 from kog.agent.tui.screens import StepDetailsScreen
+from kog.agent.tui.status import engine_state
 from kog.agent.tui.tests_panel import TestsPanel
 from kog.agent.tui.timeline import StepTimeline
 
@@ -34,7 +35,7 @@ def test_a_full_run_shows_every_step_the_tests_and_the_diff(example_repo):
             assert timeline.row_count == 5
             assert str(timeline.get_row("3")[2]) == "↺ rolled back"
             assert str(timeline.get_row("5")[2]) == "✓ passed ⎇"  # committed
-            assert app.state() == "done"
+            assert engine_state(app) == "done"
 
             tests = app.query_one(TestsPanel)
             assert len(app.view.tests) == 6 and all(t.passed for t in app.view.tests.values())
@@ -106,7 +107,7 @@ def test_pause_stops_after_the_current_step_and_resume_finishes_the_run(example_
             await wait_for(pilot, lambda: app.paused, "the pause")
             await pilot.pause(0.3)
             assert step_states(app) == [("plan", 1, "passed")]  # nothing started after it
-            assert app.state() == "paused" and (root / PAGING).read_text() == original
+            assert engine_state(app) == "paused" and (root / PAGING).read_text() == original
             await pilot.press("p")
             await wait_for_end(pilot)
             assert app.view.report.status == "fixed"
@@ -200,7 +201,7 @@ def test_quit_mid_step_restores_the_tree_byte_identical(example_repo):
             assert app.view.steps[3].kind == "test" and app.view.steps[3].state == "running"
             assert (root / PAGING).read_text() != original  # the edit is on disk, under test
             await pilot.press("q")
-            assert app.state() == "restoring"
+            assert engine_state(app) == "restoring"
             loop = asyncio.get_running_loop()
             deadline = loop.time() + 120
             while app.is_running and loop.time() < deadline:

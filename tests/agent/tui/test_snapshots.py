@@ -24,8 +24,9 @@ from kog.agent.events import (
     TokensStreamed,
 )
 from kog.agent.loop import RepairRun, RunConfig
-from kog.agent.tui.app import KogApp, load_engine
+from kog.agent.tui.app import KogApp
 from kog.agent.tui.inbox import ReviewAsked
+from kog.agent.tui.workers import load_engine
 
 T0 = 1_800_000_000.0
 SHOWN_REPO = "~/src/pagination"
