@@ -25,21 +25,19 @@ FREE_PROMPTS = ["def quicksort(arr):", "Explain what a Python context manager is
 
 
 def rewrite_prompts(limit: int) -> list[list[Message]]:
-    prompts = []
-    for module in sorted(EXAMPLES.glob("*/*/*.py"))[:limit]:
-        if module.name == "__init__.py" or "tests" in module.parts:
-            continue
-        source = module.read_text()
-        prompts.append(
-            [
-                Message(
-                    "user",
-                    f"Rewrite this module with clear names, keeping its behaviour. "
-                    f"Return the whole module in one python code block.\n\n```python\n{source}```",
-                )
-            ]
-        )
-    return prompts
+    modules = [
+        m for m in sorted(EXAMPLES.glob("*/*/*.py")) if m.name != "__init__.py" and "tests" not in m.parts
+    ]
+    return [
+        [
+            Message(
+                "user",
+                "Rewrite this module with clear names, keeping its behaviour. Return the whole module "
+                f"in one python code block.\n\n```python\n{m.read_text()}```",
+            )
+        ]
+        for m in modules[:limit]
+    ]
 
 
 def teacher_forced(gpu: Engine, prompt_ids: list[int], tokens: list[int]) -> float:
@@ -61,65 +59,75 @@ def main() -> None:
     ap.add_argument("--rewrites", type=int, default=6)
     args = ap.parse_args()
     out: dict = {"machine": machine_facts(), "gpu": torch.cuda.get_device_name(), "model": args.model}
-    gpu = Engine.load(args.model, device="cuda", draft="none")
-    out["runner"] = type(gpu.runner).__name__
     ref = Engine.load(args.model, device="cpu", dtype="float32", draft="none")
-    checks = []
-    for prompt in FREE_PROMPTS:
-        want = ref.generate(prompt, SamplingParams(max_tokens=args.tokens))
-        got = gpu.generate(prompt, SamplingParams(max_tokens=args.tokens))
-        same = next(
-            (i for i, (a, b) in enumerate(zip(want.token_ids, got.token_ids, strict=False)) if a != b),
-            min(len(want.token_ids), len(got.token_ids)),
-        )
-        tf = teacher_forced(gpu, ref.tokenizer.encode(prompt), list(want.token_ids))
-        checks.append(
-            {
-                "prompt": prompt,
-                "identical_prefix": same,
-                "reference_tokens": len(want.token_ids),
-                "teacher_forced_agreement": tf,
-            }
-        )
-    out["identity"] = checks
-    speeds = {}
-    for draft in ("none", "prompt-lookup"):
-        gpu.drafter = make_drafter(draft, gpu)
-        rows = []
-        for messages in rewrite_prompts(args.rewrites):
-            gpu._cached = []
-            gpu.generate(messages, SamplingParams(max_tokens=8))  # warm the shapes
-            gpu._cached = []
-            c = gpu.generate(messages, SamplingParams(max_tokens=args.tokens))
-            rows.append(
+    references = {p: ref.generate(p, SamplingParams(max_tokens=args.tokens)) for p in FREE_PROMPTS}
+    del ref
+    for mode in ("gguf", "bfloat16"):
+        gpu = Engine.load(args.model, device="cuda", dtype=mode, draft="none")
+        res: dict = {
+            "runner": type(gpu.runner).__name__,
+            "dtype": gpu.info.dtype,
+            "gpu_memory_gb": torch.cuda.memory_allocated() / 1e9,
+        }
+        checks = []
+        for prompt, want in references.items():
+            got = gpu.generate(prompt, SamplingParams(max_tokens=args.tokens))
+            pairs = zip(want.token_ids, got.token_ids, strict=False)
+            same = next(
+                (i for i, (a, b) in enumerate(pairs) if a != b), min(len(want.token_ids), len(got.token_ids))
+            )
+            tf = teacher_forced(gpu, gpu.tokenizer.encode(prompt), list(want.token_ids))
+            checks.append(
                 {
-                    "tokens": c.stats.generated_tokens,
-                    "decode_s": c.stats.decode_s,
-                    "tok_s": c.stats.decode_tok_s,
-                    "tokens_per_pass": c.stats.tokens_per_pass,
+                    "prompt": prompt,
+                    "identical_prefix": same,
+                    "reference_tokens": len(want.token_ids),
+                    "teacher_forced_agreement": tf,
                 }
             )
-        total = sum(r["tokens"] - 1 for r in rows)
-        speeds[draft] = {
-            "rows": rows,
-            "tok_s": total / sum(r["decode_s"] for r in rows),
-            "tokens_per_pass": sum(r["tokens_per_pass"] for r in rows) / len(rows),
-        }
-    out["rewrites"] = speeds
+        res["identity"] = checks
+        for draft in ("none", "prompt-lookup"):
+            gpu.drafter = make_drafter(draft, gpu)
+            rows = []
+            for messages in rewrite_prompts(args.rewrites):
+                gpu._cached = []
+                gpu.generate(messages, SamplingParams(max_tokens=8))  # warm the shapes
+                gpu._cached = []
+                c = gpu.generate(messages, SamplingParams(max_tokens=args.tokens))
+                rows.append(
+                    {
+                        "tokens": c.stats.generated_tokens,
+                        "decode_s": c.stats.decode_s,
+                        "tok_s": c.stats.decode_tok_s,
+                        "tokens_per_pass": c.stats.tokens_per_pass,
+                    }
+                )
+            total = sum(r["tokens"] - 1 for r in rows)
+            res[draft] = {
+                "rows": rows,
+                "tok_s": total / sum(r["decode_s"] for r in rows),
+                "tokens_per_pass": sum(r["tokens_per_pass"] for r in rows) / len(rows),
+            }
+        out[mode] = res
+        del gpu
+        torch.cuda.empty_cache()
     path = result_path("gpu-engine")
     path.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"\n{out['gpu']}  runner {out['runner']}  commit {out['machine']['commit']}")
-    for c in checks:
+    print(f"\n{out['gpu']}  {Path(args.model).name}  commit {out['machine']['commit']}")
+    for mode in ("gguf", "bfloat16"):
+        res = out[mode]
+        print(f"[{mode}] runner {res['runner']}, GPU memory {res['gpu_memory_gb']:.2f} GB")
+        for c in res["identity"]:
+            print(
+                f"  identity {c['prompt'][:30]!r:34s} identical {c['identical_prefix']}/{c['reference_tokens']}, "
+                f"teacher-forced {c['teacher_forced_agreement']:.1%}"
+            )
+        plain, pl = res["none"], res["prompt-lookup"]
+        print(f"  rewrites plain         {plain['tok_s']:8.1f} tok/s")
         print(
-            f"identity {c['prompt'][:30]!r:34s} identical {c['identical_prefix']}/{c['reference_tokens']}, "
-            f"teacher-forced {c['teacher_forced_agreement']:.1%}"
+            f"  rewrites prompt-lookup {pl['tok_s']:8.1f} tok/s  {pl['tokens_per_pass']:.2f} tok/pass  "
+            f"speedup {pl['tok_s'] / plain['tok_s']:.2f}x"
         )
-    plain, pl = speeds["none"], speeds["prompt-lookup"]
-    print(f"rewrites plain         {plain['tok_s']:8.1f} tok/s")
-    print(
-        f"rewrites prompt-lookup {pl['tok_s']:8.1f} tok/s  {pl['tokens_per_pass']:.2f} tok/pass  "
-        f"speedup {pl['tok_s'] / plain['tok_s']:.2f}x"
-    )
     print(f"saved {path}")
 
 

@@ -12,8 +12,9 @@ import torch
 
 from kog.engine.api import Chunk, Completion, Message, ModelInfo, ProgressFn, SamplingParams, Stats
 from kog.engine.errors import DeviceError, InvalidSamplingError, PromptTooLongError
-from kog.engine.loader import LoadedModel, load_model
-from kog.engine.registry import resolve_model
+from kog.engine.gguf_file import QuantTensor
+from kog.engine.loader import LoadedModel, load_model, load_stored_blocks
+from kog.engine.registry import ResolvedModel, resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
 from kog.engine.spec import Drafter
@@ -73,6 +74,18 @@ def pick_dtype(device: torch.device, dtype: torch.dtype | str | None) -> torch.d
 DRAFTERS = ("prompt-lookup", "none")
 
 
+def uses_stored_blocks(
+    device: torch.device, dtype: torch.dtype | str | None, resolved: ResolvedModel
+) -> bool:
+    """Whether to run a GGUF file's quantized blocks as stored (the GPU default for GGUF models)."""
+    from kog.kernels import cuda_kernels_available
+
+    possible = device.type == "cuda" and resolved.kind == "gguf" and cuda_kernels_available()
+    if dtype == "gguf" and not possible:
+        raise DeviceError("dtype 'gguf' (stored quantized blocks) needs a CUDA GPU, CuPy and a GGUF model")
+    return possible and dtype in (None, "gguf")
+
+
 def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, max_seq_len: int):
     """The CUDA-graph runner on a GPU, the plain-torch runner elsewhere (and where CuPy is missing)."""
     if device.type == "cuda":
@@ -81,6 +94,12 @@ def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, ma
         if cuda_kernels_available():
             from kog.engine.cuda.runner import CudaRunner
 
+            if any(isinstance(w, QuantTensor) for w in model.weights.values()):
+                from kog.engine.cuda.quant_weights import quant_linear
+
+                return CudaRunner(
+                    model.cfg, model.weights, max_seq_len, device=device, linear_factory=quant_linear
+                )
             return CudaRunner(model.cfg, model.weights, max_seq_len, device=device)
         print(
             "kog-agent: CuPy is not installed, so the GPU runs the plain PyTorch path "
@@ -125,6 +144,7 @@ class Engine:
     ):
         self.model, self.tokenizer, self.cfg = model, model.tokenizer, model.cfg
         self.max_seq_len = min(max_seq_len, model.cfg.context_length)
+        stored_blocks = any(isinstance(w, QuantTensor) for w in model.weights.values())
         self.runner = make_runner(model, device, dtype, self.max_seq_len)
         # NOTE: the runner holds its own (fused, device) copies; dropping the loaded dict halves peak memory.
         model.weights = {}
@@ -134,7 +154,7 @@ class Engine:
             name=model.name,
             arch=model.cfg.arch,
             device=str(device),
-            dtype=str(dtype).removeprefix("torch."),
+            dtype="gguf blocks" if stored_blocks else str(dtype).removeprefix("torch."),
             context_length=self.max_seq_len,
             vocab_size=model.cfg.vocab_size,
             n_params=model.cfg.n_params(),
@@ -154,10 +174,17 @@ class Engine:
         max_seq_len: int | None = None,
         draft: str = "prompt-lookup",
     ) -> Engine:
-        """`draft`: "prompt-lookup" (default), "none", "draft:<model>", "mtp" or "mtp:<heads file>"."""
+        """`dtype`: None picks per device: on a GPU a GGUF model runs its stored quantized blocks ("gguf"),
+        other models bfloat16; on the CPU bfloat16 where the CPU computes it natively, else float32.
+        "int8" is a CPU mode. `draft`: "prompt-lookup" (default), "none", "draft:<model>", "mtp" or
+        "mtp:<heads file>"."""
         dev = pick_device(device)
-        dt = pick_dtype(dev, dtype)
-        loaded = load_model(resolve_model(model, progress), dt, progress)
+        resolved = resolve_model(model, progress)
+        if uses_stored_blocks(dev, dtype, resolved):
+            loaded, dt = load_stored_blocks(resolved, progress), torch.bfloat16
+        else:
+            dt = pick_dtype(dev, None if dtype == "gguf" else dtype)
+            loaded = load_model(resolved, dt, progress)
         return cls(loaded, dev, dt, max_seq_len or DEFAULT_MAX_SEQ_LEN, draft)
 
     # -- prompts ---------------------------------------------------------------------------------

@@ -104,3 +104,20 @@ def _write_cache(cache: Path, weights_file: Path, weights, meta: dict, tokenizer
     finally:
         for leftover in cache.glob(f"*.partial-{os.getpid()}"):
             leftover.unlink(missing_ok=True)
+
+
+def load_stored_blocks(resolved: ResolvedModel, progress: ProgressFn | None = None) -> LoadedModel:
+    """A GGUF model whose quantized matrices stay as the file stores them (`QuantTensor`s), for the GPU's
+    fused dequantize-and-multiply kernels; norms, biases and the embedding table are dense bfloat16."""
+    from kog.engine.cuda.quant_weights import quant_weights
+
+    if progress:
+        progress("load", 0, 1)
+    contents = read_gguf(resolved.path)
+    cfg = contents.config()
+    tokenizer = TextTokenizer.from_gguf_metadata(contents.metadata)
+    weights = quant_weights(contents, cfg)
+    if progress:
+        progress("load", 1, 1)
+    template = ChatTemplate(contents.metadata.get("tokenizer.chat_template"))
+    return LoadedModel(resolved.name, cfg, weights, tokenizer, template, resolved.path)
