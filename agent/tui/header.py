@@ -63,7 +63,8 @@ class RunHeader(Vertical):
         if view.task:
             title.append(f"   task {view.task!r} in {view.repo}", "dim")
         self._set("title-line", title)
-        self._set("speed", Text(f"{view.tok_s:6.1f} tok/s ", "bold"))
+        speed = f"{view.tok_s:6.1f}" if view.tok_s < 10_000 else f"{view.tok_s / 1000:5.0f}k"
+        self._set("speed", Text(f"{speed} tok/s ", "bold"))
         points = list(view.tok_s_history)
         # Padded on the left so the line grows from the right, one column a point, like a live chart.
         self._set("spark", [0.0] * (SPARK_POINTS - len(points)) + points)

@@ -50,6 +50,8 @@ def step_details(row: StepRow) -> Group:
     ]
     for note in row.notes:
         parts.append(Text(f"- {note}"))
+    for test_id, message in row.failures.items():
+        parts += [Text(f"\n✗ {test_id}", "bold red"), Text(message)]
     if row.output:
         parts += [Text("\nModel output", "bold underline"), highlighted(row.output, "markdown")]
     for diff in row.diffs:

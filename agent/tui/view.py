@@ -41,6 +41,7 @@ class StepRow:
     parts: list[str] = field(default_factory=list)  # what the model wrote during the step, as streamed
     diffs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # failing test id -> its message, in the step
     applied: bool = False  # an edit was written during the step
     committed: bool = False  # the step ended with a checkpoint commit
 
@@ -201,6 +202,7 @@ class RunView:
         row = self.steps.get(self.current) if self.current is not None else None
         if row is not None:
             row.notes.append(f"tests ({self.tests_note})")
+            row.failures.update({test_id: event.messages.get(test_id, "") for test_id in event.failed})
 
     def _finish_run(self, report: RunReport, at: float) -> None:
         self.report, self.finished_at = report, at
