@@ -56,10 +56,19 @@ KOG_QHD kog_u32 kog_perm(kog_u32 a, kog_u32 b, kog_u32 sel) {
 #endif
 }
 
-// An IEEE half (its 16 bits, finite) as a float, exactly: subnormals too, without half intrinsics.
+// An IEEE half (its 16 bits, finite) as a float, exactly, subnormals included.
+// NOTE: no float denormals on the way: the runtime compiler may flush them to zero.
 KOG_QHD float kog_half_float(kog_u32 h) {
-  const float magnitude = kog_bits_float((h & 0x7fffu) << 13) * 5.192296858534828e33f;  // * 2^112
-  return kog_bits_float(kog_float_bits(magnitude) | ((h & 0x8000u) << 16));
+#if defined(__CUDA_ARCH__)
+  float f;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"((unsigned short)h));
+  return f;
+#else
+  const kog_u32 m = h & 0x3ffu;
+  const float magnitude = (h & 0x7c00u) ? kog_bits_float(((h & 0x7fffu) << 13) + 0x38000000u)
+                                        : (float)m * 5.9604644775390625e-08f;  // m * 2^-24
+  return (h & 0x8000u) ? -magnitude : magnitude;
+#endif
 }
 
 // NW little-endian words of the bytes at p (p at least 2-byte aligned), from NW + 1 aligned 4-byte

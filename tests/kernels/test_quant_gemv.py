@@ -54,7 +54,9 @@ def test_batch_one_bf16_input(qtype, rows, cols):
     assert rel_err(out, expected(values, x)) < 1e-3
 
 
-@pytest.mark.parametrize("qtype,rows,cols", cases([(896, 896), (8960, 1536), (1536, 8960), (33, 768), (4097, 256)]))
+@pytest.mark.parametrize(
+    "qtype,rows,cols", cases([(896, 896), (8960, 1536), (1536, 8960), (33, 768), (4097, 256)])
+)
 @pytest.mark.parametrize("n", [2, 3, 8])
 def test_several_rows(qtype, rows, cols, n):
     lin, values = weight(qtype, rows, cols)
@@ -78,12 +80,38 @@ def test_norm_bias_and_in_place_residual(qtype, rows, cols, n):
 
 
 @pytest.mark.parametrize("qtype", FORMATS)
-@pytest.mark.parametrize("rows_per_warp,warps", [(1, 2), (2, 8), (4, 3)])
-def test_every_launch_shape(qtype, rows_per_warp, warps):
+@pytest.mark.parametrize(
+    "rows_per_warp,warps,split", [(1, 2, False), (2, 8, False), (4, 3, False), (1, 3, True), (2, 8, True)]
+)
+def test_every_launch_shape(qtype, rows_per_warp, warps, split):
     lin, values = weight(qtype, 1001, 2304)
     x = torch.randn(1, 2304, device="cuda")
-    out = lin.gemv(x, out=poisoned(1, 1001), rows_per_warp=rows_per_warp, warps=warps)
+    out = lin.gemv(x, out=poisoned(1, 1001), rows_per_warp=rows_per_warp, warps=warps, split=split)
     assert rel_err(out, expected(values, x)) < 1e-3
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_split_kernels_with_norm_bias_and_residual(qtype, n):
+    lin, values = weight(qtype, 1536, 8960)
+    x = torch.randn(n, 8960, device="cuda")
+    norm = (torch.rand(8960, device="cuda") + 0.5).to(torch.bfloat16)
+    bias = torch.randn(1536, device="cuda").to(torch.bfloat16)
+    out = torch.randn(n, 1536, device="cuda")
+    want = expected(values, rms_norm_reference(x, norm, 1e-6)) + bias.double() + out.double()
+    lin.gemv(x, norm=norm, eps=1e-6, bias=bias, residual=out, out=out, split=True)
+    assert rel_err(out, want) < 1e-3
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+def test_subnormal_scales(qtype):
+    """Scales below f16's normal range: realistic for small weights, and easy to flush to zero."""
+    data = random_blocks(qtype, 300, 512, device="cuda", seed=9, scale=2e-5)
+    values = dequantize_reference(qtype, data)
+    lin = QuantLinear(qtype, data, 512, "cuda")
+    x = torch.randn(2, 512, device="cuda")
+    assert rel_err(lin.gemv(x, out=poisoned(2, 300)), expected(values, x)) < 1e-3
+    assert rel_err(lin.dequantize(out=poisoned(300, 512)), values) < 1e-6
 
 
 @pytest.mark.parametrize("qtype", FORMATS)
