@@ -248,7 +248,10 @@ class KogApp(App[int]):
     def fail(self, error: Exception, can_go_back: bool) -> None:
         self.error = error
         self.exit_code = 2
-        self.push_screen(ErrorScreen(describe(error), can_go_back))
+        self.push_screen(ErrorScreen(describe(error), can_go_back), callback=self._error_dismissed)
+
+    def _error_dismissed(self, _: None) -> None:
+        self.error, self.exit_code = None, 0  # back in the session: the error is behind the user
 
     # Rendering.
 
@@ -284,7 +287,7 @@ class KogApp(App[int]):
 
     async def action_quit(self) -> None:
         if not self.run_active:
-            self.exit(self.exit_code)
+            self.exit(0 if self.session and self.error is None else self.exit_code)
         elif self.control is not None and not self.control.cancelled:
             self.quitting = True
             self.control.cancel()

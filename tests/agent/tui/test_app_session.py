@@ -77,6 +77,7 @@ def test_in_a_session_an_error_screen_goes_back_to_the_task_line(example_repo):
             await pilot.press("escape")
             await pilot.pause()
             assert not isinstance(app.screen, ErrorScreen) and not app.query_one("#task", Input).disabled
+            assert app.error is None  # dismissed: not printed when the session ends
 
     asyncio.run(scenario())
     assert git(root, "branch", "--show-current").strip() == "main"
