@@ -236,12 +236,10 @@ def print_table(report: dict) -> None:
     for r in report["cases"]:
         d = r["default"]
         best = min(r.get("sweep", [d]), key=lambda s: s["us"])
-        mode = " split" if best.get("split") else ""
-        sweep = f"{best['us']:.2f}us r{best.get('rows_per_warp')} w{best.get('warps')}{mode}"
-        split = "s" if d["kernel_name"].endswith("_split") else " "
+        sweep = f"{best['us']:.2f}us r{best.get('rows_per_warp')} w{best.get('warps')}"
         print(
             f"{r['model'][:18]:<19}{r['role']:<13}{r['rows']:>6}x{r['cols']:<5} {r['qtype']:<5}{r['nbytes'] / 1e6:>7.2f}"
-            f"{d['us']:>8.2f}{d['gbps']:>7.0f}{d['roofline_pct']:>6.0f}{d['rows_per_warp']:>2}{d['warps']:>2}{split}{d['blocks']:>4}"
+            f"{d['us']:>8.2f}{d['gbps']:>7.0f}{d['roofline_pct']:>6.0f}{d['rows_per_warp']:>2}{d['warps']:>2}{d['blocks']:>5}"
             f"{r['no_pdl_us']:>7.2f}{r['bf16_input_us']:>7.2f}{r['bf16_weights_us']:>7.2f}  {sweep if 'sweep' in r else ''}"
         )
     for name, m in report["models"].items():

@@ -60,12 +60,11 @@ class QuantLinear:
         pdl: bool = False,
         rows_per_warp: int | None = None,
         warps: int | None = None,
-        split: bool | None = None,
     ) -> torch.Tensor:
         """out[r] = residual[r] + bias + W @ (rms_norm(x[r]) * norm if norm given else x[r]), fp32.
 
         x: [n, in_features], fp32 (bf16 without norm), contiguous on the GPU; `residual`
-        may be `out` itself (in-place add). rows_per_warp / warps / split override the launch plan.
+        may be `out` itself (in-place add). rows_per_warp / warps override the launch plan.
         """
         n, k = self._check_input(x, norm)
         rows = self.out_features
@@ -81,7 +80,7 @@ class QuantLinear:
         index = x.device.index if x.device.index is not None else torch.cuda.current_device()
         start = 0
         while start < n:  # rows past what one launch stages in shared memory take further launches
-            plan = plan_gemv(self.fmt, rows, k, n - start, x_kind, index, rows_per_warp, warps, split)
+            plan = plan_gemv(self.fmt, rows, k, n - start, x_kind, index, rows_per_warp, warps)
             stop = start + plan.act_rows
             res = residual[start:stop] if residual is not None else None
             args = [

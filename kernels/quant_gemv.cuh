@@ -191,90 +191,6 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   copy_async_wait_pending<0>();
 }
 
-// The same product for wide rows (few units per lane otherwise): a whole block takes each group of R
-// rows, its lanes splitting the rows' units, and the warps' partial sums meet in shared memory.
-template <class F, int R, typename XT, bool NORM>
-__device__ __forceinline__ void quant_gemv_split_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
-                                                      const XT* x, const kog_bf16* __restrict__ norm, float eps,
-                                                      const kog_bf16* __restrict__ bias, const float* residual,
-                                                      float* y, int stage_bytes) {
-  constexpr int N = KOG_ROWS;
-  __shared__ float red[KOG_QUANT_MAX_THREADS / KOG_WARP][N];
-  __shared__ float parts[KOG_QUANT_MAX_THREADS / KOG_WARP][R][N];
-  kog_allow_next_grid();
-  const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP, warps = blockDim.x / KOG_WARP;
-  unsigned char* smem = reinterpret_cast<unsigned char*>(kog_gemv_smem);
-  kog_qx qx;
-  qx.row_bytes = kog_qx_row_bytes<F::UNIT>(k);
-  qx.blocks32 = k / 32;
-  qx.groups16 = k / 16;
-  qx.bytes = smem;
-  float* scale = reinterpret_cast<float*>(smem + N * qx.row_bytes);
-  float* sum16 = scale + N * qx.blocks32;
-  qx.scale = scale;
-  qx.sum16 = sum16;
-  unsigned char* bufs = smem + ((N * (qx.row_bytes + 4 * (qx.blocks32 + qx.groups16)) + 15) & ~15);
-  const int groups = (rows + R - 1) / R;
-#pragma unroll
-  for (int s = 0; s < KOG_QSTAGES; ++s) {
-    const int g = blockIdx.x + s * gridDim.x;
-    if (g < groups) issue_row_group<R>(W, bpr, rows, g, bufs + s * stage_bytes, threadIdx.x, blockDim.x);
-    copy_async_commit();
-  }
-  // NOTE: only weights were touched above; the activations are the previous kernel's output.
-  kog_wait_prior_grid();
-  stage_quant_activations<N, F::UNIT, NORM, XT>(x, k, norm, smem, scale, sum16, red);
-  float rms = 1.f;  // of activation row threadIdx.x % N, the one this thread writes
-  if (NORM) {
-    float t = 0.f;
-    for (int w = 0; w < warps; ++w) t += red[w][threadIdx.x % N];
-    rms = rsqrtf(t / (float)k + eps);
-  }
-  const int units = k / F::UNIT;
-  int slot = 0;
-  for (int g = blockIdx.x; g < groups; g += gridDim.x) {
-    copy_async_wait_pending<KOG_QSTAGES - 1>();
-    __syncthreads();  // every thread's copies of this group have landed
-    unsigned char* buf = bufs + slot * stage_bytes;
-    const long long start = (long long)g * R * bpr;
-    const int live = min(R, rows - g * R);
-    const unsigned char* rowp[R];
-#pragma unroll
-    for (int j = 0; j < R; ++j) rowp[j] = buf + (start & 15) + (size_t)min(j, live - 1) * bpr;  // extra rows dropped
-    float part[R][N];
-#pragma unroll
-    for (int j = 0; j < R; ++j)
-#pragma unroll
-      for (int n = 0; n < N; ++n) part[j][n] = 0.f;
-    for (int u = threadIdx.x; u < units; u += blockDim.x) F::template dot<R, N>(rowp, u, qx, part);
-#pragma unroll
-    for (int j = 0; j < R; ++j)
-#pragma unroll
-      for (int n = 0; n < N; ++n) {
-        const float t = warp_sum(part[j][n]);
-        if (lane == 0) parts[warp][j][n] = t;
-      }
-    __syncthreads();  // the buffer is free again and the warps' sums are in
-    if (g + KOG_QSTAGES * gridDim.x < groups)
-      issue_row_group<R>(W, bpr, rows, g + KOG_QSTAGES * gridDim.x, buf, threadIdx.x, blockDim.x);
-    copy_async_commit();
-    slot = slot + 1 == KOG_QSTAGES ? 0 : slot + 1;
-    if (threadIdx.x < R * N) {
-      const int j = threadIdx.x / N, n = threadIdx.x % N;
-      if (j < live) {
-        float t = 0.f;
-        for (int w = 0; w < warps; ++w) t += parts[w][j][n];
-        const int row = g * R + j;
-        const size_t at = (size_t)n * rows + row;
-        float v = t * rms + (bias ? bf16_to_float(bias[row]) : 0.f);
-        if (residual) v += load_cg(residual + at);  // NOTE: residual may alias y; same element, same thread
-        y[at] = v;
-      }
-    }
-  }
-  copy_async_wait_pending<0>();
-}
-
 // out[r, :] = deq(W)[ids ? ids[r] : r, :] for r < n, fp32 or bf16 (row stride out_stride elements).
 template <class F, typename OT>
 __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict__ W, int bpr, int k, const int* ids,
@@ -304,17 +220,6 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
 #define KOG_QROWS_ARGS \
   const unsigned char *__restrict__ W, int bpr, int k, const int *ids, int n, void *out, int out_stride
 
-#define KOG_QUANT_GEMV_SPLIT(PREFIX, FMT, R)                                                                       \
-  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_bf16_r##R##_split(KOG_QGEMV_ARGS) {    \
-    quant_gemv_split_body<FMT, R, kog_bf16, false>(KOG_QGEMV_PASS(kog_bf16));                                   \
-  }                                                                                                             \
-  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_r##R##_split(KOG_QGEMV_ARGS) {     \
-    quant_gemv_split_body<FMT, R, float, false>(KOG_QGEMV_PASS(float));                                         \
-  }                                                                                                             \
-  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_norm_r##R##_split(KOG_QGEMV_ARGS) { \
-    quant_gemv_split_body<FMT, R, float, true>(KOG_QGEMV_PASS(float));                                          \
-  }
-
 #define KOG_QUANT_GEMV(PREFIX, FMT, R)                                                                    \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_bf16_r##R(KOG_QGEMV_ARGS) {    \
     quant_gemv_body<FMT, R, kog_bf16, false>(KOG_QGEMV_PASS(kog_bf16));                                   \
@@ -329,7 +234,7 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
 // Rows per warp times activation rows is kept at most 4 (registers), so a module built for more
 // activation rows carries only the narrower variants.
 #if KOG_ROWS <= 2
-#define KOG_QUANT_GEMV_R2(PREFIX, FMT) KOG_QUANT_GEMV(PREFIX, FMT, 2) KOG_QUANT_GEMV_SPLIT(PREFIX, FMT, 2)
+#define KOG_QUANT_GEMV_R2(PREFIX, FMT) KOG_QUANT_GEMV(PREFIX, FMT, 2)
 #else
 #define KOG_QUANT_GEMV_R2(PREFIX, FMT)
 #endif
@@ -339,11 +244,9 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
 #define KOG_QUANT_GEMV_R4(PREFIX, FMT)
 #endif
 
-// Every kernel of one format: GEMVs for 1, 2 and 4 weight rows per warp (and 1, 2 per block, split),
-// and row dequantization.
+// Every kernel of one format: GEMVs for 1, 2 and 4 weight rows per warp, and row dequantization.
 #define KOG_QUANT_KERNELS(PREFIX, FMT)                                                        \
   KOG_QUANT_GEMV(PREFIX, FMT, 1)                                                              \
-  KOG_QUANT_GEMV_SPLIT(PREFIX, FMT, 1)                                                        \
   KOG_QUANT_GEMV_R2(PREFIX, FMT)                                                              \
   KOG_QUANT_GEMV_R4(PREFIX, FMT)                                                              \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_rows_f32(KOG_QROWS_ARGS) {       \

@@ -2,8 +2,7 @@
 
 Each warp streams groups of `rows_per_warp` weight rows through KOG_QSTAGES shared-memory buffers; the
 block stages its activation rows once (as 16-bit integers, quant_common.cuh's kog_qx). Several rows a
-group reuse each activation read. Wide rows (64 units or more) use the split kernels instead, where a
-whole block takes each group and its lanes share the units. The grid is what stays resident.
+group reuse each activation read; fewer give small matrices more warps. The grid is what stays resident.
 Defaults follow the sweeps of bench/quant_bench.py on the H100 (bench/NOTES.md, "Quantized GEMV").
 """
 
@@ -34,12 +33,9 @@ class GemvPlan:
     shared_mem: int
 
 
-SPLIT_UNITS = 64  # units a row from which the split kernels take it
-
-
-def kernel_name(fmt: QuantFormat, x_kind: str, rows_per_warp: int, split: bool) -> str:
+def kernel_name(fmt: QuantFormat, x_kind: str, rows_per_warp: int) -> str:
     """x_kind: "bf16", "f32" or "f32_norm"."""
-    return f"{fmt.prefix}_gemv_{x_kind}_r{rows_per_warp}{'_split' if split else ''}"
+    return f"{fmt.prefix}_gemv_{x_kind}_r{rows_per_warp}"
 
 
 def staged_activation_bytes(fmt: QuantFormat, k: int, n: int) -> int:
@@ -105,38 +101,24 @@ def plan_gemv(
     device_index: int,
     rows_per_warp: int | None = None,
     warps: int | None = None,
-    split: bool | None = None,
 ) -> GemvPlan:
     """The launch for n (<= the plan's act_rows) activation rows against a rows x k matrix."""
-    limit = shared_mem_optin() - 1536  # the kernels' static arrays
+    limit = shared_mem_optin() - 512  # the kernel's static red[][] array
     n = min(n, max_act_rows(fmt, k, limit))
-    units = k // fmt.unit
-    split = units >= SPLIT_UNITS if split is None else split
-    if split:  # one group a block: R <= 2, enough warps for the units
-        r = min(rows_per_warp or 1, 2, most_rows_per_warp(n))
-        w = warps or min(MAX_WARPS, max(2, -(-units // 32)))
-    else:
-        r = min(
-            rows_per_warp or preferred_rows_per_warp(rows, fmt.bytes_per_row(k), n), most_rows_per_warp(n)
-        )
-        w = warps or MAX_WARPS  # fewer, larger blocks stage the activations less often
+    r = min(rows_per_warp or preferred_rows_per_warp(rows, fmt.bytes_per_row(k), n), most_rows_per_warp(n))
+    w = warps or MAX_WARPS  # fewer, larger blocks stage the activations less often
     x_bytes = staged_activation_bytes(fmt, k, n)
-
-    def buffers() -> int:  # weight buffers a block holds: per block when split, else per warp
-        return STAGES if split else w * STAGES
-
-    while x_bytes + buffers() * stage_bytes(fmt, k, r) > limit:
+    while x_bytes + w * STAGES * stage_bytes(fmt, k, r) > limit:
         if r > 1 and rows_per_warp is None:
             r //= 2
-        elif w > 1 and not split:
+        elif w > 1:
             w -= 1
         else:
             raise ValueError(f"a {fmt.qtype} row of {k} weights does not fit in shared memory")
     stage = stage_bytes(fmt, k, r)
-    shared = x_bytes + buffers() * stage
-    name = kernel_name(fmt, x_kind, r, split)
+    shared = x_bytes + w * STAGES * stage
+    name = kernel_name(fmt, x_kind, r)
     kernel = load_kernel(fmt.source, name, n)
     groups = -(-rows // r)
     resident = blocks_per_sm(kernel, 32 * w, shared) * sm_count(device_index)
-    blocks = min(groups if split else -(-groups // w), resident)
-    return GemvPlan(name, n, r, w, blocks, stage, shared)
+    return GemvPlan(name, n, r, w, min(-(-groups // w), resident), stage, shared)

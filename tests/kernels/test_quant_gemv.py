@@ -80,26 +80,24 @@ def test_norm_bias_and_in_place_residual(qtype, rows, cols, n):
 
 
 @pytest.mark.parametrize("qtype", FORMATS)
-@pytest.mark.parametrize(
-    "rows_per_warp,warps,split", [(1, 2, False), (2, 8, False), (4, 3, False), (1, 3, True), (2, 8, True)]
-)
-def test_every_launch_shape(qtype, rows_per_warp, warps, split):
+@pytest.mark.parametrize("rows_per_warp,warps", [(1, 2), (2, 8), (4, 3)])
+def test_every_launch_shape(qtype, rows_per_warp, warps):
     lin, values = weight(qtype, 1001, 2304)
     x = torch.randn(1, 2304, device="cuda")
-    out = lin.gemv(x, out=poisoned(1, 1001), rows_per_warp=rows_per_warp, warps=warps, split=split)
+    out = lin.gemv(x, out=poisoned(1, 1001), rows_per_warp=rows_per_warp, warps=warps)
     assert rel_err(out, expected(values, x)) < 1e-3
 
 
 @pytest.mark.parametrize("qtype", FORMATS)
 @pytest.mark.parametrize("n", [1, 2, 5])
-def test_split_kernels_with_norm_bias_and_residual(qtype, n):
+def test_wide_rows_with_norm_bias_and_residual(qtype, n):
     lin, values = weight(qtype, 1536, 8960)
     x = torch.randn(n, 8960, device="cuda")
     norm = (torch.rand(8960, device="cuda") + 0.5).to(torch.bfloat16)
     bias = torch.randn(1536, device="cuda").to(torch.bfloat16)
     out = torch.randn(n, 1536, device="cuda")
     want = expected(values, rms_norm_reference(x, norm, 1e-6)) + bias.double() + out.double()
-    lin.gemv(x, norm=norm, eps=1e-6, bias=bias, residual=out, out=out, split=True)
+    lin.gemv(x, norm=norm, eps=1e-6, bias=bias, residual=out, out=out)
     assert rel_err(out, want) < 1e-3
 
 
