@@ -44,7 +44,7 @@ class RunConfig:
     refactor: bool = True
     suspects: int = 3  # suspects tried greedily, best first
     retries: int = 1  # greedy retries of a suspect with the new failure in the prompt
-    samples: int = 4  # sampled candidates after the greedy ones
+    samples: int = 8  # sampled candidates after the greedy ones (max_steps bounds them too)
     temperature: float = 0.7
     test_timeout_s: float = 300.0
 
@@ -164,7 +164,8 @@ class RepairRun:
                 if verdict.kind == "unchanged":
                     break  # a greedy retry of a model that saw no bug repeats itself; sampling follows
                 history = [verdict.history] if verdict.history else []
-        top = suspects[:2]
+        # Two samples of the best suspect for each one of the runner-up: most fixes come from the first.
+        top = suspects[:1] * 2 + suspects[1:2]
         for seed in range(1, config.samples + 1):
             number += 1
             suspect = top[(seed - 1) % len(top)]
