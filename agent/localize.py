@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kog.agent.reach import ReachIndex, definition_key, is_test_path
 from kog.tools.codemap import CodeMap, Definition
-from kog.tools.testrunner import TestCase, TestRun
+from kog.tools.testrunner import Frame, TestCase, TestRun
 
 MAX_PASSING_TESTS = 300  # enough for the libraries at hand, bounded for larger ones
 
@@ -63,22 +63,26 @@ class Localizer:
     def test_definition(self, test_id: str) -> Definition | None:
         return self.index.find_test(*test_location(test_id))
 
+    def _frame_suspect(self, frame: Frame, test_id: str) -> Suspect:
+        defn = self.codemap.enclosing(frame.path, frame.line)
+        if defn is not None and defn.kind == "class":
+            defn = None  # a class body line is edited like module-level code
+        return Suspect(frame.path, defn, f"on the traceback of {test_id} (line {frame.line})")
+
     def _trace_suspects(self, failing: list[TestCase]) -> list[Suspect]:
-        found: dict[str, list] = {}  # key -> [innermost distance, -number of tests, suspect]
+        """Definitions on the tracebacks, innermost first, then by how many tests pass through them."""
+        suspects: dict[str, Suspect] = {}
+        distance: dict[str, int] = {}  # frames from the innermost one, at best
+        tests: dict[str, int] = {}
         for case in failing:
             frames = [f for f in case.frames if not is_test_path(f.path)]
-            seen: set[str] = set()
-            for distance, frame in enumerate(reversed(frames)):
-                defn = self.codemap.enclosing(frame.path, frame.line)
-                if defn is not None and defn.kind == "class":
-                    defn = None  # a class body line is edited like module-level code
-                suspect = Suspect(frame.path, defn, f"on the traceback of {case.id} (line {frame.line})")
-                entry = found.setdefault(suspect.key, [distance, 0, suspect])
-                entry[0] = min(entry[0], distance)
-                if suspect.key not in seen:
-                    entry[1] -= 1
-                    seen.add(suspect.key)
-        return [entry[2] for entry in sorted(found.values(), key=lambda e: (e[0], e[1]))]
+            on_trace = [self._frame_suspect(frame, case.id) for frame in reversed(frames)]
+            for steps_out, suspect in enumerate(on_trace):
+                suspects.setdefault(suspect.key, suspect)
+                distance[suspect.key] = min(distance.get(suspect.key, steps_out), steps_out)
+            for key in {suspect.key for suspect in on_trace}:
+                tests[key] = tests.get(key, 0) + 1
+        return sorted(suspects.values(), key=lambda s: (distance[s.key], -tests[s.key]))
 
     def _failing_names(self, case: TestCase, test: Definition) -> set[str] | None:
         for frame in case.frames:

@@ -102,12 +102,17 @@ class ReachIndex:
         if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
             return None
         relative = line - test.start_line + 1
-        for index, stmt in enumerate(func.body):  # noqa: B007  (index is used after the loop)
-            if stmt.lineno <= relative <= (stmt.end_lineno or stmt.lineno):
-                break
-        else:
+        index = next(
+            (
+                i
+                for i, stmt in enumerate(func.body)
+                if stmt.lineno <= relative <= (stmt.end_lineno or stmt.lineno)
+            ),
+            None,
+        )
+        if index is None:
             return None
-        needed = _names(stmt)
+        needed = _names(func.body[index])
         for earlier in reversed(func.body[:index]):
             assigned = {
                 n.id for n in ast.walk(earlier) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
