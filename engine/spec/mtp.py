@@ -33,6 +33,13 @@ def default_heads_path(model_source: Path) -> Path:
     return model_source.with_name(model_source.stem + ".mtp.safetensors")
 
 
+def lm_head_rows(lm_head, ids: torch.Tensor) -> torch.Tensor:
+    """The LM head's rows `ids` in float32, from a plain matrix or an int8 one (which has `rows`)."""
+    if hasattr(lm_head, "rows"):
+        return lm_head.rows(ids, torch.float32)
+    return lm_head[ids].float()
+
+
 class MtpHeads:
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor, vocab: torch.Tensor, model_name: str):
         self.weight = weight  # [heads, hidden, hidden]
@@ -111,7 +118,7 @@ class HiddenTap:
 class MtpDrafter:
     def __init__(self, heads: MtpHeads, tap: HiddenTap, lm_head: torch.Tensor, vocab_size: int):
         self.heads, self.tap = heads, tap
-        self.lm_rows = lm_head[heads.vocab].float()  # [vocab', hidden]
+        self.lm_rows = lm_head_rows(lm_head, heads.vocab)  # [vocab', hidden]
         self.picker = DraftPicker(vocab_size)
         self.adaptive = AdaptiveK(k_max=heads.n_heads)
         self._last = 0

@@ -1,0 +1,178 @@
+"""Speculative decoding on tiny models: greedy identity with every drafter, KV rollback, adaptive k,
+and the drafter names Engine.load accepts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from spec_drafters import FlawedOracleDrafter, noisy_draft_drafter, random_heads
+from tiny_model import TinyModel
+from tokenizers import Tokenizer
+
+from kog.engine import Engine, SamplingParams
+from kog.engine.errors import InvalidSamplingError, ModelNotFoundError, UnsupportedModelError
+from kog.engine.spec.draft_model import DraftModelDrafter, check_same_tokenizer
+from kog.engine.spec.prompt_lookup import AdaptiveK, PromptLookupDrafter
+from kog.engine.tokenizer import TextTokenizer
+
+pytestmark = pytest.mark.usefixtures("isolated_kog_home")
+
+SNIPPETS = (
+    "hello world, def print(self): return the",
+    "def f(self, x):\n    return x * 2 + the_world\ndef f(self, x):\n    return",
+    "the world in the world in the world in",
+    "print(hello) print(hello) print(",
+    "class A:\n    def run(self):\n        return self.x\n\n    def stop(self):",
+    "a = 1\nb = 2\nc = 3\n",
+    "return the hello; return the hello; return the",
+    "def parse(s): pass  # parse the input string and return the tree",
+    "",
+    "x" * 40,
+    "for i in range(10):\n    print(i)\nfor j in range(10):\n",
+    "he said hello, she said hello, they said",
+)
+N_TOKENS = 40
+
+
+def plain_outputs(model: TinyModel) -> dict[str, tuple[int, ...]]:
+    engine = Engine.load(model.path, device="cpu", dtype="float32", draft="none")
+    return {p: engine.generate(p, SamplingParams(max_tokens=N_TOKENS)).token_ids for p in SNIPPETS}
+
+
+def drafted_engine(model: TinyModel, kind: str, tmp_path) -> Engine:
+    if kind == "draft-self":
+        return Engine.load(model.path, device="cpu", dtype="float32", draft=f"draft:{model.path}")
+    if kind == "mtp-random":
+        engine = Engine.load(model.path, device="cpu", dtype="float32", draft="none")
+        random_heads(engine).save(tmp_path / "heads.safetensors")
+        return Engine.load(
+            model.path, device="cpu", dtype="float32", draft=f"mtp:{tmp_path}/heads.safetensors"
+        )
+    engine = Engine.load(model.path, device="cpu", dtype="float32", draft="prompt-lookup")
+    if kind == "draft-noisy":
+        engine.drafter = noisy_draft_drafter(engine, model.path)
+    return engine
+
+
+@pytest.mark.parametrize("kind", ["prompt-lookup", "draft-self", "draft-noisy", "mtp-random"])
+def test_greedy_output_is_token_for_token_plain_greedy_with_every_drafter(tiny, kind, tmp_path):
+    expected = plain_outputs(tiny)
+    engine = drafted_engine(tiny, kind, tmp_path)
+    drafted = accepted = 0
+    for prompt in SNIPPETS:
+        out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
+        assert out.token_ids == expected[prompt], prompt
+        assert out.stats.generated_tokens == N_TOKENS
+        drafted, accepted = drafted + out.stats.drafted, accepted + out.stats.accepted
+    assert drafted > 0
+    if kind == "draft-self":  # the same weights: every draft is the target's own argmax
+        assert accepted == drafted
+    if kind == "draft-noisy":  # partly right: both acceptance and rejection were exercised
+        assert 0 < accepted < drafted
+
+
+def test_rejected_drafts_roll_back_the_kv_cache_and_later_decoding_matches_a_fresh_run(tiny_qwen2):
+    prompt, follow_up = SNIPPETS[1], "\n# and then\n"
+    plain = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    truth = plain.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    oracle = FlawedOracleDrafter(engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size)
+    engine.drafter = oracle
+    out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
+    assert out.token_ids == truth.token_ids
+    assert 0 < out.stats.accepted < out.stats.drafted
+    # Every kept position holds the KV a plain run wrote there; positions of rejected drafts are not kept.
+    assert engine._cached == plain._cached
+    n = len(plain._cached)
+    for ours, theirs in (
+        (engine.runner.cache.k, plain.runner.cache.k),
+        (engine.runner.cache.v, plain.runner.cache.v),
+    ):
+        torch.testing.assert_close(ours[:, :, :n], theirs[:, :, :n], rtol=1e-4, atol=1e-4)
+    # Continuing from the reused cache gives what a fresh engine gives from scratch.
+    longer = prompt + truth.text + follow_up
+    engine.drafter = PromptLookupDrafter()
+    again = engine.generate(longer, SamplingParams(max_tokens=N_TOKENS))
+    fresh = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    assert again.stats.reused_tokens > len(engine.encode(prompt))
+    assert again.token_ids == fresh.generate(longer, SamplingParams(max_tokens=N_TOKENS)).token_ids
+
+
+def test_a_draft_model_rolls_its_own_cache_back_to_the_accepted_text(tiny_qwen2):
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    used, fresh = noisy_draft_drafter(engine, tiny_qwen2.path), noisy_draft_drafter(engine, tiny_qwen2.path)
+    ids = engine.encode(SNIPPETS[4])
+    first = used.propose(ids, 6)
+    # The target kept two drafts and chose another token: the draft cache holds four stale positions.
+    context = [*ids, *first[:2], (first[2] + 5) % engine.cfg.vocab_size]
+    assert used.propose(context, 5) == fresh.propose(context, 5)
+    n = len(context) + 4
+    torch.testing.assert_close(used.runner.cache.k[:, :, :n], fresh.runner.cache.k[:, :, :n])
+    # A new, unrelated context shares nothing and is recomputed from its start.
+    other = engine.encode(SNIPPETS[6])
+    assert used.propose(other, 3) == noisy_draft_drafter(engine, tiny_qwen2.path).propose(other, 3)
+
+
+def test_adaptive_k_grows_on_acceptance_shrinks_on_rejection_rests_and_resumes():
+    k = AdaptiveK(k_min=1, k_max=8, k_start=4, patience=3, rest=5)
+    assert k.step() == 4
+    k.update(4, 4)
+    assert k.step() == 6
+    k.update(6, 6)
+    k.update(8, 8)
+    assert k.step() == 8  # capped at k_max
+    k.update(1, 8)
+    assert k.step() == 2  # one past what was accepted
+    for _ in range(3):
+        k.update(0, k.step())
+    assert [k.step() for _ in range(5)] == [0] * 5  # resting: plain decoding
+    assert k.step() == 1  # resumes at k_min
+    k.update(1, 1)
+    assert k.step() == 3
+    k.update(0, 3)
+    k.update(2, 2)  # a miss that is not part of a run of three does not start a rest
+    assert k.step() == 3
+
+
+def test_a_drafter_that_always_misses_costs_few_verify_passes(tiny_qwen2):
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    prompt = SNIPPETS[0]
+    truth = engine.generate(prompt, SamplingParams(max_tokens=80))
+    engine.drafter = FlawedOracleDrafter(
+        engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, every=1
+    )
+    out = engine.generate(prompt, SamplingParams(max_tokens=80))
+    assert out.token_ids == truth.token_ids and out.stats.accepted == 0
+    # Three misses (k 4, 1, 1), then 16 plain passes; again three misses at k 1 and a rest, and so on.
+    assert out.stats.forward_passes == 79
+    assert out.stats.drafted == 4 + 1 + 1 + 3 * 4
+
+
+def test_a_draft_model_with_another_vocabulary_is_refused(tiny_qwen2):
+    target = Engine.load(tiny_qwen2.path, device="cpu", draft="none").tokenizer
+    data = json.loads(target.tokenizer.to_str())
+    vocab = data["model"]["vocab"]
+    vocab["he"], vocab["ll"] = vocab["ll"], vocab["he"]
+    other = TextTokenizer(Tokenizer.from_str(json.dumps(data)), target.bos_id, target.eos_ids, False)
+    with pytest.raises(UnsupportedModelError, match="different tokenizer"):
+        check_same_tokenizer(other, target, "other")
+    check_same_tokenizer(target, target, "itself")
+
+
+def test_draft_and_mtp_names_load_and_bad_ones_fail_with_one_clear_error(tiny_qwen2, tmp_path):
+    path = tiny_qwen2.path
+    assert isinstance(Engine.load(path, device="cpu", draft=f"draft:{path}").drafter, DraftModelDrafter)
+    with pytest.raises(InvalidSamplingError, match="unknown drafter 'medusa'"):
+        Engine.load(path, device="cpu", draft="medusa")
+    with pytest.raises(ModelNotFoundError, match="no MTP heads at .*train-mtp"):
+        Engine.load(path, device="cpu", draft="mtp")
+    with pytest.raises(ModelNotFoundError):
+        Engine.load(path, device="cpu", draft=f"draft:{tmp_path}/missing.gguf")
+    engine = Engine.load(path, device="cpu", draft="none")
+    heads = random_heads(engine)
+    heads.weight = heads.weight[:, :8, :8]
+    heads.save(tmp_path / "small.safetensors")
+    with pytest.raises(UnsupportedModelError, match="hidden size 8"):
+        Engine.load(path, device="cpu", draft=f"mtp:{tmp_path}/small.safetensors")
