@@ -151,9 +151,9 @@ def train_heads(
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(loss.item())
+        losses.append(loss.detach().item())
         if step % 25 == 0 or step == steps - 1:
-            log(f"step {step + 1}/{steps}: loss {float(loss):.3f}")
+            log(f"step {step + 1}/{steps}: loss {losses[-1]:.3f}")
     heads.weight, heads.bias = weight.detach(), bias.detach()
     return losses
 
