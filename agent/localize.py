@@ -134,10 +134,12 @@ class Localizer:
             suspects.append(Suspect(defn.path, defn, why))
             taken.add(key)
         suspects = suspects[:limit]
-        return self._with_module_code(suspects, limit)
+        return self._with_module_code(suspects)
 
-    def _with_module_code(self, suspects: list[Suspect], limit: int) -> list[Suspect]:
-        """Add the module-level code of the top suspect's file when that suspect reads its constants."""
+    def _with_module_code(self, suspects: list[Suspect]) -> list[Suspect]:
+        """Add the module-level code of the top suspect's file when that suspect reads its constants.
+
+        Last: it is edited with a search/replace block, a format small models rarely get right."""
         if not suspects or suspects[0].definition is None:
             return suspects
         top = suspects[0]
@@ -145,5 +147,4 @@ class Localizer:
         module = Suspect(top.path, None, f"module-level {', '.join(sorted(constants))} read by {top.key}")
         if not constants or any(s.key == module.key for s in suspects):
             return suspects
-        position = min(2, len(suspects))
-        return (suspects[:position] + [module] + suspects[position:])[: limit + 1]
+        return suspects + [module]

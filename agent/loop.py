@@ -170,9 +170,9 @@ class RepairRun:
             number += 1
             suspect = top[(seed - 1) % len(top)]
             params = SamplingParams(temperature=config.temperature, top_p=0.95, seed=seed)
-            verdict = attempts.attempt(
-                suspect, goal, diagnosis if suspect is suspects[0] else "", [], params, number
-            )
+            # Without the diagnosis: a small model's diagnosis is often vague, and with it the
+            # samples tend to copy the code back unchanged.
+            verdict = attempts.attempt(suspect, goal, "", [], params, number)
             if verdict.kind in ("fixed", "progress"):
                 return verdict
         return None
