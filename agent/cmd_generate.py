@@ -25,7 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--top-k", type=int, default=0)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
-    p.add_argument("--draft", default="prompt-lookup", choices=("prompt-lookup", "none"), help="speculative drafter")
+    p.add_argument(
+        "--draft", default="auto", help="speculative drafter: auto, prompt-lookup, none, draft:MODEL or mtp"
+    )
     p.add_argument(
         "--chat", action="store_true", help="wrap the prompt as a user message in the model's chat template"
     )

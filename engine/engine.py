@@ -71,7 +71,7 @@ def pick_dtype(device: torch.device, dtype: torch.dtype | str | None) -> torch.d
     return dtype
 
 
-DRAFTERS = ("prompt-lookup", "none")
+DRAFTERS = ("auto", "prompt-lookup", "none")
 
 
 def uses_stored_blocks(
@@ -83,7 +83,9 @@ def uses_stored_blocks(
     possible = device.type == "cuda" and resolved.kind == "gguf" and cuda_kernels_available()
     if dtype == "gguf" and not possible:
         raise DeviceError("dtype 'gguf' (stored quantized blocks) needs a CUDA GPU, CuPy and a GGUF model")
-    return possible and dtype in (None, "gguf")
+    # NOTE: bf16 stays the GPU default until the decode step fuses the quantized GEMVs (the stored-block
+    # path measured 267 tok/s against bf16's 835 on the 0.5B, bench/results/gpu-engine-20261126-212058).
+    return possible and dtype == "gguf"
 
 
 def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, max_seq_len: int):
@@ -161,6 +163,10 @@ class Engine:
         )
         self._cached: list[int] = []  # tokens whose KV sits in the runner's cache, in order
         self.device, self.dtype = device, dtype
+        if draft == "auto":
+            # NOTE: verify passes on the CUDA runner are not yet graph-fast (6 tok/pass gave 45 tok/s against
+            # 835 plain on the H200), so the GPU decodes plainly unless a drafter is asked for.
+            draft = "none" if self._device_sampling else "prompt-lookup"
         self.drafter: Drafter | None = make_drafter(draft, self)
         self._lock = threading.Lock()
 
@@ -172,12 +178,12 @@ class Engine:
         dtype: torch.dtype | str | None = None,
         progress: ProgressFn | None = None,
         max_seq_len: int | None = None,
-        draft: str = "prompt-lookup",
+        draft: str = "auto",
     ) -> Engine:
-        """`dtype`: None picks per device: on a GPU a GGUF model runs its stored quantized blocks ("gguf"),
-        other models bfloat16; on the CPU bfloat16 where the CPU computes it natively, else float32.
-        "int8" is a CPU mode. `draft`: "prompt-lookup" (default), "none", "draft:<model>", "mtp" or
-        "mtp:<heads file>"."""
+        """`dtype`: None picks per device: bfloat16 on a GPU ("gguf" runs a GGUF file's stored quantized
+        blocks there); on the CPU bfloat16 where the CPU computes it natively, else float32; "int8" is a CPU
+        mode. `draft`: "auto" (prompt lookup on the CPU, none on the CUDA runner), "prompt-lookup", "none",
+        "draft:<model>", "mtp" or "mtp:<heads file>"."""
         dev = pick_device(device)
         resolved = resolve_model(model, progress)
         if uses_stored_blocks(dev, dtype, resolved):
