@@ -62,10 +62,11 @@ def test_smollm2_greedy_output_is_identical_with_every_drafter(smol_plain, draft
 
 
 def test_qwen_greedy_output_is_identical_with_prompt_lookup_and_self_drafting():
-    plain = Engine.load("qwen2.5-coder-0.5b", device="cpu", draft="none")
+    # float32: in bfloat16 a k-row verify pass and a one-row step round differently, and near-ties flip.
+    plain = Engine.load("qwen2.5-coder-0.5b", device="cpu", dtype="float32", draft="none")
     expected = [c.token_ids for c in outputs(plain, 40)[:4]]
     for draft in ("prompt-lookup", "draft:qwen2.5-coder-0.5b"):
-        engine = Engine.load("qwen2.5-coder-0.5b", device="cpu", draft=draft)
+        engine = Engine.load("qwen2.5-coder-0.5b", device="cpu", dtype="float32", draft=draft)
         done = [engine.generate(p, SamplingParams(max_tokens=40)) for p in PROMPTS[:4]]
         assert [c.token_ids for c in done] == expected, draft
         assert sum(c.stats.drafted for c in done) > 0
