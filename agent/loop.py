@@ -46,7 +46,8 @@ class RunConfig:
     retries: int = 1  # greedy retries of a suspect with the new failure in the prompt
     samples: int = 8  # sampled candidates after the greedy ones (max_steps bounds them too)
     temperature: float = 0.7
-    test_timeout_s: float = 300.0
+    test_timeout_s: float = 300.0  # the baseline run
+    edit_test_timeout_s: float | None = None  # runs after an edit; None: 5x the baseline, 30 s at least
 
 
 def summarize(run: TestRun) -> TestSummary:
@@ -105,7 +106,8 @@ class RepairRun:
         plan = make_plan(ws, caller, steps, self.config.task)
         report.tests_before = report.tests_after = summarize(plan.baseline)
         # After the baseline, a run that takes far longer than it did is a hang an edit introduced.
-        ws.timeout_s = min(self.config.test_timeout_s, max(30.0, 5 * plan.baseline.duration_s))
+        derived = min(self.config.test_timeout_s, max(30.0, 5 * plan.baseline.duration_s))
+        ws.timeout_s = self.config.edit_test_timeout_s or derived
         ws.quick_suite = plan.baseline.duration_s <= QUICK_SUITE_S and not plan.baseline.timed_out
         if plan.goal is None:
             report.status = "nothing_to_fix"

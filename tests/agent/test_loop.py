@@ -137,7 +137,7 @@ def test_a_hanging_edit_is_stopped_and_rolled_back(example_repo):
     root = example_repo("pagination")
     before = snapshot(root)
     events = []
-    report, _ = repair(root, [DIAGNOSIS, PAGE_HANGS], events, max_steps=1, test_timeout_s=4)
+    report, _ = repair(root, [DIAGNOSIS, PAGE_HANGS], events, max_steps=1, edit_test_timeout_s=4)
     assert report.status == "not_fixed"
     assert [e.timed_out for e in events if isinstance(e, TestsRun)] == [False, True]
     assert snapshot(root) == before
