@@ -92,6 +92,7 @@ def summarize(runs: list[dict], plain: list[dict]) -> dict:
         return [sum(r[key][i] for r in runs if i < len(r[key])) for i in range(width)]
 
     acc, prop = by_position("accepted_by_position"), by_position("proposed_by_position")
+    plain_rate = (total("generated", plain) - len(plain)) / max(total("decode_s", plain), 1e-9)
     decoded = total("generated", runs) - len(runs)  # the first token of each comes from prefill
     return {
         "prompts": len(runs),
@@ -100,9 +101,31 @@ def summarize(runs: list[dict], plain: list[dict]) -> dict:
         "acceptance": total("accepted", runs) / max(total("drafted", runs), 1),
         "acceptance_by_position": [a / p for a, p in zip(acc, prop, strict=True) if p],
         "decode_tok_s": decoded / max(total("decode_s", runs), 1e-9),
-        "speedup": total("decode_s", plain) / max(total("decode_s", runs), 1e-9),
+        # Per-token rates: in bfloat16 a drafted output can part from the plain one and differ in length.
+        "speedup": decoded / max(total("decode_s", runs), 1e-9) / plain_rate,
         "identical_to_plain": all(r["token_ids"] == p["token_ids"] for r, p in zip(runs, plain, strict=True)),
     }
+
+
+def summaries(records: list[dict], drafters: list[str]) -> dict:
+    summary = {}
+    for category in ("rewrite", "diagnosis", "free", "all"):
+        chosen = [r for r in records if category in ("all", r["category"])]
+        if chosen:
+            plain = [r["runs"]["none"] for r in chosen]
+            summary[category] = {
+                name: summarize([r["runs"][name] for r in chosen], plain) for name in drafters
+            }
+    return summary
+
+
+def report(path: Path) -> None:
+    """Summarizes a saved result again (and redraws its plot)."""
+    out = json.loads(path.read_text())
+    out["summary"] = summaries(out["records"], list(out["records"][0]["runs"]))
+    path.write_text(json.dumps(out, indent=1) + "\n")
+    print_summary(out)
+    plot(out, path.with_suffix(".png"))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -141,14 +164,7 @@ def run(args: argparse.Namespace) -> None:
                 flush=True,
             )
         records.append(record)
-    summary = {}
-    for category in ("rewrite", "diagnosis", "free", "all"):
-        chosen = [r for r in records if category in ("all", r["category"])]
-        if chosen:
-            plain = [r["runs"]["none"] for r in chosen]
-            summary[category] = {
-                name: summarize([r["runs"][name] for r in chosen], plain) for name in drafters
-            }
+    summary = summaries(records, list(drafters))
     out = {"machine": machine_facts(), "model": args.model, "dtype": engine.info.dtype, "threads": args.threads,
            "repeats": args.repeats, "workload": WORKLOAD.name, "summary": summary, "records": records}  # fmt: skip
     path = result_path(f"spec-{args.model}")
@@ -213,6 +229,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="write bench/spec_workload.jsonl from the examples")
+    sub.add_parser("report", help="summarize a saved result again").add_argument("result", type=Path)
     r = sub.add_parser("run", help="run the workload with each drafter")
     r.add_argument("--model", default="qwen2.5-coder-0.5b")
     r.add_argument("--dtype", default=None, help="float32 or bfloat16 (default: the engine's CPU choice)")
@@ -226,6 +243,9 @@ def main() -> None:
         rows = build_workload()
         WORKLOAD.write_text("".join(json.dumps(row) + "\n" for row in rows))
         print(f"wrote {len(rows)} prompts to {WORKLOAD}")
+        return
+    if args.command == "report":
+        report(args.result)
         return
     if args.drafters[0] != "none":
         args.drafters = ["none", *[d for d in args.drafters if d != "none"]]
