@@ -54,18 +54,18 @@ def pick_dtype(device: torch.device, dtype: torch.dtype | str | None) -> torch.d
     if dtype is None:
         return torch.bfloat16 if device.type == "cuda" or cpu_has_bf16() else torch.float32
     if isinstance(dtype, str):
-        try:
-            return {
-                "int8": torch.int8,
-                "float32": torch.float32,
-                "fp32": torch.float32,
-                "bfloat16": torch.bfloat16,
-                "bf16": torch.bfloat16,
-                "float16": torch.float16,
-                "fp16": torch.float16,
-            }[dtype]
-        except KeyError:
-            raise DeviceError(f"unknown dtype {dtype!r} (use float32, bfloat16, float16 or int8)") from None
+        names = {
+            "int8": torch.int8,
+            "float32": torch.float32,
+            "fp32": torch.float32,
+            "bfloat16": torch.bfloat16,
+            "bf16": torch.bfloat16,
+            "float16": torch.float16,
+            "fp16": torch.float16,
+        }
+        if dtype not in names:
+            raise DeviceError(f"unknown dtype {dtype!r} (use float32, bfloat16, float16 or int8)")
+        dtype = names[dtype]
     if dtype == torch.int8 and device.type != "cpu":
         raise DeviceError("int8 weights are the CPU path; on a GPU use bfloat16 (the default)")
     return dtype

@@ -1,0 +1,39 @@
+"""How Engine.load picks dtype, runner and drafter when the caller leaves them to it."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from tiny_model import write_tiny_gguf
+
+from kog.engine import Engine
+from kog.engine.engine import cpu_has_bf16, pick_dtype, uses_stored_blocks
+from kog.engine.errors import DeviceError
+from kog.engine.registry import resolve_model
+from kog.engine.runner_torch import TorchRunner
+from kog.engine.spec.prompt_lookup import PromptLookupDrafter
+
+
+def test_cpu_default_dtype_follows_the_cpu():
+    want = torch.bfloat16 if cpu_has_bf16() else torch.float32
+    assert pick_dtype(torch.device("cpu"), None) == want
+
+
+def test_int8_is_refused_off_the_cpu():
+    with pytest.raises(DeviceError, match="CPU"):
+        pick_dtype(torch.device("cuda"), "int8")
+
+
+def test_stored_blocks_are_a_gpu_mode(tmp_path):
+    resolved = resolve_model(write_tiny_gguf(tmp_path / "tiny.gguf").path)
+    assert not uses_stored_blocks(torch.device("cpu"), None, resolved)
+    with pytest.raises(DeviceError, match="gguf"):
+        uses_stored_blocks(torch.device("cpu"), "gguf", resolved)
+
+
+def test_auto_drafting_on_the_cpu_is_prompt_lookup(tmp_path, monkeypatch):
+    monkeypatch.setenv("KOG_HOME", str(tmp_path / "home"))
+    engine = Engine.load(write_tiny_gguf(tmp_path / "tiny.gguf").path, device="cpu", dtype="float32")
+    assert isinstance(engine.runner, TorchRunner)
+    assert isinstance(engine.drafter, PromptLookupDrafter)
+    assert Engine.load(engine.model.source, device="cpu", dtype="float32", draft="none").drafter is None
