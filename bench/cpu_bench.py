@@ -36,7 +36,7 @@ def engine_figures(engine: Engine, prompt: list[int], new: int) -> dict:
     text = engine.tokenizer.decode(prompt)
     figures = {}
     for draft in ("none", "prompt-lookup"):
-        engine.drafter = None if draft == "none" else __import__("kog.engine.engine", fromlist=["x"]).make_drafter(draft)
+        engine.set_drafter(draft)
         engine._cached = []  # no reuse between the measured calls
         engine.generate(text, SamplingParams(max_tokens=4))  # warm-up
         engine._cached = []
@@ -89,7 +89,10 @@ def transformers_figures(gguf_path: Path, dtype: torch.dtype, prompt: list[int],
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="qwen2.5-coder-0.5b")
-    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    ap.add_argument(
+        "--dtype", default="float32", choices=["float32", "bfloat16", "int8"],
+        help="the engine's weights; transformers runs the same dtype (float32 for int8, its GGUF path's own)",
+    )  # fmt: skip
     ap.add_argument("--prompt-tokens", type=int, default=512)
     ap.add_argument("--new", type=int, default=64)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
@@ -99,8 +102,14 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     dtype = getattr(torch, args.dtype)
-    out = {"machine": machine_facts(), "model": args.model, "dtype": args.dtype,
-           "prompt_tokens": args.prompt_tokens, "new_tokens": args.new}
+    peer_dtype = torch.float32 if dtype == torch.int8 else dtype
+    out = {
+        "machine": machine_facts(),
+        "model": args.model,
+        "dtype": args.dtype,
+        "prompt_tokens": args.prompt_tokens,
+        "new_tokens": args.new,
+    }
     if args.cold:
         with tempfile.TemporaryDirectory() as home:
             old = os.environ.get("KOG_HOME")
@@ -120,27 +129,37 @@ def main() -> None:
     out["engine"] = engine_figures(engine, prompt, args.new)
     del engine
     if not args.skip_transformers:
-        out["transformers"] = transformers_figures(resolve_model(args.model).path, dtype, prompt, args.new)
+        out["transformers"] = transformers_figures(
+            resolve_model(args.model).path, peer_dtype, prompt, args.new
+        )
+        out["transformers"]["dtype"] = str(peer_dtype).removeprefix("torch.")
         out["decode_ratio"] = out["engine"]["none"]["decode_tok_s"] / out["transformers"]["decode_tok_s"]
     path = result_path(f"cpu-{args.model}-{args.dtype}")
     path.write_text(json.dumps(out, indent=2) + "\n")
     e = out["engine"]
-    print(f"\n{args.model} {args.dtype}, prompt {len(prompt)} tok, {args.new} new, {out['machine']['cpu']} "
-          f"x{out['machine']['torch_threads']} threads, commit {out['machine']['commit']}")
+    print(
+        f"\n{args.model} {args.dtype}, prompt {len(prompt)} tok, {args.new} new, {out['machine']['cpu']} "
+        f"x{out['machine']['torch_threads']} threads, commit {out['machine']['commit']}"
+    )
     if "cold_load_s" in out:
         print(f"cold load (assemble + convert)   {out['cold_load_s']:8.1f} s")
     print(f"warm load                        {out['warm_load_s']:8.1f} s")
     print(f"{'':32s} {'prefill tok/s':>14s} {'decode tok/s':>13s}")
     print(f"{'kog engine':32s} {e['none']['prefill_tok_s']:14.1f} {e['none']['decode_tok_s']:13.2f}")
     pl = e["prompt-lookup"]
-    print(f"{'kog engine + prompt lookup':32s} {'':14s} {pl['decode_tok_s']:13.2f}  ({pl['tokens_per_pass']:.2f} tok/pass)")
+    print(
+        f"{'kog engine + prompt lookup':32s} {'':14s} {pl['decode_tok_s']:13.2f}  ({pl['tokens_per_pass']:.2f} tok/pass)"
+    )
     if "transformers" in out:
         t = out["transformers"]
-        print(f"{'transformers':32s} {t['prefill_tok_s']:14.1f} {t['decode_tok_s']:13.2f}")
+        label = f"transformers ({t['dtype']})"
+        print(f"{label:32s} {t['prefill_tok_s']:14.1f} {t['decode_tok_s']:13.2f}")
         print(f"decode ratio (plain engine / transformers): {out['decode_ratio']:.2f}x")
     r = e["prefix_reuse"]
-    print(f"prefix reuse: ttft {r['first_ttft_s'] * 1000:.0f} ms -> {r['second_ttft_s'] * 1000:.0f} ms "
-          f"({r['speedup']:.1f}x, {r['reused_tokens']} tokens reused)")
+    print(
+        f"prefix reuse: ttft {r['first_ttft_s'] * 1000:.0f} ms -> {r['second_ttft_s'] * 1000:.0f} ms "
+        f"({r['speedup']:.1f}x, {r['reused_tokens']} tokens reused)"
+    )
     print(f"saved {path}")
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One device call: install, the GPU tests, then the benchmark. Logs and results land in $OUT.
-#   bench/gpu_check.sh [tests] [bench] -- <gpu_bench.py args>
+#   bench/gpu_check.sh [warm] [tests] [bench] -- <gpu_bench.py args>
 set -uo pipefail
 OUT=${OUT:-/tmp/kog-gpu-check}
 mkdir -p "$OUT"
@@ -15,9 +15,11 @@ cat "$OUT/gpu.txt"
 status=0
 for stage in "${stages[@]}"; do
   case $stage in
+    warm)
+      python3 bench/warm_kernels.py 2>&1 | tail -3 ;;
     tests)
       timeout 420 python3 -m pytest -q -m gpu -p no:cacheprovider tests/kernels tests/engine/test_cuda_runner.py \
-        >"$OUT/pytest.log" 2>&1 || status=1
+        tests/engine/test_cuda_quant_weights.py >"$OUT/pytest.log" 2>&1 || status=1
       grep -E "passed|failed|error" "$OUT/pytest.log" | tail -3
       grep -E "^(FAILED|ERROR)" "$OUT/pytest.log" | head -40 ;;
     bench)

@@ -18,7 +18,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import machine_facts, result_path  # noqa: E402
 
 from kog.engine import Engine, Message, SamplingParams  # noqa: E402
-from kog.engine.engine import make_drafter  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FREE_PROMPTS = ["def quicksort(arr):", "Explain what a Python context manager is and when to use one."]
@@ -57,12 +56,13 @@ def main() -> None:
     ap.add_argument("model")
     ap.add_argument("--tokens", type=int, default=256)
     ap.add_argument("--rewrites", type=int, default=6)
+    ap.add_argument("--modes", nargs="+", default=["gguf", "bfloat16"], choices=["gguf", "bfloat16"])
     args = ap.parse_args()
     out: dict = {"machine": machine_facts(), "gpu": torch.cuda.get_device_name(), "model": args.model}
     ref = Engine.load(args.model, device="cpu", dtype="float32", draft="none")
     references = {p: ref.generate(p, SamplingParams(max_tokens=args.tokens)) for p in FREE_PROMPTS}
     del ref
-    for mode in ("gguf", "bfloat16"):
+    for mode in args.modes:
         gpu = Engine.load(args.model, device="cuda", dtype=mode, draft="none")
         res: dict = {
             "runner": type(gpu.runner).__name__,
@@ -86,35 +86,40 @@ def main() -> None:
                 }
             )
         res["identity"] = checks
+        workloads = {
+            "rewrites": rewrite_prompts(args.rewrites),
+            "free": [[Message("user", p)] for p in FREE_PROMPTS],
+        }
         for draft in ("none", "prompt-lookup"):
-            gpu.drafter = make_drafter(draft, gpu)
-            rows = []
-            for messages in rewrite_prompts(args.rewrites):
-                gpu._cached = []
-                gpu.generate(messages, SamplingParams(max_tokens=8))  # warm the shapes
-                gpu._cached = []
-                c = gpu.generate(messages, SamplingParams(max_tokens=args.tokens))
-                rows.append(
-                    {
-                        "tokens": c.stats.generated_tokens,
-                        "decode_s": c.stats.decode_s,
-                        "tok_s": c.stats.decode_tok_s,
-                        "tokens_per_pass": c.stats.tokens_per_pass,
-                    }
-                )
-            total = sum(r["tokens"] - 1 for r in rows)
-            res[draft] = {
-                "rows": rows,
-                "tok_s": total / sum(r["decode_s"] for r in rows),
-                "tokens_per_pass": sum(r["tokens_per_pass"] for r in rows) / len(rows),
-            }
+            gpu.set_drafter(draft)  # builds the verification graphs for a drafter
+            for workload, prompts in workloads.items():
+                rows = []
+                for messages in prompts:
+                    gpu._cached = []
+                    gpu.generate(messages, SamplingParams(max_tokens=8))  # warm the shapes
+                    gpu._cached = []
+                    c = gpu.generate(messages, SamplingParams(max_tokens=args.tokens))
+                    rows.append(
+                        {
+                            "tokens": c.stats.generated_tokens,
+                            "decode_s": c.stats.decode_s,
+                            "tok_s": c.stats.decode_tok_s,
+                            "tokens_per_pass": c.stats.tokens_per_pass,
+                        }
+                    )
+                total = sum(r["tokens"] - 1 for r in rows)
+                res[f"{workload}/{draft}"] = {
+                    "rows": rows,
+                    "tok_s": total / sum(r["decode_s"] for r in rows),
+                    "tokens_per_pass": sum(r["tokens_per_pass"] for r in rows) / len(rows),
+                }
         out[mode] = res
         del gpu
         torch.cuda.empty_cache()
     path = result_path("gpu-engine")
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"\n{out['gpu']}  {Path(args.model).name}  commit {out['machine']['commit']}")
-    for mode in ("gguf", "bfloat16"):
+    for mode in args.modes:
         res = out[mode]
         print(f"[{mode}] runner {res['runner']}, GPU memory {res['gpu_memory_gb']:.2f} GB")
         for c in res["identity"]:
@@ -122,12 +127,13 @@ def main() -> None:
                 f"  identity {c['prompt'][:30]!r:34s} identical {c['identical_prefix']}/{c['reference_tokens']}, "
                 f"teacher-forced {c['teacher_forced_agreement']:.1%}"
             )
-        plain, pl = res["none"], res["prompt-lookup"]
-        print(f"  rewrites plain         {plain['tok_s']:8.1f} tok/s")
-        print(
-            f"  rewrites prompt-lookup {pl['tok_s']:8.1f} tok/s  {pl['tokens_per_pass']:.2f} tok/pass  "
-            f"speedup {pl['tok_s'] / plain['tok_s']:.2f}x"
-        )
+        for workload in ("rewrites", "free"):
+            plain, pl = res[f"{workload}/none"], res[f"{workload}/prompt-lookup"]
+            print(f"  {workload:8s} plain         {plain['tok_s']:8.1f} tok/s")
+            print(
+                f"  {workload:8s} prompt-lookup {pl['tok_s']:8.1f} tok/s  {pl['tokens_per_pass']:.2f} tok/pass  "
+                f"speedup {pl['tok_s'] / plain['tok_s']:.2f}x"
+            )
     print(f"saved {path}")
 
 

@@ -83,9 +83,7 @@ def uses_stored_blocks(
     possible = device.type == "cuda" and resolved.kind == "gguf" and cuda_kernels_available()
     if dtype == "gguf" and not possible:
         raise DeviceError("dtype 'gguf' (stored quantized blocks) needs a CUDA GPU, CuPy and a GGUF model")
-    # NOTE: bf16 stays the GPU default until the decode step fuses the quantized GEMVs (the stored-block
-    # path measured 267 tok/s against bf16's 835 on the 0.5B, bench/results/gpu-engine-20261126-212058).
-    return possible and dtype == "gguf"
+    return possible and dtype in (None, "gguf")
 
 
 def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, max_seq_len: int):
@@ -167,8 +165,17 @@ class Engine:
             # NOTE: verify passes on the CUDA runner are not yet graph-fast (6 tok/pass gave 45 tok/s against
             # 835 plain on the H200), so the GPU decodes plainly unless a drafter is asked for.
             draft = "none" if self._device_sampling else "prompt-lookup"
-        self.drafter: Drafter | None = make_drafter(draft, self)
+        self.drafter: Drafter | None = None
+        self.set_drafter(draft)
         self._lock = threading.Lock()
+
+    def set_drafter(self, name: str) -> None:
+        """Switches speculative decoding to drafter `name` (see `load`), "none" to turn it off. On the CUDA
+        runner the verification graphs are built here, not on the first drafted tokens."""
+        self.drafter = make_drafter(name, self)
+        if self.drafter is not None and hasattr(self.runner, "prepare"):
+            self.runner.prepare()
+            self._cached = []
 
     @classmethod
     def load(
@@ -180,8 +187,8 @@ class Engine:
         max_seq_len: int | None = None,
         draft: str = "auto",
     ) -> Engine:
-        """`dtype`: None picks per device: bfloat16 on a GPU ("gguf" runs a GGUF file's stored quantized
-        blocks there); on the CPU bfloat16 where the CPU computes it natively, else float32; "int8" is a CPU
+        """`dtype`: None picks per device: on a GPU a GGUF file's quantized blocks as stored ("gguf"), other
+        models in bfloat16; on the CPU bfloat16 where the CPU computes it natively, else float32; "int8" is a CPU
         mode. `draft`: "auto" (prompt lookup on the CPU, none on the CUDA runner), "prompt-lookup", "none",
         "draft:<model>", "mtp" or "mtp:<heads file>"."""
         dev = pick_device(device)

@@ -9,7 +9,13 @@ from kog.kernels.embed import embed_rows, embed_rows_reference
 from kog.kernels.gate_up import gate_up_silu, gate_up_silu_reference
 from kog.kernels.gemv import gemv, gemv_reference
 from kog.kernels.lm_head import ArgmaxWorkspace, DecodeBookkeeping, lm_head_argmax, lm_head_argmax_reference
-from kog.kernels.qkv_rope import apply_rope_reference, qkv_rope, qkv_rope_reference, rope_inv_freq
+from kog.kernels.qkv_rope import (
+    apply_rope_reference,
+    qkv_rope,
+    qkv_rope_reference,
+    rope_cache_write,
+    rope_inv_freq,
+)
 from kog.kernels.rmsnorm import rms_norm_reference
 from kog.kernels.sampling import (
     kept_mask_reference,
@@ -40,6 +46,7 @@ __all__ = [
     "qkv_rope",
     "qkv_rope_reference",
     "rms_norm_reference",
+    "rope_cache_write",
     "rope_inv_freq",
     "sample_tokens",
     "sample_tokens_reference",

@@ -71,3 +71,39 @@ extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS)
   };
   gemv_blocks<N, 2, true>((n_heads + 2 * n_kv) * half, k, x, norm, eps, true, rows_of, emit);
 }
+
+// The same RoPE and cache write for q, k and v already projected (fp32, biases added) by other kernels,
+// the quantized GEMVs: each of q, k, v is a row-major [n, width] view with its own row stride. One
+// thread per (row, rotation pair); the positions come from state[0] at run time.
+extern "C" __global__ void __launch_bounds__(256)
+    rope_cache_write(const float* q, int q_stride, const float* k, int k_stride, const float* v, int v_stride,
+                     const float* __restrict__ inv_freq, const int* state, float* __restrict__ q_out,
+                     kog_bf16* __restrict__ k_cache, kog_bf16* __restrict__ v_cache, int n_heads, int n_kv,
+                     int head_dim, int max_seq, int n) {
+  kog_allow_next_grid();
+  kog_wait_prior_grid();  // q, k, v are the previous kernels' outputs
+  const int half = head_dim / 2, pairs = (n_heads + 2 * n_kv) * half;
+  const int pos0 = load_cg(state);
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n * pairs; i += gridDim.x * blockDim.x) {
+    const int r = i / pairs;
+    const QkvPair w = qkv_pair(i % pairs, n_heads, n_kv, head_dim);
+    const float* src = w.kind == 0 ? q + (size_t)r * q_stride
+                       : w.kind == 1 ? k + (size_t)r * k_stride
+                                     : v + (size_t)r * v_stride;
+    float a = load_cg(src + w.row0), b = load_cg(src + w.row0 + half);
+    const int d = w.row0 - w.head * head_dim, pos = pos0 + r;
+    if (w.kind != 2) {
+      float s, c;
+      sincosf((float)pos * inv_freq[d], &s, &c);
+      const float ra = a * c - b * s, rb = b * c + a * s;
+      a = ra, b = rb;
+    }
+    if (w.kind == 0) {
+      float* qo = q_out + (size_t)r * n_heads * head_dim + w.row0;
+      qo[0] = a, qo[half] = b;
+    } else {
+      kog_bf16* cache = (w.kind == 1 ? k_cache : v_cache) + ((size_t)w.head * max_seq + pos) * head_dim + d;
+      cache[0] = float_to_bf16(a), cache[half] = float_to_bf16(b);
+    }
+  }
+}

@@ -1,4 +1,5 @@
-"""Attention's input side in one kernel: RMSNorm, q/k/v projections with bias, RoPE, KV-cache write."""
+"""Attention's input side in one kernel: RMSNorm, q/k/v projections with bias, RoPE, KV-cache write
+(and `rope_cache_write`, the RoPE and cache write alone for projections made by other kernels)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,55 @@ def qkv_rope(
     ]  # fmt: skip
     kernel = load_kernel("qkv_rope.cu", "qkv_rope_norm", n)
     launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
+
+
+def _rows_view(t: torch.Tensor, n: int, width: int, name: str) -> int:
+    """Row stride of t, an fp32 [>= n, >= width] CUDA view whose rows are contiguous."""
+    check(t.is_cuda and t.dtype == torch.float32 and t.dim() == 2, f"{name} must be a 2-d fp32 CUDA tensor")
+    check(t.shape[0] >= n and t.shape[1] >= width and t.stride(1) == 1, f"{name}: need [{n}, {width}] rows")
+    return t.stride(0)
+
+
+def rope_cache_write(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    inv_freq: torch.Tensor,
+    state: torch.Tensor,
+    q_out: torch.Tensor,
+    k_cache: torch.Tensor,
+    v_cache: torch.Tensor,
+    n: int,
+    *,
+    pdl: bool = False,
+) -> None:
+    """`qkv_rope`'s second half for projections made elsewhere: q_out[r] = RoPE(q[r]); RoPE(k[r]) and v[r]
+    go to the caches at position state[0] + r. q, k, v: fp32 [n, width] views (any row stride)."""
+    n_kv, max_seq, head_dim = k_cache.shape
+    check(head_dim % 2 == 0 and tuple(v_cache.shape) == tuple(k_cache.shape), "k/v caches disagree")
+    for cache, name in ((k_cache, "k_cache"), (v_cache, "v_cache")):
+        check(cache.dtype == torch.bfloat16 and cache.is_contiguous(), f"{name} must be contiguous bf16")
+    check(q_out.dim() == 2 and q_out.shape[1] % head_dim == 0, "q_out: [rows, n_heads * head_dim]")
+    n_heads = q_out.shape[1] // head_dim
+    check_out(q_out[:n], (n, n_heads * head_dim), torch.float32, "q_out")
+    strides = [
+        _rows_view(t, n, width, name)
+        for t, width, name in (
+            (q, n_heads * head_dim, "q"),
+            (k, n_kv * head_dim, "k"),
+            (v, n_kv * head_dim, "v"),
+        )
+    ]
+    check(inv_freq.dtype == torch.float32 and inv_freq.numel() == head_dim // 2, "inv_freq: head_dim/2 fp32")
+    check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
+    total = n * (n_heads + 2 * n_kv) * head_dim // 2
+    args = [
+        ptr(q), i32(strides[0]), ptr(k), i32(strides[1]), ptr(v), i32(strides[2]), ptr(inv_freq), ptr(state),
+        ptr(q_out), ptr(k_cache), ptr(v_cache), i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(n),
+    ]  # fmt: skip
+    launch(
+        load_kernel("qkv_rope.cu", "rope_cache_write"), (-(-total // 256), 1, 1), (256, 1, 1), args, pdl=pdl
+    )
 
 
 def qkv_rope_reference(

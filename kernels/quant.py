@@ -43,6 +43,44 @@ class QuantLinear:
         self._buffer = torch.zeros(self.nbytes + SLACK, dtype=torch.uint8, device=self.device)
         self._buffer[: self.nbytes].copy_(blocks.reshape(-1))
 
+    @staticmethod
+    def can_stack(parts: list[object]) -> bool:
+        """Whether `stacked` takes these: QuantLinears of one format and width whose row offsets in the
+        stack fall on 16-byte boundaries (the kernels' copies start from aligned addresses)."""
+        if not parts or not all(isinstance(p, QuantLinear) for p in parts):
+            return False
+        first, row = parts[0], 0
+        for p in parts:
+            if p.qtype != first.qtype or p.in_features != first.in_features or row * p.bytes_per_row % 16:
+                return False
+            row += p.out_features
+        return True
+
+    @classmethod
+    def stacked(cls, parts: list[QuantLinear]) -> tuple[QuantLinear, list[QuantLinear]]:
+        """One matrix of the parts' rows in order (one GEMV launch instead of several), and each part again
+        as a view of its rows there; the parts' own device copies are released when they are dropped."""
+        check(QuantLinear.can_stack(parts), "stacked parts need one format and width, at aligned offsets")
+        first = parts[0]
+        merged = cls(first.qtype, torch.cat([p.blocks for p in parts]), first.in_features, first.device)
+        views, row = [], 0
+        for p in parts:
+            views.append(merged.rows(row, row + p.out_features))
+            row += p.out_features
+        return merged, views
+
+    def rows(self, start: int, stop: int) -> QuantLinear:
+        """Rows start..stop as a QuantLinear sharing this one's device memory."""
+        check(0 <= start < stop <= self.out_features, "rows out of range")
+        check(start * self.bytes_per_row % 16 == 0, "a view must start on a 16-byte boundary")
+        view = object.__new__(QuantLinear)
+        view.fmt, view.qtype, view.in_features = self.fmt, self.qtype, self.in_features
+        view.bytes_per_row, view.out_features, view.device = self.bytes_per_row, stop - start, self.device
+        view.nbytes = view.out_features * self.bytes_per_row
+        # The bytes after the view (the next rows, or this buffer's slack) serve as its slack.
+        view._buffer = self._buffer[start * self.bytes_per_row :]
+        return view
+
     @property
     def blocks(self) -> torch.Tensor:
         """The stored bytes, uint8 [out_features, bytes_per_row] (a view of the device buffer)."""
@@ -58,15 +96,18 @@ class QuantLinear:
         residual: torch.Tensor | None = None,
         out: torch.Tensor | None = None,
         pdl: bool = False,
+        silu_pair: bool = False,
         rows_per_warp: int | None = None,
         warps: int | None = None,
     ) -> torch.Tensor:
         """out[r] = residual[r] + bias + W @ (rms_norm(x[r]) * norm if norm given else x[r]), fp32.
 
         x: [n, in_features], fp32 (bf16 without norm), contiguous on the GPU; `residual`
-        may be `out` itself (in-place add). rows_per_warp / warps override the launch plan.
+        may be `out` itself (in-place add). With `silu_pair`, x is fp32 [n, 2 * in_features], each row
+        a gate half and an up half, and the product takes silu(gate) * up (the MLP's activation).
+        rows_per_warp / warps override the launch plan.
         """
-        n, k = self._check_input(x, norm)
+        n, k = self._check_input(x, norm, silu_pair)
         rows = self.out_features
         check_vector(norm, "norm", k)
         check_vector(bias, "bias", rows)
@@ -76,7 +117,12 @@ class QuantLinear:
             out = torch.empty(n, rows, dtype=torch.float32, device=x.device)
         check_out(out, (n, rows), torch.float32, "out")
         check(out.data_ptr() != x.data_ptr(), "out must not alias x")
-        x_kind = "bf16" if x.dtype == torch.bfloat16 else "f32_norm" if norm is not None else "f32"
+        x_kind = (
+            "f32_silu" if silu_pair
+            else "bf16" if x.dtype == torch.bfloat16
+            else "f32_norm" if norm is not None
+            else "f32"
+        )  # fmt: skip
         index = x.device.index if x.device.index is not None else torch.cuda.current_device()
         start = 0
         while start < n:  # rows past what one launch stages in shared memory take further launches
@@ -160,10 +206,12 @@ class QuantLinear:
         )
         return out
 
-    def _check_input(self, x: torch.Tensor, norm: torch.Tensor | None) -> tuple[int, int]:
+    def _check_input(self, x: torch.Tensor, norm: torch.Tensor | None, silu_pair: bool) -> tuple[int, int]:
         check(x.is_cuda and x.dim() == 2 and x.is_contiguous(), "x must be a contiguous 2-d CUDA tensor")
         check(x.dtype in (torch.float32, torch.bfloat16), "x must be fp32 or bf16")
         check(norm is None or x.dtype == torch.float32, "a fused RMSNorm takes fp32 activations")
-        check(x.shape[1] == self.in_features, f"x: expected {self.in_features} columns, got {x.shape[1]}")
+        check(not silu_pair or (x.dtype == torch.float32 and norm is None), "silu_pair takes fp32 x, no norm")
+        width = self.in_features * (2 if silu_pair else 1)
+        check(x.shape[1] == width, f"x: expected {width} columns, got {x.shape[1]}")
         check(x.shape[0] >= 1, "x has no rows")
-        return x.shape[0], x.shape[1]
+        return x.shape[0], self.in_features

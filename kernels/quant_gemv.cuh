@@ -48,6 +48,29 @@ __device__ __forceinline__ void load8<kog_bf16>(const kog_bf16* p, float (&v)[8]
   unpack8(load_cg(reinterpret_cast<const uint4*>(p)), v);
 }
 
+// Activations given as [gate | up] rows of 2k fp32 values (the fused gate/up GEMV's output): the down
+// projection stages silu(gate) * up, so the MLP needs no separate activation kernel.
+struct kog_silu_pair {
+  float v;
+};
+
+// Columns c..c+7 of activation row n.
+template <typename XT>
+__device__ __forceinline__ void load_activation8(const XT* x, int n, int k, int c, float (&v)[8]) {
+  load8<XT>(x + (size_t)n * k + c, v);
+}
+
+template <>
+__device__ __forceinline__ void load_activation8<kog_silu_pair>(const kog_silu_pair* x, int n, int k, int c,
+                                                                float (&v)[8]) {
+  const float* row = reinterpret_cast<const float*>(x) + (size_t)n * 2 * k;
+  float up[8];
+  load8<float>(row + c, v);
+  load8<float>(row + k + c, up);
+#pragma unroll
+  for (int e = 0; e < 8; ++e) v[e] = v[e] / (1.f + expf(-v[e])) * up[e];
+}
+
 // Block prologue, after the wait on the previous kernel: the N activation rows (times the norm weight
 // g with NORM) as kog_qx in shared memory, 8 columns a thread, 4 lanes a 32-column block. With NORM,
 // each row's sum of squares goes to red[warp][row]; the RMS scale itself is applied to the outputs.
@@ -65,7 +88,7 @@ __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, cons
     const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
     float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
     if (live) {
-      load8<XT>(x + (size_t)n * k + c, v);
+      load_activation8<XT>(x, n, k, c, v);
       if (NORM) {
         float gv[8];
         unpack8(__ldg(reinterpret_cast<const uint4*>(g + c)), gv);
@@ -229,6 +252,9 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
   }                                                                                                       \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_norm_r##R(KOG_QGEMV_ARGS) { \
     quant_gemv_body<FMT, R, float, true>(KOG_QGEMV_PASS(float));                                          \
+  }                                                                                                       \
+  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_silu_r##R(KOG_QGEMV_ARGS) { \
+    quant_gemv_body<FMT, R, kog_silu_pair, false>(KOG_QGEMV_PASS(kog_silu_pair));                         \
   }
 
 // Rows per warp times activation rows is kept at most 4 (registers), so a module built for more

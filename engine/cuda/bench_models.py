@@ -65,3 +65,49 @@ def hf_qwen2_config(cfg: ModelConfig):  # -> transformers.Qwen2Config, imported 
         max_position_embeddings=cfg.context_length, rope_theta=cfg.rope_theta, rms_norm_eps=cfg.rms_eps,
         tie_word_embeddings=cfg.tie_embeddings, torch_dtype="bfloat16",
     )  # fmt: skip
+
+
+# GGUF types of the registry's Q4_K_M files: (most linears, v/down on the "more bits" layers, LM head,
+# embedding); the 0.5B file stores its LM head apart from the embedding, the 1.5B ties them.
+Q4_K_M_LAYOUTS: dict[str, tuple[str, str, str | None, str]] = {
+    "qwen2.5-coder-0.5b": ("Q5_0", "Q8_0", "Q8_0", "Q5_0"),
+    "qwen2.5-coder-1.5b": ("Q4_K", "Q6_K", None, "Q6_K"),
+}
+
+
+def more_bits(layer: int, n_layers: int) -> bool:
+    """llama.cpp's Q4_K_M rule for the layers whose v and down projections get more bits."""
+    eighth = n_layers // 8
+    return layer < eighth or layer >= 7 * n_layers // 8 or (layer - eighth) % 3 == 2
+
+
+def random_gguf_weights(name: str, cfg: ModelConfig, device: torch.device | str, seed: int = 0) -> dict:
+    """Random weights in the model's Q4_K_M layout: linears and the embedding as `QuantTensor` blocks
+    (scaled like `random_weights`), norms and biases bf16; for `quant_weights`-style runner input."""
+    from kog.engine.gguf_file import QuantTensor
+    from kog.kernels.quant_reference import dequantize_reference, random_blocks
+
+    low, high, head, embed_type = Q4_K_M_LAYOUTS[name]
+    dense = random_weights(cfg, device, seed)
+    unit: dict[str, float] = {}
+
+    def blocks(key: str, qtype: str, rows: int, cols: int, std: float) -> QuantTensor:
+        if qtype not in unit:  # weight std of blocks with unit scale fields
+            sample = random_blocks(qtype, 64, cols, device=device, seed=seed, scale=1.0)
+            unit[qtype] = dequantize_reference(qtype, sample).std().item()
+        data = random_blocks(qtype, rows, cols, device=device, seed=seed + len(out), scale=std / unit[qtype])
+        return QuantTensor(key, qtype, (rows, cols), data.cpu().numpy())
+
+    out: dict[str, object] = {k: v for k, v in dense.items() if k.endswith(("norm", "bias"))}
+    out["embed"] = blocks("embed", embed_type, cfg.vocab_size, cfg.hidden_size, 0.1)
+    if head is not None:
+        out["lm_head"] = blocks("lm_head", head, cfg.vocab_size, cfg.hidden_size, 0.1)
+    for layer in range(cfg.n_layers):
+        p = f"layers.{layer}."
+        extra = high if more_bits(layer, cfg.n_layers) else low
+        down = "Q6_K" if more_bits(layer, cfg.n_layers) else "Q4_K"
+        for kind, qtype in (("q_proj", low), ("k_proj", low), ("v_proj", extra), ("o_proj", low),
+                            ("gate_proj", low), ("up_proj", low), ("down_proj", down)):  # fmt: skip
+            rows, cols = dense[p + kind].shape
+            out[p + kind] = blocks(p + kind, qtype, rows, cols, float(dense[p + kind].float().std()))
+    return out

@@ -30,6 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", nargs="+", choices=sorted(BENCH_MODELS), default=sorted(BENCH_MODELS))
     p.add_argument("--prompt", nargs="+", type=int, default=[512, 4096], help="prompt lengths")
     p.add_argument("--new-tokens", type=int, default=256)
+    p.add_argument(
+        "--weights", nargs="+", choices=["bf16", "gguf"], default=["bf16", "gguf"],
+        help="bf16 matrices, and/or the GGUF file's Q4_K_M blocks as stored (random values, real layout)",
+    )  # fmt: skip
     p.add_argument("--no-peers", action="store_true", help="skip the transformers peers")
     p.add_argument("--variants", action="store_true", help="also time without PDL and without graphs")
     p.add_argument("--identity-tokens", type=int, default=0, help="greedy identity check vs the torch path")
@@ -62,23 +66,37 @@ def _driver() -> str:
 
 def _measure_model(name: str, args: argparse.Namespace) -> dict:
     cfg = BENCH_MODELS[name]
-    weights = random_weights(cfg, "cuda")
     max_seq = max(args.prompt) + args.new_tokens + 16
     entry: dict = {
         "config": cfg.__dict__,
-        "weights": "random (bf16, real shapes)",
+        "weights": "random values, real shapes: bf16 matrices; gguf = the Q4_K_M file's block types",
         "kog": [],
         "variants": [],
         "peers": [],
+        "weight_bytes": {},
+        "gpu_memory_bytes": {},
+        "streamed_tok_s_512": {},
     }
-    runner = CudaRunner(cfg, weights, max_seq)
-    entry["weight_bytes"] = runner.weights.weight_bytes()
-    for prompt_len in args.prompt:
-        entry["kog"].append(
-            decode_timing("kog cuda graph + PDL", runner, prompt_len, args.new_tokens).as_dict()
-        )
-    entry["streamed_tok_s_512"] = streamed_tok_s(runner, 512, args.new_tokens)
-    del runner
+    if "gguf" in args.weights:
+        from kog.engine.cuda.bench_models import random_gguf_weights
+        from kog.engine.cuda.quant_weights import quant_linear
+
+        blocks = random_gguf_weights(name, cfg, "cuda")
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        runner = CudaRunner(cfg, blocks, max_seq, linear_factory=quant_linear)
+        del blocks
+        _time_runner(entry, "gguf", runner, args, before)
+        del runner
+        gc.collect()
+        torch.cuda.empty_cache()
+    before = torch.cuda.memory_allocated()
+    weights = random_weights(cfg, "cuda")  # the bf16 runner uses these tensors as they are
+    if "bf16" in args.weights:
+        runner = CudaRunner(cfg, weights, max_seq)
+        _time_runner(entry, "bf16", runner, args, before)
+        del runner
     if args.variants:
         for label, kw in (
             ("kog cuda graph, no PDL", {"pdl": False}),
@@ -115,6 +133,16 @@ def _measure_model(name: str, args: argparse.Namespace) -> dict:
     return entry
 
 
+def _time_runner(entry: dict, kind: str, runner: CudaRunner, args: argparse.Namespace, before: int) -> None:
+    """Decode timings of one runner at each prompt length; `before`: allocated bytes without its weights."""
+    entry["weight_bytes"][kind] = runner.weights.weight_bytes()
+    entry["gpu_memory_bytes"][kind] = torch.cuda.memory_allocated() - before
+    for prompt_len in args.prompt:
+        timing = decode_timing(f"kog {kind} cuda graph + PDL", runner, prompt_len, args.new_tokens)
+        entry["kog"].append({**timing.as_dict(), "weights": kind})
+    entry["streamed_tok_s_512"][kind] = streamed_tok_s(runner, 512, args.new_tokens)
+
+
 def _table(report: dict) -> str:
     lines = [
         f"{report['gpu']} | driver {report['driver']} | torch {report['torch']} | {report['date']} | {report['commit'][:10]}"
@@ -140,9 +168,11 @@ def _table(report: dict) -> str:
                 f"{name[-4:] + ' ' + t['name'][4:]:20.20} {t['prompt_len']:6d} {t['tok_s']:8.0f} {t['ms_per_token']:7.3f} "
                 f"{t['bytes_per_token'] / 1e9:7.3f} {t['gb_s']:6.0f} {t['roofline_pct']:5.1f}%{ratio}"
             )
-        lines.append(
-            f"{name[-4:]} streamed (one host read per token) at 512: {m['streamed_tok_s_512']:.0f} tok/s"
-        )
+        for kind, tok_s in m["streamed_tok_s_512"].items():
+            lines.append(
+                f"{name[-4:]} {kind}: streamed (one host read per token) at 512: {tok_s:.0f} tok/s; "
+                f"GPU memory (weights, cache, buffers) {m['gpu_memory_bytes'][kind] / 1e9:.2f} GB"
+            )
         lines.append(
             f"{name[-4:]} gemv GB/s: "
             + ", ".join(
@@ -172,9 +202,12 @@ def _plot(report: dict, path: Path) -> str:
     for m in report["models"].values():
         for p in m["peers"]:
             series.setdefault(p["name"], []).append(p["tok_s"])
-        ours = next(t for t in m["kog"] if t["prompt_len"] == 512)
-        series.setdefault("kog CUDA graph (prompt 512)", []).append(ours["tok_s"])
-        series.setdefault("roofline at 3.02 TB/s", []).append(ROOFLINE_BYTES_PER_S / ours["bytes_per_token"])
+        for ours in (t for t in m["kog"] if t["prompt_len"] == 512):
+            kind = ours["weights"]
+            series.setdefault(f"kog CUDA graph, {kind} (prompt 512)", []).append(ours["tok_s"])
+            series.setdefault(f"roofline, {kind} bytes at 3.02 TB/s", []).append(
+                ROOFLINE_BYTES_PER_S / ours["bytes_per_token"]
+            )
     width = 0.8 / len(series)
     for i, (label, values) in enumerate(series.items()):
         if len(values) == len(names):
@@ -182,7 +215,7 @@ def _plot(report: dict, path: Path) -> str:
             ax.bar_label(bars, fmt="%.0f", fontsize=7)
     ax.set_xticks([x + 0.4 - width / 2 for x in range(len(names))], names)
     ax.set_ylabel("decode tokens/s (batch 1, 256 new tokens)")
-    ax.set_title(f"{report['gpu']}, bf16, {report['date'][:10]}")
+    ax.set_title(f"{report['gpu']}, batch 1, {report['date'][:10]}")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -50,7 +50,7 @@ def prefill(
     cfg: ModelConfig, w: ModelWeights, bufs: DecodeBuffers, ids: torch.Tensor, start: int, last_only: bool
 ) -> torch.Tensor:
     """Logits fp32 [n or 1, vocab] of tokens ids (LongTensor [n] on the GPU) at positions start.."""
-    x = w.embed[ids].float()
+    x = w.embed_rows(ids)
     for i, layer in enumerate(w.layers):
         x = x + layer.o.matvec(_attention(cfg, layer, i, bufs, x, start)).float()
         h = rms_norm_reference(x, layer.mlp_norm, cfg.rms_eps).to(torch.bfloat16)

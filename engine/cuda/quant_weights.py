@@ -3,9 +3,9 @@
     weights = quant_weights(read_gguf(path), cfg)
     runner = CudaRunner(cfg, weights, max_seq_len, linear_factory=quant_linear)
 
-Linears in a format the quantized kernels read (Q8_0, Q5_0, Q4_1, Q4_K, Q6_K) become `QuantLinear`;
-norms, biases and the embedding table are dequantized (the runner gathers embedding rows from a dense
-table). A tied LM head gets the embedding's own blocks, so the head streams them quantized too.
+Linears and the embedding table in a format the quantized kernels read (Q8_0, Q5_0, Q4_1, Q4_K, Q6_K)
+become `QuantLinear`; norms and biases are dequantized. The runner gathers embedding rows from the
+blocks, and a tied LM head is the embedding's own blocks, so the table is on the GPU once, as stored.
 """
 
 from __future__ import annotations
@@ -44,16 +44,10 @@ def _dense(tensor: QuantTensor, name: str, dtype: torch.dtype) -> torch.Tensor:
 def quant_weights(
     contents: GGUFContents, cfg: ModelConfig, dtype: torch.dtype = torch.bfloat16
 ) -> dict[str, object]:
-    """The engine's weights dict with every quantized linear left as its `QuantTensor`."""
+    """The engine's weights dict with every quantized linear and the embedding left as `QuantTensor`s
+    (no "lm_head" entry when the head is tied to the embedding)."""
     weights: dict[str, object] = {}
-    embed_blocks: QuantTensor | None = None
     for name, tensor in quant_tensors(contents, cfg):
-        if is_linear(name) and tensor.qtype in FORMATS:
-            weights[name] = tensor
-            continue
-        if name == "embed" and tensor.qtype in FORMATS:
-            embed_blocks = tensor
-        weights[name] = _dense(tensor, name, dtype)
-    if "lm_head" not in weights and embed_blocks is not None:
-        weights["lm_head"] = embed_blocks
+        keep = (is_linear(name) or name == "embed") and tensor.qtype in FORMATS
+        weights[name] = tensor if keep else _dense(tensor, name, dtype)
     return weights

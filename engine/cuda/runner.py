@@ -73,6 +73,20 @@ class CudaRunner:
         self._decoded = 0  # host mirror of state[1]
         self._mode = StepMode.GREEDY
 
+    @torch.inference_mode()
+    def prepare(self, rows: range = range(1, MAX_ROWS + 1)) -> None:
+        """Builds the kernels and captures the graphs of multi-row passes now (speculative verification
+        runs 2..MAX_ROWS rows), so the first drafted tokens do not wait for compilation. Runs passes at
+        position 0, so call it before a prompt fills the cache."""
+        with torch.cuda.device(self.device):
+            self.bufs.state[0].fill_(0)
+            for n in rows:
+                self.bufs.ids[:n].zero_()
+                self.graphs.run(n, StepMode.ROWS)
+            self.graphs.run(1, self._mode)
+            self.bufs.state.zero_()
+        self.position, self._decoded = 0, 0
+
     def _check_fits(self, start: int, n: int) -> None:
         if start < 0 or start + n > self.max_seq_len:
             raise PromptTooLongError(

@@ -3,6 +3,11 @@
 Nothing here reads a value back to the host, and every launch's arguments are fixed addresses, so the
 whole sequence can be captured once as a CUDA graph and replayed: the position and input ids are read
 from device buffers at run time.
+
+Per layer, bf16 weights run the fused kernels (norm+q/k/v+RoPE+cache, attention, o+residual,
+norm+gate/up+SiLU, down+residual). Quantized weights run the fused quantized GEMVs: norm + each q/k/v
+stack, RoPE + cache write, attention, o+residual, norm + the gate/up stack, down over silu(gate) * up
++ residual. Any other mix goes through `unfused`.
 """
 
 from __future__ import annotations
@@ -15,17 +20,20 @@ from kog.engine.config import ModelConfig
 from kog.engine.cuda import unfused
 from kog.engine.cuda.buffers import DecodeBuffers
 from kog.engine.cuda.linear import Bf16Linear
-from kog.engine.cuda.weights import ModelWeights
+from kog.engine.cuda.weights import LayerWeights, ModelWeights
 from kog.kernels import (
+    MAX_ROWS,
     attention_decode,
     embed_rows,
     gate_up_silu,
     gemv,
     lm_head_argmax,
     qkv_rope,
+    rope_cache_write,
     sample_tokens,
     sampling_params_tensors,
 )
+from kog.kernels.quant import QuantLinear
 
 
 class StepMode(Enum):
@@ -37,13 +45,24 @@ class StepMode(Enum):
 class DecodeStep:
     def __init__(self, cfg: ModelConfig, weights: ModelWeights, bufs: DecodeBuffers, *, pdl: bool) -> None:
         self.cfg, self.w, self.bufs, self.pdl = cfg, weights, bufs, pdl
-        self._greedy_f, self._greedy_i = sampling_params_tensors(0.0, 1.0, 0, 0, bufs.x.device)
+        device = bufs.x.device
+        self._greedy_f, self._greedy_i = sampling_params_tensors(0.0, 1.0, 0, 0, device)
+        # Outputs of the quantized q/k/v stacks and of the gate/up stack (fp32, shared by all layers).
+        quant_attention = any(layer.qkv_stacks for layer in weights.layers)
+        quant_mlp = any(layer.gate_up is not None for layer in weights.layers)
+        self._qkv_out = torch.zeros(
+            MAX_ROWS * (cfg.q_size + 2 * cfg.kv_size) * quant_attention, device=device
+        )
+        self._gate_up_out = torch.zeros(MAX_ROWS, 2 * cfg.intermediate_size * quant_mlp, device=device)
 
     def record(self, n: int, mode: StepMode) -> None:
         """Issues the launches of one pass over n rows on torch's current stream."""
         cfg, w, b, pdl = self.cfg, self.w, self.bufs, self.pdl
         x = b.x[:n]
-        embed_rows(w.embed, b.ids, n, b.x, pdl=pdl)
+        if isinstance(w.embed, QuantLinear):
+            w.embed.lookup(b.ids, n, b.x, pdl=pdl)
+        else:
+            embed_rows(w.embed, b.ids, n, b.x, pdl=pdl)
         for i, layer in enumerate(w.layers):
             k_cache, v_cache = b.k_cache[i], b.v_cache[i]
             if layer.fused_attention_input:
@@ -51,6 +70,8 @@ class DecodeStep:
                     layer.q.weight, layer.k.weight, layer.v.weight, layer.q_bias, layer.k_bias, layer.v_bias,
                     x, layer.attn_norm, cfg.rms_eps, b.inv_freq, b.state, b.q[:n], k_cache, v_cache, pdl=pdl,
                 )  # fmt: skip
+            elif layer.qkv_stacks:
+                self._quant_attention_input(layer, i, n)
             else:
                 unfused.attention_input(cfg, layer, i, b, n)
             attention_decode(b.q[:n], k_cache, v_cache, b.state, b.attn[:n], b.attention_ws, pdl=pdl)
@@ -59,14 +80,33 @@ class DecodeStep:
                 gate_up_silu(
                     layer.gate.weight, layer.up.weight, x, layer.mlp_norm, cfg.rms_eps, out=b.mlp[:n], pdl=pdl
                 )
+            elif layer.gate_up is not None and isinstance(layer.down, QuantLinear):
+                gate_up = self._gate_up_out[:n]
+                layer.gate_up.gemv(x, norm=layer.mlp_norm, eps=cfg.rms_eps, out=gate_up, pdl=pdl)
+                layer.down.gemv(gate_up, silu_pair=True, residual=x, out=x, pdl=pdl)
+                continue
             else:
                 unfused.mlp_input(cfg, layer, b, n)
             self._add_linear(layer.down, b.mlp[:n], x)
         self._head(n, mode)
 
+    def _quant_attention_input(self, layer: LayerWeights, index: int, n: int) -> None:
+        """Each q/k/v stack with the RMSNorm and biases fused, then RoPE and the cache write."""
+        cfg, b, pdl = self.cfg, self.bufs, self.pdl
+        outputs, offset = [], 0
+        for stack, bias in layer.qkv_stacks:
+            out = self._qkv_out[offset : offset + MAX_ROWS * stack.out_features].view(MAX_ROWS, -1)
+            stack.gemv(b.x[:n], norm=layer.attn_norm, eps=cfg.rms_eps, bias=bias, out=out[:n], pdl=pdl)
+            outputs += [out[:, col:] for col in _starts(stack.out_features, layer, len(outputs))]
+            offset += MAX_ROWS * stack.out_features
+        q, k, v = outputs
+        rope_cache_write(q, k, v, b.inv_freq, b.state, b.q, b.k_cache[index], b.v_cache[index], n, pdl=pdl)
+
     def _add_linear(self, weight: object, src: torch.Tensor, x: torch.Tensor) -> None:
         if isinstance(weight, Bf16Linear):
             gemv(weight.weight, src, residual=x, out=x, pdl=self.pdl)
+        elif isinstance(weight, QuantLinear):
+            weight.gemv(src, residual=x, out=x, pdl=self.pdl)
         else:
             unfused.add_linear(weight, src, x)  # type: ignore[arg-type]
 
@@ -79,7 +119,22 @@ class DecodeStep:
                 bookkeeping=book, pdl=pdl,
             )  # fmt: skip
         else:
-            unfused.lm_head_logits(cfg, w.lm_head, w.norm, b, n)
+            if isinstance(w.lm_head, QuantLinear):
+                w.lm_head.gemv(b.x[:n], norm=w.norm, eps=cfg.rms_eps, out=b.logits[:n], pdl=pdl)
+            else:
+                unfused.lm_head_logits(cfg, w.lm_head, w.norm, b, n)
             sample_tokens(b.logits[:n], self._greedy_f, self._greedy_i, b.out_ids, bookkeeping=book, pdl=pdl)
         if mode is StepMode.SAMPLE:
             sample_tokens(b.logits[:1], b.fparams, b.iparams, b.out_ids, bookkeeping=b.bookkeeping, pdl=pdl)
+
+
+def _starts(rows: int, layer: LayerWeights, done: int) -> list[int]:
+    """Column offsets of the q/k/v parts (those after the first `done`) in a stack of `rows` rows."""
+    parts = (layer.q, layer.k, layer.v)[done:]
+    starts, col = [], 0
+    for part in parts:
+        if col >= rows:
+            break
+        starts.append(col)
+        col += part.out_features
+    return starts

@@ -101,8 +101,12 @@ def test_quant_weights_keep_the_linears_as_blocks(model, tmp_path):
 
 
 def test_tied_embedding_blocks_become_the_lm_head():
-    from kog.engine.cuda.quant_weights import quant_weights
+    """The embedding stays as blocks, serves as the tied LM head, and gathers rows; q/k/v and gate/up
+    of one format are stacks."""
+    from kog.engine.cuda.quant_weights import quant_linear, quant_weights
+    from kog.engine.cuda.weights import ModelWeights
     from kog.engine.gguf_file import GGUFContents
+    from kog.kernels.quant import QuantLinear
 
     cfg = dataclasses.replace(CFG, n_layers=1, tie_embeddings=True)
     embed = blocks("Q8_0", cfg.vocab_size, cfg.hidden_size, seed=1, std=0.1)
@@ -111,5 +115,24 @@ def test_tied_embedding_blocks_become_the_lm_head():
         "output_norm.weight": QuantTensor("output_norm.weight", "F32", (cfg.hidden_size,), np.ones(cfg.hidden_size, np.float32)),
     }  # fmt: skip
     weights = quant_weights(GGUFContents(None, {}, tensors), cfg)  # type: ignore[arg-type]
-    assert weights["lm_head"] is tensors["token_embd.weight"]
-    assert weights["embed"].dtype == torch.bfloat16 and weights["norm"].dtype == torch.float32
+    assert weights["embed"] is tensors["token_embd.weight"] and "lm_head" not in weights
+    assert weights["norm"].dtype == torch.float32
+    h, i, q, kv = cfg.hidden_size, cfg.intermediate_size, cfg.q_size, cfg.kv_size
+    full = dict(weights)
+    for seed, (name, rows, cols) in enumerate((
+        ("q_proj", q, h), ("k_proj", kv, h), ("v_proj", kv, h), ("o_proj", h, q),
+        ("gate_proj", i, h), ("up_proj", i, h), ("down_proj", h, i),
+    )):  # fmt: skip
+        data = blocks("Q8_0", rows, cols, seed=seed, std=0.04).numpy()
+        full[f"layers.0.{name}"] = QuantTensor(name, "Q8_0", (rows, cols), data)
+    for k in ("attn_norm", "mlp_norm"):
+        full[f"layers.0.{k}"] = torch.ones(cfg.hidden_size)
+    built = ModelWeights.from_dict(cfg, full, torch.device("cuda"), quant_linear)
+    assert isinstance(built.embed, QuantLinear) and built.lm_head is built.embed
+    ids = torch.tensor([5, 0, 2999], device="cuda")
+    want = dequantize_reference("Q8_0", embed)[[5, 0, 2999]].cuda()
+    assert torch.equal(built.embed_rows(ids), want)
+    # q/k/v (one format) are one stack, gate/up another; the parts are views of them
+    ((stack, bias),) = built.layers[0].qkv_stacks
+    assert stack.out_features == cfg.q_size + 2 * cfg.kv_size and bias is None
+    assert built.layers[0].gate_up.out_features == 2 * cfg.intermediate_size

@@ -31,6 +31,17 @@ def test_stored_blocks_are_a_gpu_mode(tmp_path):
         uses_stored_blocks(torch.device("cpu"), "gguf", resolved)
 
 
+def test_stored_blocks_are_the_gpu_default_for_gguf_files(tmp_path, monkeypatch):
+    import kog.kernels
+
+    monkeypatch.setattr(kog.kernels, "cuda_kernels_available", lambda: True)
+    resolved = resolve_model(write_tiny_gguf(tmp_path / "tiny.gguf").path)
+    gpu = torch.device("cuda")
+    assert uses_stored_blocks(gpu, None, resolved) and uses_stored_blocks(gpu, "gguf", resolved)
+    assert not uses_stored_blocks(gpu, "bfloat16", resolved)
+    assert not uses_stored_blocks(gpu, torch.bfloat16, resolved)
+
+
 def test_auto_drafting_on_the_cpu_is_prompt_lookup(tmp_path, monkeypatch):
     monkeypatch.setenv("KOG_HOME", str(tmp_path / "home"))
     engine = Engine.load(write_tiny_gguf(tmp_path / "tiny.gguf").path, device="cpu", dtype="float32")

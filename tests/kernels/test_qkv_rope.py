@@ -6,7 +6,7 @@ import pytest
 import torch
 from kernel_testing import activations, bf16_weights, gpu, poisoned, rel_err
 
-from kog.kernels import qkv_rope, qkv_rope_reference, rope_inv_freq
+from kog.kernels import apply_rope_reference, qkv_rope, qkv_rope_reference, rope_cache_write, rope_inv_freq
 
 pytestmark = gpu
 
@@ -36,6 +36,33 @@ def test_qkv_rope(hidden, n_heads, n_kv, head_dim, n, start, bias):
     written = slice(start, start + n)
     assert rel_err(k_cache[:, written].transpose(0, 1), k) < 8e-3  # cache entries are rounded to bf16
     assert rel_err(v_cache[:, written].transpose(0, 1), v) < 8e-3
+    assert (
+        torch.isnan(k_cache[:, :start].float()).all() and torch.isnan(v_cache[:, start + n :].float()).all()
+    )
+
+
+@pytest.mark.parametrize("hidden,n_heads,n_kv,head_dim", CONFIGS)
+@pytest.mark.parametrize("n,start", [(1, 0), (1, 4321), (5, 30000), (8, 17)])
+def test_rope_cache_write_of_separate_projections(hidden, n_heads, n_kv, head_dim, n, start):
+    """RoPE and the cache write alone, for q/k/v made elsewhere: q and k one stacked buffer, v its own."""
+    max_seq = 32768
+    q_size, kv_size = n_heads * head_dim, n_kv * head_dim
+    qk = torch.randn(8, q_size + kv_size, device="cuda")  # more rows than used: strided views
+    v = torch.randn(8, kv_size + 3, device="cuda")
+    inv_freq = rope_inv_freq(head_dim, 1e6, "cuda")
+    state = torch.tensor([start, 0], dtype=torch.int32, device="cuda")
+    q_out = poisoned(8, q_size)
+    k_cache = poisoned(n_kv, max_seq, head_dim, dtype=torch.bfloat16)
+    v_cache = poisoned(n_kv, max_seq, head_dim, dtype=torch.bfloat16)
+    rope_cache_write(qk, qk[:, q_size:], v, inv_freq, state, q_out, k_cache, v_cache, n)
+    positions = torch.arange(start, start + n, device="cuda")
+    q = apply_rope_reference(qk[:n, :q_size].view(n, n_heads, head_dim), positions, inv_freq).reshape(n, -1)
+    k = apply_rope_reference(qk[:n, q_size:].view(n, n_kv, head_dim), positions, inv_freq)
+    assert rel_err(q_out[:n], q) < 1e-5
+    assert torch.isnan(q_out[n:]).all()
+    written = slice(start, start + n)
+    assert rel_err(k_cache[:, written].transpose(0, 1), k) < 8e-3
+    assert rel_err(v_cache[:, written].transpose(0, 1), v[:n, :kv_size].view(n, n_kv, head_dim)) < 8e-3
     assert (
         torch.isnan(k_cache[:, :start].float()).all() and torch.isnan(v_cache[:, start + n :].float()).all()
     )

@@ -153,3 +153,41 @@ def test_torch_reference_is_ggufs_on_the_device(qtype):
     data = random_blocks(qtype, 512, 1536, device="cuda", seed=11)
     host = gguf.quants.dequantize(data.cpu().numpy(), gguf.GGMLQuantizationType[qtype]).reshape(512, 1536)
     assert np.array_equal(dequantize_reference(qtype, data).cpu().numpy(), host)
+
+
+@pytest.mark.parametrize("qtype,rows,cols", cases([(896, 4864), (1536, 8960), (7, 512)]))
+@pytest.mark.parametrize("n", [1, 3])
+def test_silu_pair_input_with_residual(qtype, rows, cols, n):
+    """The down projection over [gate | up] rows: W @ (silu(gate) * up) + residual."""
+    lin, values = weight(qtype, rows, cols)
+    gate_up = torch.randn(n, 2 * cols, device="cuda") * 2
+    act = torch.nn.functional.silu(gate_up[:, :cols].double()) * gate_up[:, cols:].double()
+    out = torch.randn(n, rows, device="cuda")
+    want = expected(values, act) + out.double()
+    lin.gemv(gate_up, silu_pair=True, residual=out, out=out, pdl=True)
+    assert rel_err(out, want) < 1e-3
+
+
+@pytest.mark.parametrize(
+    "qtypes", [("Q5_0", "Q5_0", "Q8_0"), ("Q4_K", "Q4_K", "Q4_K"), ("Q6_K", "Q4_1", "Q6_K")]
+)
+def test_stacked_rows_and_their_views(qtypes):
+    from kog.engine.cuda.weights import stack_runs
+
+    shapes = [(1536, 1536), (256, 1536), (256, 1536)]
+    parts = [weight(q, r, c) for q, (r, c) in zip(qtypes, shapes, strict=True)]
+    biases = [torch.randn(r, device="cuda").to(torch.bfloat16) for r, _ in shapes]
+    biases[1] = None
+    stacks, views = stack_runs([p[0] for p in parts], biases)
+    assert len(stacks) == len({(q, i) for i, q in enumerate(qtypes) if i == 0 or q != qtypes[i - 1]})
+    x = torch.randn(2, 1536, device="cuda")
+    for view, (_, values) in zip(views, parts, strict=True):
+        assert rel_err(view.gemv(x, out=poisoned(2, view.out_features)), expected(values, x)) < 1e-3
+    got = torch.cat([s.gemv(x, bias=b, out=poisoned(2, s.out_features)) for s, b in stacks], dim=1)
+    bias = torch.cat([b.double() if b is not None else torch.zeros(r, dtype=torch.float64, device="cuda")
+                      for b, (r, _) in zip(biases, shapes, strict=True)])  # fmt: skip
+    want = torch.cat([expected(values, x) for _, values in parts], dim=1) + bias
+    assert rel_err(got, want) < 1e-3
+    assert not QuantLinear.can_stack(
+        [weight("Q5_0", 3, 96)[0], weight("Q5_0", 3, 96)[0]]
+    )  # 3 x 66 B: unaligned
