@@ -10,10 +10,11 @@
 #define ATT_TILE 64         // positions per shared-memory tile
 #define ATT_MAX_GROUP 8     // query heads per KV head
 #define ATT_MAX_HEAD_DIM 256
-#define ATT_MIN_CHUNK 32    // fewest positions worth a block of their own
+#define ATT_MIN_CHUNK 64    // fewest positions worth a block of their own
 #define ATT_MERGE_CHUNK 8   // partial results merged per pass through shared memory
 
-extern __shared__ uint4 att_tiles[];  // [2][ATT_TILE][head_dim * 2 + 16 bytes]: K then V, rows padded
+extern __shared__ uint4 att_tiles[];  // [2][ATT_TILE][head_dim * 2 + 16 bytes]: K then V, rows padded;
+                                      // after the loop, the stripe sums (group * 32 KB / 8)
 
 extern "C" __global__ void __launch_bounds__(ATT_THREADS)
     attention_decode(const float* q,                        // [n_rows, n_heads, head_dim], RoPE applied
@@ -42,7 +43,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   __shared__ __align__(16) float qs[ATT_MAX_GROUP][ATT_MAX_HEAD_DIM];
   __shared__ float ps[ATT_MAX_GROUP][ATT_TILE];
   __shared__ float m_run[ATT_MAX_GROUP], l_run[ATT_MAX_GROUP], corr[ATT_MAX_GROUP];
-  __shared__ __align__(16) float red[2 * ATT_THREADS * ATT_MAX_GROUP];  // stripe sums, then (m, l) pairs
+  __shared__ __align__(16) float red[2 * ATT_THREADS * ATT_MAX_GROUP];  // the merge's (m, l) pairs
   __shared__ bool s_last;
 
   const int row16 = head_dim / 8 + 1;  // a tile row in uint4, padded by one against bank conflicts
@@ -154,30 +155,32 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   copy_async_wait_all();  // an empty slice never waited for its q copies
   __syncthreads();
 
-  // Sum the stripes, one head at a time through red[stripe][d].
-  for (int g = 0; g < group; ++g) {
-    float* dst = red + (size_t)stripe * head_dim + d8 * 8;
+  // Sum the stripes of every head at once: sums[g][stripe][d] (n_stripes * head_dim = 8 * ATT_THREADS)
+  // in the tile memory, then each thread adds up its (head, dim) outputs over the stripes.
+  float* sums = reinterpret_cast<float*>(att_tiles);
 #pragma unroll
-    for (int gg = 0; gg < ATT_MAX_GROUP; ++gg)  // constant register index: select the head by unrolling
-      if (gg == g)
-#pragma unroll
-        for (int e = 0; e < 8; ++e) dst[e] = acc[gg][e];
-    __syncthreads();
-    const int h = kvh * group + g;
-    for (int d = tid; d < head_dim; d += ATT_THREADS) {
-      float o = 0.f;
-      for (int s = 0; s < n_stripes; ++s) o += red[(size_t)s * head_dim + d];
-      if (n_splits == 1) {
-        out[((size_t)r * n_heads + h) * head_dim + d] = o / l_run[g];
-      } else {
-        part_o[(((size_t)r * n_heads + h) * max_splits + split) * head_dim + d] = o;
-        if (d == 0) {
-          float* ml = part_ml + (((size_t)r * n_heads + h) * max_splits + split) * 2;
-          ml[0] = m_run[g], ml[1] = l_run[g];
-        }
+  for (int g = 0; g < ATT_MAX_GROUP; ++g) {
+    if (g < group) {
+      float4* dst = reinterpret_cast<float4*>(sums + ((size_t)g * n_stripes + stripe) * head_dim + d8 * 8);
+      dst[0] = make_float4(acc[g][0], acc[g][1], acc[g][2], acc[g][3]);
+      dst[1] = make_float4(acc[g][4], acc[g][5], acc[g][6], acc[g][7]);
+    }
+  }
+  __syncthreads();
+  for (int i = tid; i < group * head_dim; i += ATT_THREADS) {
+    const int g = i / head_dim, d = i % head_dim, h = kvh * group + g;
+    const float* col = sums + (size_t)g * n_stripes * head_dim + d;
+    float o = 0.f;
+    for (int st = 0; st < n_stripes; ++st) o += col[(size_t)st * head_dim];
+    if (n_splits == 1) {
+      out[((size_t)r * n_heads + h) * head_dim + d] = o / l_run[g];
+    } else {
+      part_o[(((size_t)r * n_heads + h) * max_splits + split) * head_dim + d] = o;
+      if (d == 0) {
+        float* ml = part_ml + (((size_t)r * n_heads + h) * max_splits + split) * 2;
+        ml[0] = m_run[g], ml[1] = l_run[g];
       }
     }
-    __syncthreads();
   }
   if (n_splits == 1) return;
 

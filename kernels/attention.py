@@ -13,7 +13,7 @@ from kog.kernels.launch import f32, i32, launch, ptr
 
 THREADS = 128
 MAX_GROUP = 8  # query heads per KV head the kernel holds
-MIN_CHUNK = 32  # must match ATT_MIN_CHUNK: fewest positions per block
+MIN_CHUNK = 64  # must match ATT_MIN_CHUNK: fewest positions per block
 TILE = 64  # must match ATT_TILE
 
 
@@ -79,7 +79,8 @@ def attention_decode(
         i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits),
         f32(math.log2(math.e) / math.sqrt(head_dim)),
     ]  # fmt: skip
-    tiles = 2 * TILE * (head_dim * 2 + 16)  # K and V tiles, rows padded by 16 bytes
+    # K and V tiles (rows padded by 16 bytes), later the stripe sums: n_stripes * head_dim = 8 * THREADS
+    tiles = max(2 * TILE * (head_dim * 2 + 16), (n_heads // n_kv) * 8 * THREADS * 4)
     launch(
         load_kernel("attention.cu", "attention_decode"),
         grid,
