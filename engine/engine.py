@@ -150,6 +150,9 @@ class Engine:
         model.weights = {}
         # A runner that samples on the device hands back token ids, not logits, on plain decode steps.
         self._device_sampling = hasattr(self.runner, "decode_step")
+        # Drafts per verify pass: the CUDA runner's graph-captured passes take at most `max_rows` tokens
+        # (more would fall back to its prefill path), the last token plus the drafts.
+        self._max_drafts = getattr(self.runner, "max_rows", 1 << 30) - 1
         self.info = ModelInfo(
             name=model.name,
             arch=model.cfg.arch,
@@ -161,10 +164,8 @@ class Engine:
         )
         self._cached: list[int] = []  # tokens whose KV sits in the runner's cache, in order
         self.device, self.dtype = device, dtype
-        if draft == "auto":
-            # NOTE: verify passes on the CUDA runner are not yet graph-fast (6 tok/pass gave 45 tok/s against
-            # 835 plain on the H200), so the GPU decodes plainly unless a drafter is asked for.
-            draft = "none" if self._device_sampling else "prompt-lookup"
+        if draft == "auto":  # rewrites 2-3x faster, free text within a few percent (bench/NOTES.md)
+            draft = "prompt-lookup"
         self.drafter: Drafter | None = None
         self.set_drafter(draft)
         self._lock = threading.Lock()
@@ -189,7 +190,7 @@ class Engine:
     ) -> Engine:
         """`dtype`: None picks per device: on a GPU a GGUF file's quantized blocks as stored ("gguf"), other
         models in bfloat16; on the CPU bfloat16 where the CPU computes it natively, else float32; "int8" is a CPU
-        mode. `draft`: "auto" (prompt lookup on the CPU, none on the CUDA runner), "prompt-lookup", "none",
+        mode. `draft`: "auto" (prompt lookup), "prompt-lookup", "none",
         "draft:<model>", "mtp" or "mtp:<heads file>"."""
         dev = pick_device(device)
         resolved = resolve_model(model, progress)
@@ -259,7 +260,7 @@ class Engine:
             drafts: list[int] = []
             room = max_new - stats.generated_tokens - 1
             if drafter is not None and room > 0:
-                drafts = drafter.propose(context + [token], min(drafter.next_k(), room))
+                drafts = drafter.propose(context + [token], min(drafter.next_k(), room, self._max_drafts))
             accepted, following = len(drafts), None
             if room > 0 and not drafts:
                 following = self._plain_step(token, params, gen)

@@ -41,6 +41,8 @@ def check_supported(cfg: ModelConfig) -> None:
 
 
 class CudaRunner:
+    max_rows = MAX_ROWS  # rows a graph-captured pass takes; more go through the prefill path
+
     def __init__(
         self,
         cfg: ModelConfig,
