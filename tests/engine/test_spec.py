@@ -176,3 +176,25 @@ def test_draft_and_mtp_names_load_and_bad_ones_fail_with_one_clear_error(tiny_qw
     heads.save(tmp_path / "small.safetensors")
     with pytest.raises(UnsupportedModelError, match="hidden size 8"):
         Engine.load(path, device="cpu", draft=f"mtp:{tmp_path}/small.safetensors")
+
+
+def test_drafts_per_pass_stay_within_the_runners_rows(tiny_qwen2):
+    """A runner that verifies at most `max_rows` tokens a pass (the CUDA runner's graphs) is never asked
+    for more: the last token plus at most max_rows - 1 drafts, and the output is still plain greedy."""
+    prompt = SNIPPETS[1]
+    truth = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none").generate(
+        prompt, SamplingParams(max_tokens=N_TOKENS)
+    )
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    rows = []
+    forward = engine.runner.forward
+    engine.runner.forward = lambda ids, start, last_only=False: (
+        rows.append(ids.numel()) or forward(ids, start, last_only)
+    )
+    engine._max_drafts = 2
+    engine.drafter = FlawedOracleDrafter(
+        engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, k_max=8
+    )
+    out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
+    assert out.token_ids == truth.token_ids
+    assert out.stats.drafted > 0 and max(rows[1:]) == 3  # rows[0] is the prompt's prefill
