@@ -75,15 +75,31 @@ def resolve_test_command(root: str | Path, cli_value: str | None = None) -> str:
     return f"{shlex.quote(sys.executable)} -m pytest"
 
 
+def default_memory_limit_mb() -> int:
+    """Half the machine's memory, at least 4 GiB: room for real test suites, none for a runaway loop."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):
+        return 4096
+    return max(4096, total // 2)
+
+
 def run_tests(
-    root: str | Path, command: str, select: list[str] | None = None, timeout_s: float = 300
+    root: str | Path,
+    command: str,
+    select: list[str] | None = None,
+    timeout_s: float = 300,
+    memory_limit_mb: int | None = None,
 ) -> TestRun:
     """Run ``command`` (no shell) in ``root`` with a clean environment and read its results.
 
     pytest commands get ``--junitxml=<tmp> -p no:cacheprovider -q`` (and a few options that make
     node ids repository-relative) plus the ``select`` ids appended. Other commands may write JUnit
-    XML to the path in $KOG_JUNIT_XML. At ``timeout_s`` the whole process group is stopped.
+    XML to the path in $KOG_JUNIT_XML. At ``timeout_s`` the whole process group is stopped. The test
+    process may map at most ``memory_limit_mb`` (default `default_memory_limit_mb`, 0: no limit), so a
+    candidate edit that allocates without end fails its tests instead of exhausting the machine.
     """
+    limit_mb = default_memory_limit_mb() if memory_limit_mb is None else memory_limit_mb
     root = Path(root).resolve()
     argv = shlex.split(command)
     if not argv:
@@ -100,7 +116,7 @@ def run_tests(
             argv += pytest_options(root, junit_path) + list(select or [])
         started = time.monotonic()
         with open(scratch / "output", "w+b") as output:
-            returncode, timed_out = _run(argv, root, env, output, timeout_s)
+            returncode, timed_out = _run(argv, root, env, output, timeout_s, limit_mb)
             output.seek(max(0, output.seek(0, os.SEEK_END) - 4 * TAIL_CHARS))
             tail = output.read().decode("utf-8", errors="replace")[-TAIL_CHARS:]
         cases = read_junit(junit_path, root)
@@ -152,7 +168,9 @@ def clean_environment() -> dict[str, str]:
     return env
 
 
-def _run(argv: list[str], root: Path, env: dict[str, str], output, timeout_s: float) -> tuple[int, bool]:
+def _run(
+    argv: list[str], root: Path, env: dict[str, str], output, timeout_s: float, limit_mb: int
+) -> tuple[int, bool]:
     try:
         process = subprocess.Popen(
             argv,
@@ -165,6 +183,8 @@ def _run(argv: list[str], root: Path, env: dict[str, str], output, timeout_s: fl
         )
     except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
         raise TestCommandError(f"cannot run the test command {argv[0]!r}: {exc.strerror or exc}") from exc
+    if limit_mb > 0:
+        _limit_memory(process.pid, limit_mb)
     try:
         return process.wait(timeout=timeout_s), False
     except subprocess.TimeoutExpired:
@@ -173,6 +193,18 @@ def _run(argv: list[str], root: Path, env: dict[str, str], output, timeout_s: fl
     except BaseException:
         _stop_group(process)
         raise
+
+
+def _limit_memory(pid: int, limit_mb: int) -> None:
+    """Caps the address space of the test process (its children inherit the cap). Set from outside
+    just after the start, not in the child before exec: that hook is unsafe in a threaded process."""
+    try:
+        import resource
+
+        limit = limit_mb * 2**20
+        resource.prlimit(pid, resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # no prlimit on this platform, or the process has already exited
 
 
 def _stop_group(process: subprocess.Popen) -> None:

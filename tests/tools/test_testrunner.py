@@ -96,6 +96,26 @@ def test_hanging_test_is_killed_and_reported(tmp_path):
     ]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the memory cap uses Linux prlimit")
+def test_a_test_that_allocates_without_end_fails_at_the_memory_cap(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "tests/test_greedy.py": (
+                "def test_small():\n"
+                "    assert len(bytearray(10 * 2**20)) > 0\n\n\n"
+                "def test_runaway():\n"
+                "    chunks = [bytearray(2**28) for _ in range(8)]  # 2 GiB: fits the machine, not the cap\n"
+                "    assert chunks\n"
+            )
+        },
+    )
+    run = run_tests(tmp_path, PYTEST, memory_limit_mb=1024)
+    assert run.passed_ids == ["tests/test_greedy.py::test_small"]
+    (failed,) = run.failing
+    assert failed.id == "tests/test_greedy.py::test_runaway" and "MemoryError" in failed.message
+
+
 def test_syntax_error_in_repository_module_is_an_error_case(calc_repo):
     (calc_repo / "pkg/other.py").write_text("def helper(x):\n    return (x\n")
     write_files(calc_repo, {"tests/test_alone.py": "def test_alone():\n    assert True\n"})
