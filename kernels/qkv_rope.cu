@@ -24,6 +24,28 @@ __device__ __forceinline__ QkvPair qkv_pair(int p, int n_heads, int n_kv, int he
   return q;
 }
 
+// Rotates the pair (a, b) = rows (row0, row0 + head_dim/2) of q or k (not v) for position pos, then
+// stores it: q as fp32 into activation row r of q_out, k and v as bf16 into their cache at pos.
+__device__ __forceinline__ void rope_store(const QkvPair& w, int r, int pos, float a, float b,
+                                           const float* __restrict__ inv_freq, float* __restrict__ q_out,
+                                           kog_bf16* __restrict__ k_cache, kog_bf16* __restrict__ v_cache,
+                                           int n_heads, int head_dim, int max_seq) {
+  const int half = head_dim / 2, d = w.row0 - w.head * head_dim;
+  if (w.kind != 2) {
+    float s, c;
+    sincosf((float)pos * inv_freq[d], &s, &c);
+    const float ra = a * c - b * s, rb = b * c + a * s;
+    a = ra, b = rb;
+  }
+  if (w.kind == 0) {
+    float* qo = q_out + (size_t)r * n_heads * head_dim + w.row0;
+    qo[0] = a, qo[half] = b;
+  } else {
+    kog_bf16* cache = (w.kind == 1 ? k_cache : v_cache) + ((size_t)w.head * max_seq + pos) * head_dim + d;
+    cache[0] = float_to_bf16(a), cache[half] = float_to_bf16(b);
+  }
+}
+
 extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS)
     qkv_rope_norm(const kog_bf16* __restrict__ wq, const kog_bf16* __restrict__ wk,
                   const kog_bf16* __restrict__ wv, const kog_bf16* __restrict__ bq,
@@ -45,29 +67,14 @@ extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS)
   const auto emit = [&](int p, float (&acc)[N][2]) {
     if (threadIdx.x % KOG_WARP != 0) return;
     const QkvPair q = qkv_pair(p, n_heads, n_kv, head_dim);
-    const int d = q.row0 - q.head * head_dim;
     const kog_bf16* bias = q.kind == 0 ? bq : q.kind == 1 ? bk : bv;
     const float b0 = bias ? bf16_to_float(bias[q.row0]) : 0.f;
     const float b1 = bias ? bf16_to_float(bias[q.row0 + half]) : 0.f;
     const int pos0 = load_cg(state);
 #pragma unroll
-    for (int r = 0; r < N; ++r) {
-      const int pos = pos0 + r;
-      float a = acc[r][0] + b0, b = acc[r][1] + b1;
-      if (q.kind != 2) {
-        float s, c;
-        sincosf((float)pos * inv_freq[d], &s, &c);
-        const float ra = a * c - b * s, rb = b * c + a * s;
-        a = ra, b = rb;
-      }
-      if (q.kind == 0) {
-        float* qo = q_out + (size_t)r * n_heads * head_dim + q.row0;
-        qo[0] = a, qo[half] = b;
-      } else {
-        kog_bf16* cache = (q.kind == 1 ? k_cache : v_cache) + ((size_t)q.head * max_seq + pos) * head_dim + d;
-        cache[0] = float_to_bf16(a), cache[half] = float_to_bf16(b);
-      }
-    }
+    for (int r = 0; r < N; ++r)
+      rope_store(q, r, pos0 + r, acc[r][0] + b0, acc[r][1] + b1, inv_freq, q_out, k_cache, v_cache, n_heads,
+                 head_dim, max_seq);
   };
   gemv_blocks<N, 2, true>((n_heads + 2 * n_kv) * half, k, x, norm, eps, true, rows_of, emit);
 }
@@ -90,20 +97,7 @@ extern "C" __global__ void __launch_bounds__(256)
     const float* src = w.kind == 0 ? q + (size_t)r * q_stride
                        : w.kind == 1 ? k + (size_t)r * k_stride
                                      : v + (size_t)r * v_stride;
-    float a = load_cg(src + w.row0), b = load_cg(src + w.row0 + half);
-    const int d = w.row0 - w.head * head_dim, pos = pos0 + r;
-    if (w.kind != 2) {
-      float s, c;
-      sincosf((float)pos * inv_freq[d], &s, &c);
-      const float ra = a * c - b * s, rb = b * c + a * s;
-      a = ra, b = rb;
-    }
-    if (w.kind == 0) {
-      float* qo = q_out + (size_t)r * n_heads * head_dim + w.row0;
-      qo[0] = a, qo[half] = b;
-    } else {
-      kog_bf16* cache = (w.kind == 1 ? k_cache : v_cache) + ((size_t)w.head * max_seq + pos) * head_dim + d;
-      cache[0] = float_to_bf16(a), cache[half] = float_to_bf16(b);
-    }
+    rope_store(w, r, pos0 + r, load_cg(src + w.row0), load_cg(src + w.row0 + half), inv_freq, q_out, k_cache,
+               v_cache, n_heads, head_dim, max_seq);
   }
 }
