@@ -254,28 +254,11 @@ class Engine:
             drafter.reset()
             if hasattr(drafter, "set_sampling"):  # stochastic drafters draw from their own q
                 drafter.set_sampling(params, gen)
-        finish = None
-        while finish is None:
-            # `token` is chosen but not yet run through the model; `drafts` may follow it.
-            drafts: list[int] = []
-            room = max_new - stats.generated_tokens - 1
-            if drafter is not None and room > 0:
-                drafts = drafter.propose(context + [token], min(drafter.next_k(), room, self._max_drafts))
-            accepted, following = len(drafts), None
-            if room > 0 and not drafts:
-                following = self._plain_step(token, params, gen)
-                stats.forward_passes += 1
-            elif room > 0:
-                logits = self.runner.forward(torch.tensor([token, *drafts]), len(self._cached))
-                accepted, following = verify(logits, drafts, params, gen, drafter.draft_probs())
-                self._cached.extend([token, *drafts[:accepted]])
-                stats.forward_passes += 1
-                if drafts:
-                    drafter.observe(accepted, len(drafts))
-                    stats.drafted += len(drafts)
-                    stats.accepted += accepted
-                    _count_by_position(stats, accepted, len(drafts))
-            for out in [token, *drafts[:accepted]]:
+        # Each chosen token is handed out before the model runs on it, so an end-of-sequence token or a
+        # stop string ends the call without a pass whose result nobody reads.
+        finish, pending = None, [token]
+        while True:
+            for out in pending:
                 stats.generated_tokens += 1
                 context.append(out)
                 if out in self.tokenizer.eos_ids:
@@ -287,11 +270,30 @@ class Engine:
                 yield Chunk(text, (out,))
                 if finish:
                     break
-            if finish is None and (following is None or stats.generated_tokens >= max_new):
+            if finish is None and stats.generated_tokens >= max_new:
                 finish = "length"
-            token = following
+            if finish is not None:
+                break
+            # The last token handed out is not yet in the cache: run it, with drafts after it.
+            token, room = pending[-1], max_new - stats.generated_tokens
+            drafts: list[int] = []
+            if drafter is not None and room > 1:
+                drafts = drafter.propose(context, min(drafter.next_k(), room - 1, self._max_drafts))
+            stats.forward_passes += 1
+            if not drafts:
+                pending = [self._plain_step(token, params, gen)]
+                continue
+            logits = self.runner.forward(torch.tensor([token, *drafts]), len(self._cached))
+            accepted, following = verify(logits, drafts, params, gen, drafter.draft_probs())
+            self._cached.extend([token, *drafts[:accepted]])
+            drafter.observe(accepted, len(drafts))
+            stats.drafted += len(drafts)
+            stats.accepted += accepted
+            _count_by_position(stats, accepted, len(drafts))
+            pending = [*drafts[:accepted], following]
         stats.decode_s = time.perf_counter() - t_decode
-        yield Chunk(stops.flush(), (), finish, stats)
+        tail = stops.feed(decoder.flush())[0] if finish == "length" else ""
+        yield Chunk(tail + stops.flush(), (), finish, stats)
 
     def _plain_step(self, token: int, params: SamplingParams, gen: torch.Generator) -> int:
         """Runs `token` at the next position; returns the token after it."""

@@ -111,3 +111,10 @@ class StreamDecoder:
             return ""  # a multi-byte character is still incomplete
         self._prefix, self._read = self._read, len(self.ids)
         return full[len(done) :]
+
+    def flush(self) -> str:
+        """The text `push` held back, at the end of a stream: an incomplete character comes out as U+FFFD."""
+        done = self.tokenizer.decode(self.ids[self._prefix : self._read])
+        full = self.tokenizer.decode(self.ids[self._prefix :])
+        self._prefix = self._read = len(self.ids)
+        return full[len(done) :]

@@ -234,3 +234,18 @@ def test_count_tokens_follows_the_merges(tiny):
     assert (
         engine.info.context_length == 512 and engine.info.vocab_size == 309 and engine.info.arch == tiny.arch
     )
+
+
+def test_the_end_of_sequence_token_ends_the_call_without_running_it(tiny_qwen2):
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    plain = engine.generate("def f(x):", SamplingParams(max_tokens=12)).token_ids
+    end = next(i for i in range(1, len(plain)) if plain[i] not in plain[:i])
+    engine.tokenizer.eos_ids = frozenset({plain[end]})
+    calls = []
+    forward = engine.runner.forward
+    engine.runner.forward = lambda ids, start, last_only=False: (
+        calls.append(start) or forward(ids, start, last_only)
+    )
+    out = engine.generate("def f(x):", SamplingParams(max_tokens=12))
+    assert out.token_ids == plain[:end] and out.finish_reason == "stop"
+    assert len(calls) == 1 + end  # the prompt, then one pass per token before the end token

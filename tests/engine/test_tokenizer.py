@@ -139,6 +139,13 @@ def test_streamed_decoding_waits_for_whole_characters(tiny_tokenizer):
     assert "".join(deltas) == text and "\ufffd" not in "".join(deltas)
 
 
+def test_flush_hands_out_what_a_cut_character_held_back(tiny_tokenizer):
+    decoder = StreamDecoder(tiny_tokenizer)
+    cut = "ok é".encode()[:-1]  # the stream ended inside "é"
+    assert "".join(decoder.push(byte) for byte in cut) == "ok "
+    assert decoder.flush() == "\ufffd" and decoder.flush() == ""
+
+
 def test_streamed_decoding_of_merged_tokens_adds_up(tiny_tokenizer):
     ids = tiny_tokenizer.encode("hello world\n\n    def self(x): return 中文")
     decoder = StreamDecoder(tiny_tokenizer)
