@@ -7,7 +7,7 @@ import re
 
 from kog.agent.localize import Localizer, Suspect
 from kog.agent.prompts import FailingTest, Target
-from kog.agent.reach import referenced_names
+from kog.agent.reach import assigned_names, referenced_names
 from kog.tools.testrunner import TestCase
 
 MAX_ERROR_LINES = 12
@@ -63,14 +63,7 @@ def module_constants(source: str, definition: str) -> str:
     lines = source.splitlines()
     kept = []
     for stmt in tree.body:
-        targets = (
-            stmt.targets
-            if isinstance(stmt, ast.Assign)
-            else [stmt.target]
-            if isinstance(stmt, ast.AnnAssign)
-            else []
-        )
-        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        names = assigned_names(stmt)
         end = stmt.end_lineno or stmt.lineno
         constant = bool(names) and all(n.isupper() and not n.startswith("__") for n in names)
         if (names & used or constant) and end - stmt.lineno < MAX_CONSTANT_LINES:

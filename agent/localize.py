@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from kog.agent.reach import ReachIndex, definition_key, is_test_path
+from kog.agent.reach import ReachIndex, assigned_names, definition_key, is_test_path
 from kog.tools.codemap import CodeMap, Definition
 from kog.tools.testrunner import Frame, TestCase, TestRun
 
@@ -42,15 +42,7 @@ def module_level_names(source: str) -> set[str]:
         return set()
     names: set[str] = set()
     for stmt in tree.body:
-        targets = (
-            stmt.targets
-            if isinstance(stmt, ast.Assign)
-            else [stmt.target]
-            if isinstance(stmt, ast.AnnAssign)
-            else []
-        )
-        for target in targets:
-            names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        names |= assigned_names(stmt)
     return names
 
 

@@ -26,6 +26,17 @@ def definition_key(defn: Definition) -> str:
     return f"{defn.path}::{defn.qualname}"
 
 
+def assigned_names(stmt: ast.stmt) -> set[str]:
+    """The names a module-level assignment binds (none for any other statement)."""
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, ast.AnnAssign):
+        targets = [stmt.target]
+    else:
+        return set()
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
 def referenced_names(source: str) -> set[str]:
     """Every bare name and attribute name a piece of code mentions, parameters included."""
     try:
