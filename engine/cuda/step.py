@@ -76,19 +76,25 @@ class DecodeStep:
                 unfused.attention_input(cfg, layer, i, b, n)
             attention_decode(b.q[:n], k_cache, v_cache, b.state, b.attn[:n], b.attention_ws, pdl=pdl)
             self._add_linear(layer.o, b.attn[:n], x)
-            if layer.fused_mlp_input:
-                gate_up_silu(
-                    layer.gate.weight, layer.up.weight, x, layer.mlp_norm, cfg.rms_eps, out=b.mlp[:n], pdl=pdl
-                )
-            elif layer.gate_up is not None and isinstance(layer.down, QuantLinear):
-                gate_up = self._gate_up_out[:n]
-                layer.gate_up.gemv(x, norm=layer.mlp_norm, eps=cfg.rms_eps, out=gate_up, pdl=pdl)
-                layer.down.gemv(gate_up, silu_pair=True, residual=x, out=x, pdl=pdl)
-                continue
-            else:
-                unfused.mlp_input(cfg, layer, b, n)
-            self._add_linear(layer.down, b.mlp[:n], x)
+            self._mlp(layer, n)
         self._head(n, mode)
+
+    def _mlp(self, layer: LayerWeights, n: int) -> None:
+        """x += down(silu(gate(norm(x))) * up(norm(x))) for the first n rows."""
+        cfg, b, pdl = self.cfg, self.bufs, self.pdl
+        x = b.x[:n]
+        if layer.gate_up is not None and isinstance(layer.down, QuantLinear):
+            gate_up = self._gate_up_out[:n]  # gate's outputs then up's, per row
+            layer.gate_up.gemv(x, norm=layer.mlp_norm, eps=cfg.rms_eps, out=gate_up, pdl=pdl)
+            layer.down.gemv(gate_up, silu_pair=True, residual=x, out=x, pdl=pdl)
+            return
+        if layer.fused_mlp_input:
+            gate_up_silu(
+                layer.gate.weight, layer.up.weight, x, layer.mlp_norm, cfg.rms_eps, out=b.mlp[:n], pdl=pdl
+            )
+        else:
+            unfused.mlp_input(cfg, layer, b, n)
+        self._add_linear(layer.down, b.mlp[:n], x)
 
     def _quant_attention_input(self, layer: LayerWeights, index: int, n: int) -> None:
         """Each q/k/v stack with the RMSNorm and biases fused, then RoPE and the cache write."""
