@@ -141,6 +141,7 @@ class Engine:
         dtype: torch.dtype,
         max_seq_len: int,
         draft: str = "prompt-lookup",
+        progress: ProgressFn | None = None,
     ):
         self.model, self.tokenizer, self.cfg = model, model.tokenizer, model.cfg
         self.max_seq_len = min(max_seq_len, model.cfg.context_length)
@@ -167,15 +168,16 @@ class Engine:
         if draft == "auto":  # rewrites 2-3x faster, free text within a few percent (bench/NOTES.md)
             draft = "prompt-lookup"
         self.drafter: Drafter | None = None
-        self.set_drafter(draft)
+        self.set_drafter(draft, progress)
         self._lock = threading.Lock()
 
-    def set_drafter(self, name: str) -> None:
+    def set_drafter(self, name: str, progress: ProgressFn | None = None) -> None:
         """Switches speculative decoding to drafter `name` (see `load`), "none" to turn it off. On the CUDA
-        runner the verification graphs are built here, not on the first drafted tokens."""
+        runner the verification graphs are built here (kernels compile on a machine's first run), not on
+        the first drafted tokens."""
         self.drafter = make_drafter(name, self)
         if self.drafter is not None and hasattr(self.runner, "prepare"):
-            self.runner.prepare()
+            self.runner.prepare(progress=progress)
             self._cached = []
 
     @classmethod
@@ -199,7 +201,7 @@ class Engine:
         else:
             dt = pick_dtype(dev, None if dtype == "gguf" else dtype)
             loaded = load_model(resolved, dt, progress)
-        return cls(loaded, dev, dt, max_seq_len or DEFAULT_MAX_SEQ_LEN, draft)
+        return cls(loaded, dev, dt, max_seq_len or DEFAULT_MAX_SEQ_LEN, draft, progress)
 
     # -- prompts ---------------------------------------------------------------------------------
     def render(self, prompt: str | Sequence[Message]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 
 import torch
 
+from kog.engine.api import ProgressFn
 from kog.engine.config import ModelConfig
 from kog.engine.cuda.buffers import HISTORY_LEN, DecodeBuffers
 from kog.engine.cuda.graphs import StepGraphs
@@ -76,15 +77,19 @@ class CudaRunner:
         self._mode = StepMode.GREEDY
 
     @torch.inference_mode()
-    def prepare(self, rows: range = range(1, MAX_ROWS + 1)) -> None:
+    def prepare(self, rows: range = range(1, MAX_ROWS + 1), progress: ProgressFn | None = None) -> None:
         """Builds the kernels and captures the graphs of multi-row passes now (speculative verification
         runs 2..MAX_ROWS rows), so the first drafted tokens do not wait for compilation. Runs passes at
         position 0, so call it before a prompt fills the cache."""
         with torch.cuda.device(self.device):
             self.bufs.state[0].fill_(0)
-            for n in rows:
+            for i, n in enumerate(rows):
+                if progress:
+                    progress("build kernels", i, len(rows))
                 self.bufs.ids[:n].zero_()
                 self.graphs.run(n, StepMode.ROWS)
+            if progress:
+                progress("build kernels", len(rows), len(rows))
             self.graphs.run(1, self._mode)
             self.bufs.state.zero_()
         self.position, self._decoded = 0, 0

@@ -199,3 +199,16 @@ def test_drafts_per_pass_stay_within_the_runners_rows(tiny_qwen2):
     out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
     assert out.token_ids == truth.token_ids
     assert out.stats.drafted > 0 and max(rows[1:]) == 3  # rows[0] is the prompt's prefill
+
+
+def test_setting_a_drafter_prepares_a_runner_that_can_be_prepared(tiny_qwen2):
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    engine.generate(SNIPPETS[0], SamplingParams(max_tokens=4))
+    prepared = []
+    engine.runner.prepare = lambda progress=None: prepared.append(progress)
+    engine.set_drafter("none")
+    assert engine.drafter is None and not prepared and engine._cached
+    shown = []
+    engine.set_drafter("prompt-lookup", lambda stage, done, total: shown.append(stage))
+    assert isinstance(engine.drafter, PromptLookupDrafter) and len(prepared) == 1 and prepared[0] is not None
+    assert engine._cached == []  # preparing ran passes over the cache, so nothing in it is reused
