@@ -96,7 +96,7 @@ def run_tests(
     pytest commands get ``--junitxml=<tmp> -p no:cacheprovider -q`` (and a few options that make
     node ids repository-relative) plus the ``select`` ids appended. Other commands may write JUnit
     XML to the path in $KOG_JUNIT_XML. At ``timeout_s`` the whole process group is stopped. The test
-    process may map at most ``memory_limit_mb`` (default `default_memory_limit_mb`, 0: no limit), so a
+    process may allocate at most ``memory_limit_mb`` (default `default_memory_limit_mb`, 0: no limit), so a
     candidate edit that allocates without end fails its tests instead of exhausting the machine.
     """
     limit_mb = default_memory_limit_mb() if memory_limit_mb is None else memory_limit_mb
@@ -196,13 +196,15 @@ def _run(
 
 
 def _limit_memory(pid: int, limit_mb: int) -> None:
-    """Caps the address space of the test process (its children inherit the cap). Set from outside
-    just after the start, not in the child before exec: that hook is unsafe in a threaded process."""
+    """Caps the writable memory the test process may map (its children inherit the cap): RLIMIT_DATA,
+    not the address space, so reservations that are never written (CUDA maps tens of GB of address
+    space at start-up) stay possible. Set from outside just after the start, not in the child before
+    exec: that hook is unsafe in a threaded process."""
     try:
         import resource
 
         limit = limit_mb * 2**20
-        resource.prlimit(pid, resource.RLIMIT_AS, (limit, limit))
+        resource.prlimit(pid, resource.RLIMIT_DATA, (limit, limit))
     except (ImportError, AttributeError, OSError, ValueError):
         pass  # no prlimit on this platform, or the process has already exited
 
