@@ -11,10 +11,8 @@ from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_out
 from kog.kernels.launch import f32, i32, launch, ptr
 
-THREADS = 128
-MAX_GROUP = 8  # query heads per KV head the kernel holds
-MIN_CHUNK = 64  # must match ATT_MIN_CHUNK: fewest positions per block
-TILE = 64  # must match ATT_TILE
+THREADS = 128  # must match ATT_THREADS
+MAX_SPLITS = 512  # the merge keeps one weight per slice in the kernel's shared memory
 
 
 @dataclass(frozen=True)
@@ -23,20 +21,19 @@ class AttentionWorkspace:
 
     part_o: torch.Tensor  # [MAX_ROWS, n_heads, max_splits, head_dim] fp32
     part_ml: torch.Tensor  # [MAX_ROWS, n_heads, max_splits, 2] fp32
-    counters: torch.Tensor  # [MAX_ROWS, n_kv] int32, zero between launches (the kernel resets them)
+    counters: torch.Tensor  # [MAX_ROWS, n_heads] int32, zero between launches (the kernel resets them)
     max_splits: int
 
     @classmethod
     def allocate(
         cls, n_heads: int, n_kv: int, head_dim: int, max_seq: int, device: torch.device | str
     ) -> AttentionWorkspace:
-        # Enough blocks to stream a long context across the GPU; at 32k, 128 slices of 256 positions.
+        # Enough blocks to spread a long context across the GPU; at 32k, 128 slices of 256 positions.
         max_splits = max(2, min(128, -(-max_seq // 64)))
-        max_splits += max_splits % 2  # the kernel copies (m, l) pairs 16 bytes at a time
         return cls(
             part_o=torch.empty(MAX_ROWS, n_heads, max_splits, head_dim, dtype=torch.float32, device=device),
             part_ml=torch.empty(MAX_ROWS, n_heads, max_splits, 2, dtype=torch.float32, device=device),
-            counters=torch.zeros(MAX_ROWS, n_kv, dtype=torch.int32, device=device),
+            counters=torch.zeros(MAX_ROWS, n_heads, dtype=torch.int32, device=device),
             max_splits=max_splits,
         )
 
@@ -61,10 +58,7 @@ def attention_decode(
         "q: fp32 [n, heads*head_dim]",
     )
     n_heads = q.shape[1] // head_dim
-    check(
-        n_heads % n_kv == 0 and n_heads // n_kv <= MAX_GROUP,
-        f"{n_heads} heads over {n_kv} KV heads unsupported",
-    )
+    check(n_heads % n_kv == 0, f"{n_heads} heads over {n_kv} KV heads unsupported")
     check(k_cache.dtype == torch.bfloat16 and k_cache.is_contiguous(), "k_cache must be contiguous bf16")
     check(
         tuple(v_cache.shape) == tuple(k_cache.shape) and v_cache.is_contiguous(), "v_cache must match k_cache"
@@ -72,23 +66,15 @@ def attention_decode(
     check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
     check_out(out, (n, n_heads * head_dim), torch.float32, "out")
     check(workspace.part_o.shape[1:] == (n_heads, workspace.max_splits, head_dim), "workspace shape mismatch")
-    grid = (n_kv, workspace.max_splits, n)
+    check(workspace.max_splits <= MAX_SPLITS, f"at most {MAX_SPLITS} context slices")
+    grid = (n_heads, workspace.max_splits, n)
     args = [
         ptr(q), ptr(k_cache), ptr(v_cache), ptr(state), ptr(out),
         ptr(workspace.part_o), ptr(workspace.part_ml), ptr(workspace.counters),
         i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits),
         f32(math.log2(math.e) / math.sqrt(head_dim)),
     ]  # fmt: skip
-    # K and V tiles (rows padded by 16 bytes), later the stripe sums: n_stripes * head_dim = 8 * THREADS
-    tiles = max(2 * TILE * (head_dim * 2 + 16), (n_heads // n_kv) * 8 * THREADS * 4)
-    launch(
-        load_kernel("attention.cu", "attention_decode"),
-        grid,
-        (THREADS, 1, 1),
-        args,
-        shared_mem=tiles,
-        pdl=pdl,
-    )
+    launch(load_kernel("attention.cu", "attention_decode"), grid, (THREADS, 1, 1), args, pdl=pdl)
     return out
 
 

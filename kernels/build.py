@@ -8,6 +8,7 @@ every header too, and a second process loads the cubin instead of compiling.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,10 @@ def load_module(source: str, rows: int = 1) -> Any:
         raise ValueError(f"rows must be in 1..{MAX_ROWS}, got {rows}")
     cupy = import_cupy()
     code = expand_includes(source)
-    return cupy.RawModule(code=code, options=("-std=c++17", f"-DKOG_ROWS={rows}"))
+    options = ("-std=c++17", f"-DKOG_ROWS={rows}")
+    if os.environ.get("KOG_KERNEL_LINEINFO"):  # source lines in profiles (ncu --import-source)
+        options += ("-lineinfo",)
+    return cupy.RawModule(code=code, options=options)
 
 
 @functools.cache

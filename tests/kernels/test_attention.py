@@ -11,7 +11,7 @@ from kog.kernels import AttentionWorkspace, attention_decode, attention_referenc
 pytestmark = gpu
 
 
-@pytest.mark.parametrize("n_heads,n_kv,head_dim", [(14, 2, 64), (12, 2, 128), (8, 8, 32), (16, 2, 256)])
+@pytest.mark.parametrize("n_heads,n_kv,head_dim", [(14, 2, 64), (12, 2, 128), (8, 8, 32), (16, 2, 256), (32, 2, 64)])
 @pytest.mark.parametrize("start,n", [(0, 1), (5, 1), (63, 2), (700, 1), (4095, 3), (32759, 8)])
 def test_attention(n_heads, n_kv, head_dim, start, n):
     max_seq = 32768

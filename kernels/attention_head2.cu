@@ -1,0 +1,190 @@
+// Flash-decoding attention for grouped-query heads over a bf16 KV cache.
+// grid (n_heads, max_splits, n_rows): one block covers one query head over one slice of the context
+// (the query heads of a group read the same K and V, from L2 after the first). head_dim / 8 lanes
+// share a position, 8 dims each; a thread loads the K and V of all its positions of a batch at once,
+// straight into registers, and keeps a running softmax over them. Work per thread is kept small:
+// at batch 1 the kernel is bound by the length of each thread's dependent chain, not by bytes.
+// The last block of a (row, head) to finish merges the slices.
+// Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal).
+#include "common.cuh"
+
+#define ATT_THREADS 128
+#define ATT_WARPS (ATT_THREADS / KOG_WARP)
+#define ATT_PASSES 2  // positions per thread per batch: all their loads are in flight together
+
+// Folds the running softmax state (mb, lb, ob) into (ma, la, oa); either may be empty (m = -inf).
+__device__ __forceinline__ void softmax_fold(float& ma, float& la, float (&oa)[8], float mb, float lb,
+                                             const float (&ob)[8]) {
+  const float m = fmaxf(ma, mb);
+  const float ca = ma == -INFINITY ? 0.f : exp2f(ma - m);
+  const float cb = mb == -INFINITY ? 0.f : exp2f(mb - m);
+  la = la * ca + lb * cb;
+#pragma unroll
+  for (int e = 0; e < 8; ++e) oa[e] = oa[e] * ca + ob[e] * cb;
+  ma = m;
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_THREADS)
+    attention_decode(const float* q,                        // [n_rows, n_heads, head_dim], RoPE applied
+                     const kog_bf16* __restrict__ k_cache,  // [n_kv, max_seq, head_dim], this layer
+                     const kog_bf16* __restrict__ v_cache,
+                     const int* state,          // state[0]: position of row 0
+                     float* __restrict__ out,   // [n_rows, n_heads, head_dim]
+                     float* part_o,             // [n_rows, n_heads, max_splits, head_dim]
+                     float* part_ml,            // [n_rows, n_heads, max_splits, 2]
+                     int* counters,             // [n_rows, n_heads], zero between launches
+                     int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
+                     float scale_log2) {  // log2(e) / sqrt(head_dim)
+  kog_allow_next_grid();
+  const int h = blockIdx.x, split = blockIdx.y, r = blockIdx.z;
+  const int tid = threadIdx.x, lane = tid % KOG_WARP, warp = tid / KOG_WARP;
+  const int kvh = h / (n_heads / n_kv);
+  const int lanes = head_dim / 8;                  // lanes per position (4..32, a power of two)
+  const int slot = tid / lanes, d8 = tid % lanes;  // this thread's position slot and 8 dims
+  const int n_slots = ATT_THREADS / lanes;
+  const int batch = n_slots * ATT_PASSES;          // positions one batch covers
+  __shared__ float s_ml[ATT_WARPS][2];
+  __shared__ __align__(16) float s_o[ATT_WARPS][256];  // each warp's output; later the merge weights
+  __shared__ bool s_last;
+  kog_wait_prior_grid();
+
+  const int len = load_cg(state) + r + 1;
+  const int n_splits = min(max_splits, (len + batch - 1) / batch);
+  if (split >= n_splits) return;
+  const int chunk = (len + n_splits - 1) / n_splits;
+  const int begin = min(len, split * chunk), end = min(len, begin + chunk);
+
+  const uint4* k_head = reinterpret_cast<const uint4*>(k_cache + (size_t)kvh * max_seq * head_dim) + d8;
+  const uint4* v_head = reinterpret_cast<const uint4*>(v_cache + (size_t)kvh * max_seq * head_dim) + d8;
+  const size_t row_head = (size_t)r * n_heads + h;
+
+  float qf[8];
+  {
+    const float4* q4 = reinterpret_cast<const float4*>(q + row_head * head_dim + d8 * 8);
+    const float4 a = load_cg(q4), b = load_cg(q4 + 1);
+    qf[0] = a.x * scale_log2, qf[1] = a.y * scale_log2, qf[2] = a.z * scale_log2, qf[3] = a.w * scale_log2;
+    qf[4] = b.x * scale_log2, qf[5] = b.y * scale_log2, qf[6] = b.z * scale_log2, qf[7] = b.w * scale_log2;
+  }
+  float m = -INFINITY, l = 0.f, acc[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) acc[e] = 0.f;
+
+  for (int base = begin; base < end; base += batch) {
+    uint4 kr[ATT_PASSES], vr[ATT_PASSES];
+#pragma unroll
+    for (int p = 0; p < ATT_PASSES; ++p) {
+      const int pos = min(base + p * n_slots + slot, end - 1);  // past the end: a harmless re-read
+      kr[p] = load_cg(k_head + (size_t)pos * lanes);
+      vr[p] = load_cg(v_head + (size_t)pos * lanes);
+    }
+#pragma unroll
+    for (int p = 0; p < ATT_PASSES; ++p) {
+      float kf[8], vf[8];
+      unpack8(kr[p], kf);
+      float s = 0.f;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) s = fmaf(kf[e], qf[e], s);
+      for (int off = lanes / 2; off > 0; off >>= 1) s += KOG_SHFL_XOR(s, off);
+      if (base + p * n_slots + slot >= end) continue;  // the whole slot agrees, after the shuffles
+      unpack8(vr[p], vf);
+      const float mn = fmaxf(m, s);
+      const float c = exp2f(m - mn), pe = exp2f(s - mn);  // m = -inf gives c = 0
+      l = l * c + pe;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) acc[e] = fmaf(pe, vf[e], acc[e] * c);
+      m = mn;
+    }
+  }
+
+  // Fold the slots of a warp together (lanes `lanes` apart hold the same dims of other positions),
+  // then the warps through shared memory.
+  for (int off = lanes; off < KOG_WARP; off <<= 1) {
+    float ob[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) ob[e] = KOG_SHFL_XOR(acc[e], off);
+    const float mb = KOG_SHFL_XOR(m, off), lb = KOG_SHFL_XOR(l, off);
+    softmax_fold(m, l, acc, mb, lb, ob);
+  }
+  if (lane < lanes) {
+    float4* dst = reinterpret_cast<float4*>(&s_o[warp][d8 * 8]);
+    dst[0] = make_float4(acc[0], acc[1], acc[2], acc[3]);
+    dst[1] = make_float4(acc[4], acc[5], acc[6], acc[7]);
+    if (lane == 0) s_ml[warp][0] = m, s_ml[warp][1] = l;
+  }
+  __syncthreads();
+  float mx = -INFINITY;
+#pragma unroll
+  for (int w = 0; w < ATT_WARPS; ++w) mx = fmaxf(mx, s_ml[w][0]);
+  float wc[ATT_WARPS], sum = 0.f;
+#pragma unroll
+  for (int w = 0; w < ATT_WARPS; ++w) {
+    wc[w] = s_ml[w][0] == -INFINITY ? 0.f : exp2f(s_ml[w][0] - mx);
+    sum += s_ml[w][1] * wc[w];
+  }
+  for (int d = tid; d < head_dim; d += ATT_THREADS) {
+    float o = 0.f;
+#pragma unroll
+    for (int w = 0; w < ATT_WARPS; ++w) o += s_o[w][d] * wc[w];
+    if (n_splits == 1) {
+      out[row_head * head_dim + d] = o / sum;
+    } else {
+      const size_t at = row_head * max_splits + split;
+      part_o[at * head_dim + d] = o;
+      if (d == 0) part_ml[at * 2] = mx, part_ml[at * 2 + 1] = sum;
+    }
+  }
+  if (n_splits == 1) return;
+
+  __threadfence();
+  __syncthreads();
+  int* counter = counters + row_head;
+  if (tid == 0) s_last = atomicAdd(counter, 1) == n_splits - 1;
+  __syncthreads();
+  if (!s_last) return;
+  __threadfence();
+  // Merge: out = sum_s o_s 2^(m_s - M) / sum_s l_s 2^(m_s - M). Warp 0 turns the (m, l) pairs into
+  // weights (up to 32 splits a lane-pass), then every thread sums its dims over the splits.
+  float* wts = &s_o[0][0];  // [max_splits] (max_splits <= ATT_WARPS * 256)
+  if (warp == 0) {
+    const float* ml = part_ml + row_head * max_splits * 2;
+    float mxs = -INFINITY;
+    for (int s = lane; s < n_splits; s += KOG_WARP) mxs = fmaxf(mxs, load_cg(ml + 2 * s));
+    mxs = warp_max(mxs);
+    float total = 0.f;
+    for (int s = lane; s < n_splits; s += KOG_WARP) {
+      const float ms = load_cg(ml + 2 * s);
+      const float c = ms == -INFINITY ? 0.f : exp2f(ms - mxs);
+      wts[s] = c;
+      total += load_cg(ml + 2 * s + 1) * c;
+    }
+    total = warp_sum(total);
+    for (int s = lane; s < n_splits; s += KOG_WARP) wts[s] /= total;
+  }
+  __syncthreads();
+  // head_dim <= 256: a thread sums one dim over a stripe of the splits; stripes meet in shared memory.
+  const int stripes = ATT_THREADS / head_dim > 0 ? ATT_THREADS / head_dim : 1;
+  const float* src = part_o + row_head * max_splits * head_dim;
+  float* sums = &s_o[ATT_WARPS / 2][0];  // past the weights: max_splits <= 2 * 256
+  for (int d = tid % head_dim; d < head_dim; d += ATT_THREADS) {
+    const int stripe = tid / head_dim;
+    float o = 0.f;
+    for (int s0 = stripe * 8; s0 < n_splits; s0 += stripes * 8) {  // eight loads in flight
+      float x[8];
+#pragma unroll
+      for (int j = 0; j < 8; ++j) x[j] = s0 + j < n_splits ? load_cg(src + (size_t)(s0 + j) * head_dim + d) : 0.f;
+#pragma unroll
+      for (int j = 0; j < 8; ++j) o = s0 + j < n_splits ? fmaf(x[j], wts[s0 + j], o) : o;
+    }
+    if (stripes == 1) out[row_head * head_dim + d] = o;
+    else sums[stripe * head_dim + d] = o;
+  }
+  if (stripes > 1) {
+    __syncthreads();
+    for (int d = tid; d < head_dim; d += ATT_THREADS) {
+      float o = 0.f;
+      for (int st = 0; st < stripes; ++st) o += sums[st * head_dim + d];
+      out[row_head * head_dim + d] = o;
+    }
+  }
+  if (tid == 0) *counter = 0;
+}
