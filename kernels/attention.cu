@@ -1,16 +1,43 @@
 // Flash-decoding attention for grouped-query heads over a bf16 KV cache.
-// grid (n_heads, max_splits, n_rows): one block covers one query head over one slice of the context
-// (the query heads of a group read the same K and V, from L2 after the first). head_dim / 8 lanes
-// share a position, 8 dims each; a thread loads the K and V of all its positions of a batch at once,
-// straight into registers, and keeps a running softmax over them. Work per thread is kept small:
-// at batch 1 the kernel is bound by the length of each thread's dependent chain, not by bytes.
-// The last block of a (row, head) to finish merges the slices.
+// grid (splits, n_heads, n_rows): one block covers one query head over one slice of the context (the
+// query heads of a group read the same K and V, from L2 after the first). head_dim / 8 lanes share a
+// position, 8 dims each; a thread loads the K and V of a batch of positions at once, straight into
+// registers (the next batch's loads go out before this one is used), and keeps a running softmax.
+// Work per thread is kept small: at batch 1 the kernel is bound by each thread's dependent chain, not
+// by bytes.
+// Merging the slices: with `cluster` > 1 (sm_90) the slices of a head are one thread-block cluster
+// and rank 0 reads the others' partial results from their shared memory between two cluster
+// barriers; otherwise (grid.x = max_splits) the last block of a (row, head) to finish merges them
+// from global memory, found by an atomic counter.
 // Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal).
 #include "common.cuh"
 
 #define ATT_THREADS 128
 #define ATT_WARPS (ATT_THREADS / KOG_WARP)
+#define ATT_MAX_CLUSTER 8  // slices per cluster (the portable cluster size)
 #define ATT_PASSES 4  // positions per thread per batch: all their loads are in flight together
+
+// Thread-block clusters (sm_90): a barrier across the cluster's blocks, and a load from the shared
+// memory of another block of the cluster.
+__device__ __forceinline__ void kog_cluster_sync() {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("barrier.cluster.arrive.release.aligned;\n\tbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ float kog_cluster_load(const float* smem, unsigned int rank) {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
+  unsigned int remote;
+  float v;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
+               : "=r"(remote)
+               : "r"((unsigned int)__cvta_generic_to_shared(smem)), "r"(rank));
+  asm volatile("ld.shared::cluster.f32 %0, [%1];" : "=f"(v) : "r"(remote) : "memory");
+  return v;
+#else
+  return *smem;  // never reached: clusters are only launched on sm_90 and later
+#endif
+}
 
 // Folds the running softmax state (mb, lb, ob) into (ma, la, oa); either may be empty (m = -inf).
 __device__ __forceinline__ void softmax_fold(float& ma, float& la, float (&oa)[8], float mb, float lb,
@@ -34,9 +61,10 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
                      float* part_ml,            // [n_rows, n_heads, max_splits, 2]
                      int* counters,             // [n_rows, n_heads], zero between launches
                      int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
-                     float scale_log2) {  // log2(e) / sqrt(head_dim)
+                     float scale_log2,  // log2(e) / sqrt(head_dim)
+                     int cluster) {     // blocks per cluster along x (= the most splits), or 1
   kog_allow_next_grid();
-  const int h = blockIdx.x, split = blockIdx.y, r = blockIdx.z;
+  const int split = blockIdx.x, h = blockIdx.y, r = blockIdx.z;
   const int tid = threadIdx.x, lane = tid % KOG_WARP, warp = tid / KOG_WARP;
   const int kvh = h / (n_heads / n_kv);
   const int lanes = head_dim / 8;                  // lanes per position (4..32, a power of two)
@@ -49,8 +77,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   kog_wait_prior_grid();
 
   const int len = load_cg(state) + r + 1;
-  const int n_splits = min(max_splits, (len + batch - 1) / batch);
-  if (split >= n_splits) return;
+  const int n_splits = min(cluster > 1 ? cluster : max_splits, (len + batch - 1) / batch);
+  if (split >= n_splits && cluster == 1) return;  // a cluster's idle blocks still meet its barriers
   const int chunk = (len + n_splits - 1) / n_splits;
   const int begin = min(len, split * chunk), end = min(len, begin + chunk);
 
@@ -69,14 +97,19 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
 #pragma unroll
   for (int e = 0; e < 8; ++e) acc[e] = 0.f;
 
-  for (int base = begin; base < end; base += batch) {
-    uint4 kr[ATT_PASSES], vr[ATT_PASSES];
+  uint4 kr[ATT_PASSES], vr[ATT_PASSES];
+  auto issue = [&](int base, uint4(&kd)[ATT_PASSES], uint4(&vd)[ATT_PASSES]) {
 #pragma unroll
     for (int p = 0; p < ATT_PASSES; ++p) {
       const int pos = min(base + p * n_slots + slot, end - 1);  // past the end: a harmless re-read
-      kr[p] = load_cg(k_head + (size_t)pos * lanes);
-      vr[p] = load_cg(v_head + (size_t)pos * lanes);
+      kd[p] = load_cg(k_head + (size_t)pos * lanes);
+      vd[p] = load_cg(v_head + (size_t)pos * lanes);
     }
+  };
+  if (begin < end) issue(begin, kr, vr);
+  for (int base = begin; base < end; base += batch) {
+    uint4 kn[ATT_PASSES], vn[ATT_PASSES];
+    if (base + batch < end) issue(base + batch, kn, vn);
 #pragma unroll
     for (int p = 0; p < ATT_PASSES; ++p) {
       float kf[8], vf[8];
@@ -94,6 +127,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
       for (int e = 0; e < 8; ++e) acc[e] = fmaf(pe, vf[e], acc[e] * c);
       m = mn;
     }
+#pragma unroll
+    for (int p = 0; p < ATT_PASSES; ++p) kr[p] = kn[p], vr[p] = vn[p];
   }
 
   // Fold the slots of a warp together (lanes `lanes` apart hold the same dims of other positions),
@@ -121,19 +156,57 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
     wc[w] = s_ml[w][0] == -INFINITY ? 0.f : exp2f(s_ml[w][0] - mx);
     sum += s_ml[w][1] * wc[w];
   }
+  __shared__ __align__(16) float s_part[258];  // the block's result for a cluster merge: o[256], m, l
   for (int d = tid; d < head_dim; d += ATT_THREADS) {
     float o = 0.f;
 #pragma unroll
     for (int w = 0; w < ATT_WARPS; ++w) o += s_o[w][d] * wc[w];
     if (n_splits == 1) {
-      out[row_head * head_dim + d] = o / sum;
+      if (split == 0) out[row_head * head_dim + d] = o / sum;  // a cluster's other blocks are idle
+    } else if (cluster > 1) {
+      s_part[d] = o;
+      if (d == 0) s_part[256] = mx, s_part[257] = sum;
     } else {
       const size_t at = row_head * max_splits + split;
       part_o[at * head_dim + d] = o;
       if (d == 0) part_ml[at * 2] = mx, part_ml[at * 2 + 1] = sum;
     }
   }
-  if (n_splits == 1) return;
+  if (n_splits == 1) {
+    if (cluster > 1) kog_cluster_sync(), kog_cluster_sync();  // the cluster's blocks all take this branch
+    return;
+  }
+  if (cluster > 1) {
+    kog_cluster_sync();  // every slice's result is in its block's shared memory
+    if (split == 0) {
+      for (int d = tid; d < head_dim; d += ATT_THREADS) {
+        float ms[ATT_MAX_CLUSTER], ls[ATT_MAX_CLUSTER], os[ATT_MAX_CLUSTER];
+#pragma unroll
+        for (int c = 0; c < ATT_MAX_CLUSTER; ++c) {
+          if (c < n_splits) {
+            ms[c] = kog_cluster_load(&s_part[256], c);
+            ls[c] = kog_cluster_load(&s_part[257], c);
+            os[c] = kog_cluster_load(&s_part[d], c);
+          }
+        }
+        float mc = -INFINITY;
+#pragma unroll
+        for (int c = 0; c < ATT_MAX_CLUSTER; ++c)
+          if (c < n_splits) mc = fmaxf(mc, ms[c]);
+        float o = 0.f, total = 0.f;
+#pragma unroll
+        for (int c = 0; c < ATT_MAX_CLUSTER; ++c) {
+          if (c < n_splits) {
+            const float w = ms[c] == -INFINITY ? 0.f : exp2f(ms[c] - mc);
+            o = fmaf(os[c], w, o), total = fmaf(ls[c], w, total);
+          }
+        }
+        out[row_head * head_dim + d] = o / total;
+      }
+    }
+    kog_cluster_sync();  // no block leaves while rank 0 may still read its shared memory
+    return;
+  }
 
   __threadfence();
   __syncthreads();

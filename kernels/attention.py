@@ -9,10 +9,11 @@ import torch
 
 from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_out
-from kog.kernels.launch import f32, i32, launch, ptr
+from kog.kernels.launch import clusters_supported, f32, i32, launch, ptr
 
 THREADS = 128  # must match ATT_THREADS
 MAX_SPLITS = 512  # the merge keeps one weight per slice in the kernel's shared memory
+MAX_CLUSTER = 8  # must match ATT_MAX_CLUSTER: slices of a head merged inside one thread-block cluster
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,17 @@ def attention_decode(
     workspace: AttentionWorkspace,
     *,
     pdl: bool = False,
+    cluster: int | None = None,
 ) -> torch.Tensor:
-    """out[r, h] = softmax(q[r, h] . K[:p+1]) V[:p+1] with p = state[0] + r, for q fp32 [n, n_heads*head_dim]."""
+    """out[r, h] = softmax(q[r, h] . K[:p+1]) V[:p+1] with p = state[0] + r, for q fp32 [n, n_heads*head_dim].
+
+    `cluster`: the context slices of a head run as one thread-block cluster of this many blocks and
+    merge through distributed shared memory (default: MAX_CLUSTER where the GPU has clusters); 1
+    merges through global memory, up to `workspace.max_splits` slices.
+    """
+    if cluster is None:
+        cluster = MAX_CLUSTER if clusters_supported() else 1
+    check(1 <= cluster <= MAX_CLUSTER, f"cluster must be 1..{MAX_CLUSTER}, got {cluster}")
     n_kv, max_seq, head_dim = k_cache.shape
     n = q.shape[0]
     check(1 <= n <= MAX_ROWS, f"1..{MAX_ROWS} query rows, got {n}")
@@ -67,14 +77,14 @@ def attention_decode(
     check_out(out, (n, n_heads * head_dim), torch.float32, "out")
     check(workspace.part_o.shape[1:] == (n_heads, workspace.max_splits, head_dim), "workspace shape mismatch")
     check(workspace.max_splits <= MAX_SPLITS, f"at most {MAX_SPLITS} context slices")
-    grid = (n_heads, workspace.max_splits, n)
+    grid = (cluster if cluster > 1 else workspace.max_splits, n_heads, n)
     args = [
         ptr(q), ptr(k_cache), ptr(v_cache), ptr(state), ptr(out),
         ptr(workspace.part_o), ptr(workspace.part_ml), ptr(workspace.counters),
         i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits),
-        f32(math.log2(math.e) / math.sqrt(head_dim)),
+        f32(math.log2(math.e) / math.sqrt(head_dim)), i32(cluster),
     ]  # fmt: skip
-    launch(load_kernel("attention.cu", "attention_decode"), grid, (THREADS, 1, 1), args, pdl=pdl)
+    launch(load_kernel("attention.cu", "attention_decode"), grid, (THREADS, 1, 1), args, pdl=pdl, cluster=cluster)
     return out
 
 

@@ -19,6 +19,7 @@ import torch
 
 KernelArg = np.uint64 | np.int32 | np.float32
 _PROGRAMMATIC_STREAM_SERIALIZATION = 6  # CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION
+_CLUSTER_DIMENSION = 4  # CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION
 
 
 def ptr(t: torch.Tensor | None) -> np.uint64:
@@ -76,12 +77,19 @@ def _driver() -> Any:
     return lib
 
 
-@functools.cache
-def _pdl_attribute() -> _LaunchAttribute:
-    attr = _LaunchAttribute()
-    attr.id = _PROGRAMMATIC_STREAM_SERIALIZATION
-    attr.value[0] = 1  # programmaticStreamSerializationAllowed (an int, little-endian)
-    return attr
+def _attributes(pdl: bool, cluster: int) -> list[_LaunchAttribute]:
+    attrs = []
+    if pdl:
+        attr = _LaunchAttribute()
+        attr.id = _PROGRAMMATIC_STREAM_SERIALIZATION
+        attr.value[0] = 1  # programmaticStreamSerializationAllowed (an int, little-endian)
+        attrs.append(attr)
+    if cluster > 1:
+        attr = _LaunchAttribute()
+        attr.id = _CLUSTER_DIMENSION
+        attr.value[0:12] = bytes(np.array([cluster, 1, 1], dtype="<u4").tobytes())  # x, y, z
+        attrs.append(attr)
+    return attrs
 
 
 def _as_ctype(a: KernelArg) -> ctypes._SimpleCData:
@@ -94,21 +102,22 @@ def _as_ctype(a: KernelArg) -> ctypes._SimpleCData:
     raise TypeError(f"kernel arguments are np.uint64 / np.int32 / np.float32, got {type(a).__name__}")
 
 
-def _launch_programmatic(
+def _launch_ex(
     function: int,
     grid: tuple[int, int, int],
     block: tuple[int, int, int],
     args: Sequence[KernelArg],
     shared_mem: int,
     stream: int,
+    attrs: list[_LaunchAttribute],
 ) -> None:
     lib = _driver()
     values = [_as_ctype(a) for a in args]
     params = (ctypes.c_void_p * len(values))(
         *[ctypes.cast(ctypes.pointer(v), ctypes.c_void_p) for v in values]
     )
-    attr = _pdl_attribute()
-    config = _LaunchConfig(*grid, *block, shared_mem, stream, ctypes.pointer(attr), 1)
+    array = (_LaunchAttribute * len(attrs))(*attrs)
+    config = _LaunchConfig(*grid, *block, shared_mem, stream, array, len(attrs))
     status = lib.cuLaunchKernelEx(ctypes.byref(config), function, params, None)
     if status != 0:
         message = ctypes.c_char_p()
@@ -124,15 +133,25 @@ def launch(
     *,
     shared_mem: int = 0,
     pdl: bool = False,
+    cluster: int = 1,
 ) -> None:
-    """Launches a CuPy RawKernel on torch's current stream (`shared_mem`: dynamic shared memory bytes)."""
+    """Launches a CuPy RawKernel on torch's current stream (`shared_mem`: dynamic shared memory bytes;
+    `cluster`: blocks per thread-block cluster along x, sm_90 and later)."""
     if any(g <= 0 for g in grid):
         raise ValueError(f"empty grid {grid}")
+    if grid[0] % cluster:
+        raise ValueError(f"grid {grid} is not a whole number of clusters of {cluster}")
     stream = torch.cuda.current_stream().cuda_stream
-    if pdl:
-        _launch_programmatic(kernel.kernel.ptr, grid, block, args, shared_mem, stream)
+    if pdl or cluster > 1:
+        _launch_ex(kernel.kernel.ptr, grid, block, args, shared_mem, stream, _attributes(pdl, cluster))
     else:
         kernel(grid, block, tuple(args), shared_mem=shared_mem, stream=_Stream(stream))
+
+
+@functools.cache
+def clusters_supported() -> bool:
+    """Thread-block clusters (and their distributed shared memory) need compute capability 9.0."""
+    return torch.cuda.get_device_capability(torch.cuda.current_device()) >= (9, 0)
 
 
 @functools.cache

@@ -13,7 +13,8 @@ pytestmark = gpu
 
 @pytest.mark.parametrize("n_heads,n_kv,head_dim", [(14, 2, 64), (12, 2, 128), (8, 8, 32), (16, 2, 256), (32, 2, 64)])
 @pytest.mark.parametrize("start,n", [(0, 1), (5, 1), (63, 2), (700, 1), (4095, 3), (32759, 8)])
-def test_attention(n_heads, n_kv, head_dim, start, n):
+@pytest.mark.parametrize("cluster", [None, 1], ids=["default", "global-merge"])
+def test_attention(n_heads, n_kv, head_dim, start, n, cluster):
     max_seq = 32768
     g = torch.Generator(device="cuda").manual_seed(start + n)
     k_cache = torch.randn(n_kv, max_seq, head_dim, generator=g, device="cuda").to(torch.bfloat16)
@@ -23,6 +24,32 @@ def test_attention(n_heads, n_kv, head_dim, start, n):
     ws = AttentionWorkspace.allocate(n_heads, n_kv, head_dim, max_seq, "cuda")
     want = attention_reference(q, k_cache, v_cache, start)
     for _ in range(2):  # the second launch checks the kernel left its counters at zero
-        out = attention_decode(q, k_cache, v_cache, state, poisoned(n, n_heads * head_dim), ws)
+        out = attention_decode(q, k_cache, v_cache, state, poisoned(n, n_heads * head_dim), ws, cluster=cluster)
         assert rel_err(out, want) < 1e-4
     assert not ws.counters.any()
+
+
+@pytest.mark.parametrize("cluster", [None, 1], ids=["default", "global-merge"])
+def test_attention_replayed_in_a_graph(cluster):
+    """One captured launch (PDL on) serves every context length: the position is read from `state`."""
+    n_heads, n_kv, head_dim, max_seq = 14, 2, 64, 4096
+    g = torch.Generator(device="cuda").manual_seed(7)
+    k_cache = torch.randn(n_kv, max_seq, head_dim, generator=g, device="cuda").to(torch.bfloat16)
+    v_cache = torch.randn(n_kv, max_seq, head_dim, generator=g, device="cuda").to(torch.bfloat16)
+    q = torch.randn(2, n_heads * head_dim, generator=g, device="cuda")
+    state = torch.zeros(2, dtype=torch.int32, device="cuda")
+    ws = AttentionWorkspace.allocate(n_heads, n_kv, head_dim, max_seq, "cuda")
+    out = poisoned(2, n_heads * head_dim)
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        attention_decode(q, k_cache, v_cache, state, out, ws, pdl=True, cluster=cluster)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, stream=stream):
+            attention_decode(q, k_cache, v_cache, state, out, ws, pdl=True, cluster=cluster)
+    torch.cuda.current_stream().wait_stream(stream)
+    for start in (0, 1, 64, 511, 512, 2047, 4094):
+        state[0] = start
+        out.fill_(float("nan"))
+        graph.replay()
+        assert rel_err(out, attention_reference(q, k_cache, v_cache, start)) < 1e-4, start
