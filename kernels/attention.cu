@@ -5,16 +5,18 @@
 // registers (the next batch's loads go out before this one is used), and keeps a running softmax.
 // Work per thread is kept small: at batch 1 the kernel is bound by each thread's dependent chain, not
 // by bytes.
-// Merging the slices: with `cluster` > 1 (sm_90) the slices of a head are one thread-block cluster
-// and rank 0 reads the others' partial results from their shared memory between two cluster
-// barriers; otherwise (grid.x = max_splits) the last block of a (row, head) to finish merges them
-// from global memory, found by an atomic counter.
+// Merging the slices. Short contexts with `cluster` > 1 (sm_90, grid.x a multiple of it): up to
+// `cluster` slices, the blocks of the first cluster, and rank 0 reads the others' partial results
+// from their shared memory between two cluster barriers. Long contexts (or `cluster` = 1): up to
+// max_splits slices, and the last block of a (row, head) to finish merges them from global memory,
+// found by an atomic counter; the clusters only group blocks then.
 // Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal).
 #include "common.cuh"
 
 #define ATT_THREADS 128
 #define ATT_WARPS (ATT_THREADS / KOG_WARP)
 #define ATT_MAX_CLUSTER 8  // slices per cluster (the portable cluster size)
+#define ATT_CLUSTER_BATCHES 3  // merge in a cluster while each thread has at most this many batches
 #define ATT_PASSES 4  // positions per thread per batch: all their loads are in flight together
 
 // Thread-block clusters (sm_90): a barrier across the cluster's blocks, and a load from the shared
@@ -77,8 +79,10 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   kog_wait_prior_grid();
 
   const int len = load_cg(state) + r + 1;
-  const int n_splits = min(cluster > 1 ? cluster : max_splits, (len + batch - 1) / batch);
-  if (split >= n_splits && cluster == 1) return;  // a cluster's idle blocks still meet its barriers
+  const bool in_cluster = cluster > 1 && len <= cluster * ATT_CLUSTER_BATCHES * batch;
+  const int n_splits = min(in_cluster ? cluster : max_splits, (len + batch - 1) / batch);
+  // Blocks past the last slice leave, except the first cluster's while it merges: they meet its barriers.
+  if (split >= (in_cluster && n_splits > 1 ? cluster : n_splits)) return;
   const int chunk = (len + n_splits - 1) / n_splits;
   const int begin = min(len, split * chunk), end = min(len, begin + chunk);
 
@@ -162,8 +166,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
 #pragma unroll
     for (int w = 0; w < ATT_WARPS; ++w) o += s_o[w][d] * wc[w];
     if (n_splits == 1) {
-      if (split == 0) out[row_head * head_dim + d] = o / sum;  // a cluster's other blocks are idle
-    } else if (cluster > 1) {
+      out[row_head * head_dim + d] = o / sum;
+    } else if (in_cluster) {
       s_part[d] = o;
       if (d == 0) s_part[256] = mx, s_part[257] = sum;
     } else {
@@ -172,11 +176,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
       if (d == 0) part_ml[at * 2] = mx, part_ml[at * 2 + 1] = sum;
     }
   }
-  if (n_splits == 1) {
-    if (cluster > 1) kog_cluster_sync(), kog_cluster_sync();  // the cluster's blocks all take this branch
-    return;
-  }
-  if (cluster > 1) {
+  if (n_splits == 1) return;
+  if (in_cluster) {
     kog_cluster_sync();  // every slice's result is in its block's shared memory
     if (split == 0) {
       for (int d = tid; d < head_dim; d += ATT_THREADS) {

@@ -52,9 +52,9 @@ def attention_decode(
 ) -> torch.Tensor:
     """out[r, h] = softmax(q[r, h] . K[:p+1]) V[:p+1] with p = state[0] + r, for q fp32 [n, n_heads*head_dim].
 
-    `cluster`: the context slices of a head run as one thread-block cluster of this many blocks and
-    merge through distributed shared memory (default: MAX_CLUSTER where the GPU has clusters); 1
-    merges through global memory, up to `workspace.max_splits` slices.
+    `cluster`: on short contexts the context slices of a head run as one thread-block cluster of this
+    many blocks and merge through distributed shared memory (default: MAX_CLUSTER where the GPU has
+    clusters); long contexts, or 1, merge up to `workspace.max_splits` slices through global memory.
     """
     if cluster is None:
         cluster = MAX_CLUSTER if clusters_supported() else 1
@@ -77,7 +77,7 @@ def attention_decode(
     check_out(out, (n, n_heads * head_dim), torch.float32, "out")
     check(workspace.part_o.shape[1:] == (n_heads, workspace.max_splits, head_dim), "workspace shape mismatch")
     check(workspace.max_splits <= MAX_SPLITS, f"at most {MAX_SPLITS} context slices")
-    grid = (cluster if cluster > 1 else workspace.max_splits, n_heads, n)
+    grid = (-(-workspace.max_splits // cluster) * cluster, n_heads, n)
     args = [
         ptr(q), ptr(k_cache), ptr(v_cache), ptr(state), ptr(out),
         ptr(workspace.part_o), ptr(workspace.part_ml), ptr(workspace.counters),
