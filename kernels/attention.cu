@@ -16,7 +16,7 @@
 #define ATT_THREADS 128
 #define ATT_WARPS (ATT_THREADS / KOG_WARP)
 #define ATT_MAX_CLUSTER 8  // slices per cluster (the portable cluster size)
-#define ATT_CLUSTER_BATCHES 3  // merge in a cluster while each thread has at most this many batches
+#define ATT_CLUSTER_BATCHES 8  // merge in a cluster while each thread has at most this many batches
 #define ATT_PASSES 4  // positions per thread per batch: all their loads are in flight together
 
 // Thread-block clusters (sm_90): a barrier across the cluster's blocks, and a load from the shared
