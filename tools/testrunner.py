@@ -34,7 +34,11 @@ TAIL_CHARS = 4000
 PROGRESS_PLUGIN = "kog_test_progress"
 # Loaded into pytest with -p so that a run killed at the timeout still says which test hung.
 PROGRESS_PLUGIN_SOURCE = """
-import json, os, traceback
+import json, os, signal, traceback
+
+# A process started with SIGINT ignored (a background job) passes that on to its children, and then
+# pytest would never see the stop signal; Python's own handler makes it stop and write its report.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _running = [""]
 

@@ -171,3 +171,23 @@ def test_missing_program_and_usage_error(calc_repo):
         run_tests(calc_repo, "no-such-test-program-xyz")
     with pytest.raises(TestCommandError):
         run_tests(calc_repo, f"{PYTEST} --no-such-option")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signal dispositions")
+def test_hang_is_reported_when_sigint_is_ignored_by_the_parent(tmp_path):
+    """A background job starts with SIGINT ignored and its children inherit that; the stop still works."""
+    import signal
+
+    write_files(
+        tmp_path,
+        {"tests/test_hang.py": "import time\n\n\ndef test_first():\n    pass\n\n\ndef test_hangs():\n    time.sleep(600)\n"},
+    )
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        run = run_tests(tmp_path, PYTEST, timeout_s=10)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert run.timed_out
+    assert run.passed_ids == ["tests/test_hang.py::test_first"]
+    (hung,) = run.failing
+    assert hung.id == "tests/test_hang.py::test_hangs" and "timed out" in hung.message
