@@ -18,6 +18,7 @@ from kog.engine.registry import ResolvedModel, resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
 from kog.engine.spec import Drafter
+from kog.engine.spec.cost import AcceptanceEstimate, best_draft_count
 from kog.engine.spec.prompt_lookup import PromptLookupDrafter
 from kog.engine.spec.verify import verify
 from kog.engine.stops import StopMatcher
@@ -154,6 +155,7 @@ class Engine:
         # Drafts per verify pass: the CUDA runner's graph-captured passes take at most `max_rows` tokens
         # (more would fall back to its prefill path), the last token plus the drafts.
         self._max_drafts = getattr(self.runner, "max_rows", 1 << 30) - 1
+        self._acceptance = AcceptanceEstimate()
         self.info = ModelInfo(
             name=model.name,
             arch=model.cfg.arch,
@@ -280,7 +282,9 @@ class Engine:
             token, room = pending[-1], max_new - stats.generated_tokens
             drafts: list[int] = []
             if drafter is not None and room > 1:
-                drafts = drafter.propose(context, min(drafter.next_k(), room - 1, self._max_drafts))
+                limit = min(drafter.next_k(), room - 1, self._max_drafts)
+                k = best_draft_count(limit, self._acceptance.value, getattr(self.runner, "pass_cost", None))
+                drafts = drafter.propose(context, k)
             stats.forward_passes += 1
             if not drafts:
                 pending = [self._plain_step(token, params, gen)]
@@ -289,6 +293,7 @@ class Engine:
             accepted, following = verify(logits, drafts, params, gen, drafter.draft_probs())
             self._cached.extend([token, *drafts[:accepted]])
             drafter.observe(accepted, len(drafts))
+            self._acceptance.observe(accepted, len(drafts))
             stats.drafted += len(drafts)
             stats.accepted += accepted
             _count_by_position(stats, accepted, len(drafts))

@@ -43,6 +43,7 @@ def check_supported(cfg: ModelConfig) -> None:
 
 class CudaRunner:
     max_rows = MAX_ROWS  # rows a graph-captured pass takes; more go through the prefill path
+    pass_cost: list[float] | None = None  # seconds per pass of 1..max_rows rows, measured by prepare()
 
     def __init__(
         self,
@@ -91,8 +92,26 @@ class CudaRunner:
             if progress:
                 progress("build kernels", len(rows), len(rows))
             self.graphs.run(1, self._mode)
+            self.pass_cost = self._time_passes(max(rows)) if self.graphs.enabled else None
             self.bufs.state.zero_()
         self.position, self._decoded = 0, 0
+
+    def _time_passes(self, most: int, repeats: int = 5) -> list[float]:
+        """Seconds per graph-replayed pass of 1..most rows (at position 0), median of `repeats`; the
+        engine weighs longer drafts against these."""
+        costs = []
+        for n in range(1, most + 1):
+            self.bufs.state[0].fill_(0)
+            times = []
+            for _ in range(repeats):
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                self.graphs.run(n, StepMode.ROWS)
+                end.record()
+                end.synchronize()
+                times.append(start.elapsed_time(end) / 1000)
+            costs.append(sorted(times)[len(times) // 2])
+        return costs
 
     def _check_fits(self, start: int, n: int) -> None:
         if start < 0 or start + n > self.max_seq_len:

@@ -135,3 +135,12 @@ def test_pluggable_linears_run_in_the_graph(weights):
     first = int(fused.forward(ids, 0, last_only=True)[-1].argmax())
     plugged.forward(ids, 0)
     assert plugged.decode(16, token=first, pos=24).tolist() == fused.decode(16, token=first, pos=24).tolist()
+
+
+def test_prepare_measures_the_cost_of_every_pass_size(weights):
+    r = runner(weights)
+    r.prepare()
+    assert r.pass_cost is not None and len(r.pass_cost) == r.max_rows
+    assert all(0 < c < 1 for c in r.pass_cost)
+    ids = prompt(5)
+    torch.testing.assert_close(r.forward(ids, 0), runner(weights).forward(ids, 0))  # the cache still works

@@ -212,3 +212,25 @@ def test_setting_a_drafter_prepares_a_runner_that_can_be_prepared(tiny_qwen2):
     engine.set_drafter("prompt-lookup", lambda stage, done, total: shown.append(stage))
     assert isinstance(engine.drafter, PromptLookupDrafter) and len(prepared) == 1 and prepared[0] is not None
     assert engine._cached == []  # preparing ran passes over the cache, so nothing in it is reused
+
+
+def test_drafts_are_cut_where_a_longer_pass_costs_more_than_it_yields(tiny_qwen2):
+    """With the runner's measured pass costs, a pass of more rows is only asked for when the expected
+    accepted tokens pay for it; the output stays plain greedy."""
+    prompt = SNIPPETS[1]
+    truth = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none").generate(
+        prompt, SamplingParams(max_tokens=N_TOKENS)
+    )
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    rows = []
+    forward = engine.runner.forward
+    engine.runner.forward = lambda ids, start, last_only=False: (
+        rows.append(ids.numel()) or forward(ids, start, last_only)
+    )
+    engine.runner.pass_cost = [1.0, 1.1, 1.2, 10.0, 10.0, 10.0, 10.0, 10.0]  # 4+ rows: ten steps' time
+    engine.drafter = FlawedOracleDrafter(
+        engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, k_max=8
+    )
+    out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
+    assert out.token_ids == truth.token_ids
+    assert out.stats.drafted > 0 and max(rows[1:]) == 3  # rows[0] is the prompt's prefill

@@ -1,0 +1,57 @@
+"""How many tokens to draft when a verification pass of more rows costs more time.
+
+On the GPU a pass of n rows is not free in n (the matrix-vector kernels stage every row's
+activations; at 8 rows a 1.5B pass can cost several single-token steps), so the longest draft is not
+always the fastest. Model: each draft token is accepted with probability `a` once the ones before it
+were, so k drafts yield 1 + a + ... + a^k tokens in expectation; pick the k with the most tokens per
+unit of pass time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def expected_tokens(k: int, acceptance: float) -> float:
+    """Tokens a pass with k drafts yields in expectation (the target's own token included)."""
+    total, term = 1.0, 1.0
+    for _ in range(k):
+        term *= acceptance
+        total += term
+    return total
+
+
+def best_draft_count(limit: int, acceptance: float, pass_cost: Sequence[float] | None) -> int:
+    """The draft count in 1..limit (0 when limit is 0) with the most expected tokens per unit of time;
+    `pass_cost[n - 1]` is the time of a pass of n rows. Without costs, `limit`."""
+    if limit <= 0 or not pass_cost:
+        return max(limit, 0)
+    a = min(max(acceptance, 0.0), 0.999)
+    best, best_rate = 1, -1.0
+    for k in range(1, min(limit, len(pass_cost) - 1) + 1):
+        rate = expected_tokens(k, a) / pass_cost[k]
+        if rate > best_rate:
+            best, best_rate = k, rate
+    return best
+
+
+class AcceptanceEstimate:
+    """A running estimate of the per-token acceptance probability from (accepted, drafted) per pass:
+    a pass that accepted j of k drafts saw j successes in j + (1 if j < k) trials."""
+
+    def __init__(self, prior: float = 0.7, weight: float = 4.0, decay: float = 0.8) -> None:
+        self.prior, self.weight, self.decay = prior, weight, decay
+        self.reset()
+
+    def reset(self) -> None:
+        self.successes, self.trials = self.prior * self.weight, self.weight
+
+    def observe(self, accepted: int, drafted: int) -> None:
+        if drafted <= 0:
+            return
+        self.successes = self.successes * self.decay + accepted
+        self.trials = self.trials * self.decay + accepted + (1 if accepted < drafted else 0)
+
+    @property
+    def value(self) -> float:
+        return self.successes / self.trials

@@ -1,0 +1,42 @@
+"""The draft-length choice against measured pass costs, and the running acceptance estimate."""
+
+from __future__ import annotations
+
+import pytest
+
+from kog.engine.spec.cost import AcceptanceEstimate, best_draft_count, expected_tokens
+
+
+def test_expected_tokens_is_a_geometric_sum():
+    assert expected_tokens(0, 0.9) == 1.0
+    assert expected_tokens(3, 0.5) == pytest.approx(1 + 0.5 + 0.25 + 0.125)
+    assert expected_tokens(7, 1.0) == 8.0
+
+
+def test_flat_costs_take_the_longest_draft_and_steep_ones_a_shorter_one():
+    flat = [1.0, 1.02, 1.04, 1.06, 1.08, 1.1, 1.12, 1.14]
+    assert best_draft_count(7, 0.9, flat) == 7
+    # Costs of 1.5B passes over stored blocks (ms for 1..8 rows, H100): the optimum is 3-4 drafts.
+    steep = [1.255, 1.645, 2.314, 2.751, 3.333, 3.959, 4.970, 7.124]
+    assert best_draft_count(7, 0.9, steep) in (3, 4)
+    assert best_draft_count(7, 0.3, steep) == 1  # never fewer than one while the drafter offers some
+
+
+def test_limits_and_missing_costs():
+    assert best_draft_count(0, 0.9, [1.0, 1.0]) == 0
+    assert best_draft_count(5, 0.9, None) == 5
+    assert best_draft_count(5, 0.9, [1.0, 1.0, 1.0]) == 2  # no cost known past three rows
+
+
+def test_acceptance_estimate_follows_recent_passes():
+    est = AcceptanceEstimate(prior=0.7)
+    assert est.value == pytest.approx(0.7)
+    for _ in range(20):
+        est.observe(7, 7)
+    assert est.value > 0.95
+    for _ in range(20):
+        est.observe(0, 4)
+    assert est.value < 0.1
+    est.observe(3, 0)  # nothing drafted: no evidence
+    est.reset()
+    assert est.value == pytest.approx(0.7)
