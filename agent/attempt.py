@@ -100,8 +100,10 @@ class Attempts:
                 step.state, step.detail = "failed", f"{label}: {reason}"
                 self.ws.bus.publish(EditRejected(path=suspect.path, function=view.qualname, reason=reason))
                 shown = "\n".join(reply_text.strip().splitlines()[:MAX_REJECTED_LINES])
-                kind = "unchanged" if isinstance(exc, NoChange) else "rejected"
-                return Verdict(kind, FailedAttempt(shown or "(an empty reply)", reason), label=label)
+                if isinstance(exc, NoChange):
+                    lesson = "it is the code exactly as it is now, and that code fails the test: change it"
+                    return Verdict("unchanged", FailedAttempt(view.source, lesson), label=label)
+                return Verdict("rejected", FailedAttempt(shown or "(an empty reply)", reason), label=label)
         return self._judge(edit, goal, number, label)
 
     def _judge(self, edit: ProposedEdit, goal: Goal, number: int, label: str) -> Verdict:

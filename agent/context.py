@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 
 from kog.agent.localize import Localizer, Suspect
@@ -13,6 +14,8 @@ from kog.tools.testrunner import TestCase
 MAX_ERROR_LINES = 12
 MAX_LINE_CHARS = 160
 _LOCATION = re.compile(r"^[\w./\\-]+\.py:\d+: \w")
+_STRING_COMPARISON = re.compile(r"^(?:AssertionError: )?assert (.+?) == (.+)$")
+MAX_COMPARED_CHARS = 300
 MAX_HELPER_LINES = 25
 MAX_CONSTANT_LINES = 8
 
@@ -27,7 +30,36 @@ def error_text(case: TestCase) -> str:
         return "\n".join(_clip(line) for line in lines[-MAX_ERROR_LINES:])
     failing_line = [line[1:].strip() for line in lines if line.startswith(">")][-1:]
     raised_at = [line for line in lines if _LOCATION.match(line)][-1:]
-    return "\n".join(_clip(line) for line in failing_line + explained[:MAX_ERROR_LINES] + raised_at)
+    note = [text for text in map(string_difference, explained) if text][:1]
+    return "\n".join(_clip(line) for line in failing_line + explained[:MAX_ERROR_LINES] + note + raised_at)
+
+
+def string_difference(line: str) -> str:
+    """For an assertion line comparing two string literals, which characters differ, spelled out
+    ("'hello_world' has '_' where 'hello-world' has '-'"): a small model reads that more reliably
+    than pytest's caret diff. Empty for anything else."""
+    match = _STRING_COMPARISON.match(line.strip())
+    if not match:
+        return ""
+    try:
+        left, right = ast.literal_eval(match.group(1)), ast.literal_eval(match.group(2))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return ""
+    if not (isinstance(left, str) and isinstance(right, str)) or left == right:
+        return ""
+    if len(left) > MAX_COMPARED_CHARS or len(right) > MAX_COMPARED_CHARS:
+        return ""
+    changes = []
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+        if op == "replace":
+            changes.append(f"{left[a0:a1]!r} where {right!r} has {right[b0:b1]!r}")
+        elif op == "delete":
+            changes.append(f"an extra {left[a0:a1]!r} that {right!r} lacks")
+        elif op == "insert":
+            changes.append(f"no {right[b0:b1]!r} where {right!r} has it")
+    if not changes or len(changes) > 3:
+        return ""
+    return f"Difference: {left!r} has " + "; and ".join(changes)
 
 
 def _clip(line: str) -> str:

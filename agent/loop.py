@@ -20,6 +20,7 @@ from kog.agent.events import EventBus, RunFinished, RunStarted
 from kog.agent.localize import Suspect
 from kog.agent.model import LanguageModel
 from kog.agent.plan import Plan, goal_for, localize, make_plan
+from kog.agent.prompts import FailedAttempt
 from kog.agent.refactor import refactor
 from kog.agent.report import RunReport, TestSummary
 from kog.agent.steps import StepLog
@@ -154,6 +155,7 @@ class RepairRun:
     ) -> Verdict | None:
         config = self.config
         number = 0
+        unchanged: dict[int, FailedAttempt] = {}  # suspect rank -> its greedy reply that changed nothing
         for rank, suspect in enumerate(suspects[: config.suspects]):
             history = []
             for _ in range(1 + config.retries):
@@ -164,17 +166,21 @@ class RepairRun:
                 if verdict.kind in ("fixed", "progress"):
                     return verdict
                 if verdict.kind == "unchanged":
+                    if verdict.history is not None:
+                        unchanged[rank] = verdict.history
                     break  # a greedy retry of a model that saw no bug repeats itself; sampling follows
                 history = [verdict.history] if verdict.history else []
         # Two samples of the best suspect for each one of the runner-up: most fixes come from the first.
-        top = suspects[:1] * 2 + suspects[1:2]
+        top = [0, 0, 1][: 2 + (len(suspects) > 1)]
         for seed in range(1, config.samples + 1):
             number += 1
-            suspect = top[(seed - 1) % len(top)]
+            rank = top[(seed - 1) % len(top)]
             params = SamplingParams(temperature=config.temperature, top_p=0.95, seed=seed)
             # Without the diagnosis: a small model's diagnosis is often vague, and with it the
-            # samples tend to copy the code back unchanged.
-            verdict = attempts.attempt(suspect, goal, "", [], params, number)
+            # samples tend to copy the code back unchanged; for the same reason a suspect whose
+            # greedy reply changed nothing is shown that reply as a wrong answer.
+            lesson = [unchanged[rank]] if rank in unchanged else []
+            verdict = attempts.attempt(suspects[rank], goal, "", lesson, params, number)
             if verdict.kind in ("fixed", "progress"):
                 return verdict
         return None

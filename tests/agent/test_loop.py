@@ -210,3 +210,20 @@ def test_ctrl_c_restores_the_tree_even_after_an_accepted_fix(example_repo):
     with pytest.raises(KeyboardInterrupt):
         RepairRun(root, engine, EventBus(), RunConfig(refactor=True)).run()
     assert snapshot(root) == before
+
+
+def test_samples_are_told_that_an_unchanged_reply_was_wrong(example_repo):
+    """A greedy reply that copies the function back ends the greedy tries; the sampled candidates of
+    that suspect see it as a wrong answer (small models otherwise keep copying the code back)."""
+    root = example_repo("pagination")
+    source = (root / PAGING).read_text()
+    start = source.index("def page_count(")
+    end = source.index("\n\n\n", start) if "\n\n\n" in source[start:] else len(source)
+    unchanged = f"```python\n{source[start:end].rstrip()}\n```"
+    report, engine = repair(root, [DIAGNOSIS, unchanged, PAGE_FIX], suspects=1, retries=1, samples=1)
+
+    assert report.status == "fixed"
+    assert [(s.kind, s.state) for s in report.steps][1:] == [("edit", "failed"), ("edit", "passed"), ("test", "passed")]
+    sample_prompt, sample_params = engine.calls[2]
+    assert not sample_params.greedy
+    assert "it is the code exactly as it is now" in sample_prompt[-1].content
