@@ -179,26 +179,36 @@ def test_draft_and_mtp_names_load_and_bad_ones_fail_with_one_clear_error(tiny_qw
         Engine.load(path, device="cpu", draft=f"mtp:{tmp_path}/small.safetensors")
 
 
-def test_drafts_per_pass_stay_within_the_runners_rows(tiny_qwen2):
-    """A runner that verifies at most `max_rows` tokens a pass (the CUDA runner's graphs) is never asked
-    for more: the last token plus at most max_rows - 1 drafts, and the output is still plain greedy."""
+def rows_per_pass(model: TinyModel, configure) -> list[int]:
+    """Generates with an oracle drafter (k up to 8) after `configure(engine)`; checks the output is
+    plain greedy and returns the rows of every verification pass."""
     prompt = SNIPPETS[1]
-    truth = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none").generate(
+    truth = Engine.load(model.path, device="cpu", dtype="float32", draft="none").generate(
         prompt, SamplingParams(max_tokens=N_TOKENS)
     )
-    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    engine = Engine.load(model.path, device="cpu", dtype="float32", draft="none")
     rows = []
     forward = engine.runner.forward
     engine.runner.forward = lambda ids, start, last_only=False: (
         rows.append(ids.numel()) or forward(ids, start, last_only)
     )
-    engine._max_drafts = 2
+    configure(engine)
     engine.drafter = FlawedOracleDrafter(
         engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, k_max=8
     )
     out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
-    assert out.token_ids == truth.token_ids
-    assert out.stats.drafted > 0 and max(rows[1:]) == 3  # rows[0] is the prompt's prefill
+    assert out.token_ids == truth.token_ids and out.stats.drafted > 0
+    return rows[1:]  # rows[0] is the prompt's prefill
+
+
+def test_drafts_per_pass_stay_within_the_runners_rows(tiny_qwen2):
+    """A runner that verifies at most `max_rows` tokens a pass (the CUDA runner's graphs) is never asked
+    for more: the last token plus at most max_rows - 1 drafts, and the output is still plain greedy."""
+
+    def two_drafts(engine):
+        engine._max_drafts = 2
+
+    assert max(rows_per_pass(tiny_qwen2, two_drafts)) == 3
 
 
 def test_setting_a_drafter_prepares_a_runner_that_can_be_prepared(tiny_qwen2):
@@ -217,20 +227,8 @@ def test_setting_a_drafter_prepares_a_runner_that_can_be_prepared(tiny_qwen2):
 def test_drafts_are_cut_where_a_longer_pass_costs_more_than_it_yields(tiny_qwen2):
     """With the runner's measured pass costs, a pass of more rows is only asked for when the expected
     accepted tokens pay for it; the output stays plain greedy."""
-    prompt = SNIPPETS[1]
-    truth = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none").generate(
-        prompt, SamplingParams(max_tokens=N_TOKENS)
-    )
-    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
-    rows = []
-    forward = engine.runner.forward
-    engine.runner.forward = lambda ids, start, last_only=False: (
-        rows.append(ids.numel()) or forward(ids, start, last_only)
-    )
-    engine.runner.pass_cost = [1.0, 1.1, 1.2, 10.0, 10.0, 10.0, 10.0, 10.0]  # 4+ rows: ten steps' time
-    engine.drafter = FlawedOracleDrafter(
-        engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, k_max=8
-    )
-    out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
-    assert out.token_ids == truth.token_ids
-    assert out.stats.drafted > 0 and max(rows[1:]) == 3  # rows[0] is the prompt's prefill
+
+    def steep_costs(engine):
+        engine.runner.pass_cost = [1.0, 1.1, 1.2, 10.0, 10.0, 10.0, 10.0, 10.0]  # 4+ rows: ten steps' time
+
+    assert max(rows_per_pass(tiny_qwen2, steep_costs)) == 3
