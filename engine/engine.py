@@ -178,6 +178,7 @@ class Engine:
         runner the verification graphs are built here (kernels compile on a machine's first run), not on
         the first drafted tokens."""
         self.drafter = make_drafter(name, self)
+        self._acceptance.reset()
         if self.drafter is not None and hasattr(self.runner, "prepare"):
             self.runner.prepare(progress=progress)
             self._cached = []
