@@ -285,9 +285,7 @@ class Engine:
             if drafter is not None and room > 1:
                 limit = min(drafter.next_k(), room - 1, self._max_drafts)
                 k = best_draft_count(limit, self._acceptance.value, getattr(self.runner, "pass_cost", None))
-                drafts = drafter.propose(context, k) if k > 0 else []
-                if not drafts:
-                    self._acceptance.observe(0, 0)
+                drafts = drafter.propose(context, k)
             stats.forward_passes += 1
             if not drafts:
                 pending = [self._plain_step(token, params, gen)]

@@ -22,12 +22,12 @@ def expected_tokens(k: int, acceptance: float) -> float:
 
 
 def best_draft_count(limit: int, acceptance: float, pass_cost: Sequence[float] | None) -> int:
-    """The draft count in 0..limit with the most expected tokens per unit of time; `pass_cost[n - 1]`
-    is the time of a pass of n rows (0 drafts: a plain one-row step). Without costs, `limit`."""
+    """The draft count in 1..limit (0 when limit is 0) with the most expected tokens per unit of time;
+    `pass_cost[n - 1]` is the time of a pass of n rows. Without costs, `limit`."""
     if limit <= 0 or not pass_cost:
         return max(limit, 0)
     a = min(max(acceptance, 0.0), 0.999)
-    best, best_rate = 0, 1.0 / pass_cost[0]
+    best, best_rate = 1, -1.0
     for k in range(1, min(limit, len(pass_cost) - 1) + 1):
         rate = expected_tokens(k, a) / pass_cost[k]
         if rate > best_rate:
@@ -37,9 +37,7 @@ def best_draft_count(limit: int, acceptance: float, pass_cost: Sequence[float] |
 
 class AcceptanceEstimate:
     """A running estimate of the per-token acceptance probability from (accepted, drafted) per pass:
-    a pass that accepted j of k drafts saw j successes in j + (1 if j < k) trials. A pass that drafted
-    nothing drifts the estimate back toward the prior, so drafting that was given up on is tried again
-    after a while (the text may have turned into something worth drafting)."""
+    a pass that accepted j of k drafts saw j successes in j + (1 if j < k) trials."""
 
     def __init__(self, prior: float = 0.7, weight: float = 4.0, decay: float = 0.8) -> None:
         self.prior, self.weight, self.decay = prior, weight, decay
@@ -50,8 +48,6 @@ class AcceptanceEstimate:
 
     def observe(self, accepted: int, drafted: int) -> None:
         if drafted <= 0:
-            self.successes = self.successes * self.decay + (1 - self.decay) * self.prior * self.weight
-            self.trials = self.trials * self.decay + (1 - self.decay) * self.weight
             return
         self.successes = self.successes * self.decay + accepted
         self.trials = self.trials * self.decay + accepted + (1 if accepted < drafted else 0)

@@ -19,8 +19,7 @@ def test_flat_costs_take_the_longest_draft_and_steep_ones_a_shorter_one():
     # Costs of 1.5B passes over stored blocks (ms for 1..8 rows, H100): the optimum is 3-4 drafts.
     steep = [1.255, 1.645, 2.314, 2.751, 3.333, 3.959, 4.970, 7.124]
     assert best_draft_count(7, 0.9, steep) in (3, 4)
-    assert best_draft_count(7, 0.2, steep) == 0  # a plain step beats a likely-rejected draft
-    assert best_draft_count(7, 0.5, steep) == 1
+    assert best_draft_count(7, 0.3, steep) == 1  # never fewer than one while the drafter offers some
 
 
 def test_limits_and_missing_costs():
@@ -38,9 +37,6 @@ def test_acceptance_estimate_follows_recent_passes():
     for _ in range(20):
         est.observe(0, 4)
     assert est.value < 0.1
-    low = est.value
-    for _ in range(10):
-        est.observe(0, 0)  # passes without drafts drift the estimate back toward the prior
-    assert low < est.value < 0.7
+    est.observe(3, 0)  # nothing drafted: no evidence
     est.reset()
     assert est.value == pytest.approx(0.7)
