@@ -8,7 +8,6 @@ token id per step through a pinned buffer (`decode_step`, `stream`), or none at 
 from __future__ import annotations
 
 import random
-import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 
@@ -98,17 +97,19 @@ class CudaRunner:
         self.position, self._decoded = 0, 0
 
     def _time_passes(self, most: int, repeats: int = 5) -> list[float]:
-        """Seconds per pass of 1..most rows through `forward` (inputs in, logits out, as the engine
-        calls it; at position 0), median of `repeats`; the engine weighs longer drafts against these."""
-        ids = torch.zeros(most, dtype=torch.long)
+        """Seconds per graph-replayed pass of 1..most rows (at position 0), median of `repeats`; the
+        engine weighs longer drafts against these."""
         costs = []
         for n in range(1, most + 1):
+            self.bufs.state[0].fill_(0)
             times = []
             for _ in range(repeats):
-                start = time.perf_counter()
-                self.forward(ids[:n], 0)
-                torch.cuda.synchronize(self.device)
-                times.append(time.perf_counter() - start)
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                self.graphs.run(n, StepMode.ROWS)
+                end.record()
+                end.synchronize()
+                times.append(start.elapsed_time(end) / 1000)
             costs.append(sorted(times)[len(times) // 2])
         return costs
 
