@@ -61,6 +61,24 @@ def _indent(source: str, indent: int) -> str:
     return "".join(pad + line if line.strip() else line for line in source.splitlines(keepends=True))
 
 
+def _used_imports(imports: list[str], source: str) -> list[str]:
+    """The reply's import lines that bind a name the new definition uses; star imports never count
+    (a small model sometimes prefixes its answer with `from typing import *`)."""
+    words = set(re.findall(r"[A-Za-z_]\w*", source))
+    kept = []
+    for line in imports:
+        try:
+            (node,) = ast.parse(line.strip()).body
+        except (SyntaxError, ValueError):
+            continue
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        names = [(a.asname or a.name).split(".")[0] for a in node.names]
+        if "*" not in names and any(name in words for name in names):
+            kept.append(line)
+    return kept
+
+
 def _add_imports(text: str, imports: list[str]) -> str:
     present = {line.strip() for line in text.splitlines()}
     missing = [i for i in imports if i.strip() not in present and not i.startswith("from __future__")]
@@ -126,7 +144,8 @@ def rewrite_definition(text: str, defn: Definition, reply: str) -> tuple[str, st
     start, old_source = definition_body(text, defn)
     source = keep_docstring(_dedent(old_source, defn.indent), got.source)
     new_source = _indent(source, defn.indent)
-    return _add_imports(splice_text(text, start, defn.end_line, new_source), got.imports), source
+    imports = _used_imports(got.imports, source)
+    return _add_imports(splice_text(text, start, defn.end_line, new_source), imports), source
 
 
 def propose_edit(text: str, suspect: Suspect, reply: str) -> ProposedEdit:

@@ -98,3 +98,14 @@ def test_docstring_is_put_back_when_the_rewrite_drops_or_changes_it():
     assert keep_docstring(old, dropped) == expected
     assert keep_docstring(old, changed) == expected
     assert keep_docstring("def f(x):\n    return x\n", dropped) == dropped
+
+
+def test_star_imports_and_imports_the_definition_does_not_use_are_left_out(repo):
+    reply = (
+        "```python\nfrom typing import *\nfrom collections import *\nimport json\nimport math\n\n"
+        "def tax(amount):\n    return math.floor(amount * RATE / 100)\n```"
+    )
+    new_text = propose_edit(SOURCE, suspect(repo, "tax"), reply).new_text
+    assert "import *" not in new_text and "import json" not in new_text
+    assert new_text.count("import math\n") == 1
+    ast.parse(new_text)
