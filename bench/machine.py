@@ -12,6 +12,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def commit() -> str:
+    if os.environ.get("KOG_COMMIT"):  # a checkout copied to another machine with a stale or no .git
+        return os.environ["KOG_COMMIT"]
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
