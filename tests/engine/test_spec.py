@@ -216,8 +216,10 @@ def test_setting_a_drafter_prepares_a_runner_that_can_be_prepared(tiny_qwen2):
     engine.generate(SNIPPETS[0], SamplingParams(max_tokens=4))
     prepared = []
     engine.runner.prepare = lambda progress=None: prepared.append(progress)
+    engine._acceptance.observe(0, 5)
     engine.set_drafter("none")
     assert engine.drafter is None and not prepared and engine._cached
+    assert engine._acceptance.value == pytest.approx(engine._acceptance.prior)  # a new drafter starts afresh
     shown = []
     engine.set_drafter("prompt-lookup", lambda stage, done, total: shown.append(stage))
     assert isinstance(engine.drafter, PromptLookupDrafter) and len(prepared) == 1 and prepared[0] is not None
