@@ -60,14 +60,17 @@ def main() -> None:
             for cluster in VARIANTS.values():
                 out = torch.full_like(want, float("nan"))
 
-                def fn(out=out, cluster=cluster):
+                def fn(q=q, k=k, v=v, state=state, out=out, ws=ws, cluster=cluster):
                     attention_decode(q, k, v, state, out, ws, pdl=True, cluster=cluster)
 
                 fn()
                 torch.cuda.synchronize()
                 err = ((out.double() - want.double()).norm() / want.double().norm()).item()
                 cells.append(f"{time_launches(fn):7.2f} us  err {err:.1e}")
-            print(f"{shape:6} {max_seq:7d} {start:6d} {n:4d}  " + "  ".join(f"{c:>22}" for c in cells), flush=True)
+            print(
+                f"{shape:6} {max_seq:7d} {start:6d} {n:4d}  " + "  ".join(f"{c:>22}" for c in cells),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

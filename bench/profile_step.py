@@ -32,7 +32,9 @@ def main() -> None:
     for name in args.model:
         cfg = BENCH_MODELS[name]
         for kind in args.weights:
-            weights = random_gguf_weights(name, cfg, "cuda") if kind == "gguf" else random_weights(cfg, "cuda")
+            weights = (
+                random_gguf_weights(name, cfg, "cuda") if kind == "gguf" else random_weights(cfg, "cuda")
+            )
             factory = {"linear_factory": quant_linear} if kind == "gguf" else {}
             prompt = torch.randint(0, cfg.vocab_size, (args.prompt,), device="cuda")
             if args.rows > 1:
@@ -68,7 +70,9 @@ def main() -> None:
                     totals[event.name][0] += event.device_time_total
                     totals[event.name][1] += 1
             step_us = sum(t for t, _ in totals.values()) / args.steps
-            print(f"\n{name} {kind}: {step_us:.0f} us of kernel time per {args.rows}-row pass (no PDL, no graph)")
+            print(
+                f"\n{name} {kind}: {step_us:.0f} us of kernel time per {args.rows}-row pass (no PDL, no graph)"
+            )
             for kernel, (us, count) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
                 print(
                     f"  {us / args.steps:8.1f} us/step  {count / args.steps:5.1f}/step  {us / count:6.2f} us each  {kernel[:70]}"

@@ -84,7 +84,9 @@ def attention_decode(
         i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits),
         f32(math.log2(math.e) / math.sqrt(head_dim)), i32(cluster),
     ]  # fmt: skip
-    launch(load_kernel("attention.cu", "attention_decode"), grid, (THREADS, 1, 1), args, pdl=pdl, cluster=cluster)
+    launch(
+        load_kernel("attention.cu", "attention_decode"), grid, (THREADS, 1, 1), args, pdl=pdl, cluster=cluster
+    )
     return out
 
 

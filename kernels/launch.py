@@ -77,7 +77,8 @@ def _driver() -> Any:
     return lib
 
 
-def _attributes(pdl: bool, cluster: int) -> list[_LaunchAttribute]:
+@functools.cache
+def _attributes(pdl: bool, cluster: int) -> tuple[_LaunchAttribute, ...]:
     attrs = []
     if pdl:
         attr = _LaunchAttribute()
@@ -89,7 +90,7 @@ def _attributes(pdl: bool, cluster: int) -> list[_LaunchAttribute]:
         attr.id = _CLUSTER_DIMENSION
         attr.value[0:12] = bytes(np.array([cluster, 1, 1], dtype="<u4").tobytes())  # x, y, z
         attrs.append(attr)
-    return attrs
+    return tuple(attrs)
 
 
 def _as_ctype(a: KernelArg) -> ctypes._SimpleCData:
@@ -109,7 +110,7 @@ def _launch_ex(
     args: Sequence[KernelArg],
     shared_mem: int,
     stream: int,
-    attrs: list[_LaunchAttribute],
+    attrs: tuple[_LaunchAttribute, ...],
 ) -> None:
     lib = _driver()
     values = [_as_ctype(a) for a in args]

@@ -22,18 +22,28 @@ def test_string_differences_are_spelled_out():
     assert string_difference("AssertionError: assert 'hello_world' == 'hello-world'") == (
         "Difference: 'hello_world' has '_' where 'hello-world' has '-'"
     )
-    assert string_difference("assert 'abcd' == 'abc'") == "Difference: 'abcd' has an extra 'd' that 'abc' lacks"
+    assert (
+        string_difference("assert 'abcd' == 'abc'") == "Difference: 'abcd' has an extra 'd' that 'abc' lacks"
+    )
     assert string_difference("assert 'abc' == 'abcd'") == "Difference: 'abc' has no 'd' where 'abcd' has it"
 
 
 def test_other_comparisons_get_no_note():
-    for line in ("assert 3 == 4", "assert [1] == [2]", "assert x == 'a'", "assert 'a' == 'a'", "ValueError: boom"):
+    for line in (
+        "assert 3 == 4",
+        "assert [1] == [2]",
+        "assert x == 'a'",
+        "assert 'a' == 'a'",
+        "ValueError: boom",
+    ):
         assert string_difference(line) == ""
     assert string_difference("assert 'abcdefgh' == 'a1c2e3g4'") == ""  # too scattered to help
 
 
 def test_error_text_keeps_the_assertion_and_adds_the_difference():
-    case = TestCase(id="tests/test_slug.py::test_title_becomes_slug", outcome="failed", message="", traceback=TRACEBACK)
+    case = TestCase(
+        id="tests/test_slug.py::test_title_becomes_slug", outcome="failed", message="", traceback=TRACEBACK
+    )
     text = error_text(case)
     lines = text.splitlines()
     assert lines[0] == 'assert slugify("Hello, World!") == "hello-world"'

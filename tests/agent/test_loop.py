@@ -223,7 +223,11 @@ def test_samples_are_told_that_an_unchanged_reply_was_wrong(example_repo):
     report, engine = repair(root, [DIAGNOSIS, unchanged, PAGE_FIX], suspects=1, retries=1, samples=1)
 
     assert report.status == "fixed"
-    assert [(s.kind, s.state) for s in report.steps][1:] == [("edit", "failed"), ("edit", "passed"), ("test", "passed")]
+    assert [(s.kind, s.state) for s in report.steps][1:] == [
+        ("edit", "failed"),
+        ("edit", "passed"),
+        ("test", "passed"),
+    ]
     sample_prompt, sample_params = engine.calls[2]
     assert not sample_params.greedy
     assert "it is the code exactly as it is now" in sample_prompt[-1].content

@@ -11,7 +11,9 @@ from kog.kernels import AttentionWorkspace, attention_decode, attention_referenc
 pytestmark = gpu
 
 
-@pytest.mark.parametrize("n_heads,n_kv,head_dim", [(14, 2, 64), (12, 2, 128), (8, 8, 32), (16, 2, 256), (32, 2, 64)])
+@pytest.mark.parametrize(
+    "n_heads,n_kv,head_dim", [(14, 2, 64), (12, 2, 128), (8, 8, 32), (16, 2, 256), (32, 2, 64)]
+)
 @pytest.mark.parametrize("start,n", [(0, 1), (5, 1), (63, 2), (700, 1), (4095, 3), (32759, 8)])
 @pytest.mark.parametrize("cluster", [None, 1], ids=["default", "global-merge"])
 def test_attention(n_heads, n_kv, head_dim, start, n, cluster):
@@ -24,7 +26,9 @@ def test_attention(n_heads, n_kv, head_dim, start, n, cluster):
     ws = AttentionWorkspace.allocate(n_heads, n_kv, head_dim, max_seq, "cuda")
     want = attention_reference(q, k_cache, v_cache, start)
     for _ in range(2):  # the second launch checks the kernel left its counters at zero
-        out = attention_decode(q, k_cache, v_cache, state, poisoned(n, n_heads * head_dim), ws, cluster=cluster)
+        out = attention_decode(
+            q, k_cache, v_cache, state, poisoned(n, n_heads * head_dim), ws, cluster=cluster
+        )
         assert rel_err(out, want) < 1e-4
     assert not ws.counters.any()
 

@@ -15,7 +15,7 @@ def test_a_grid_must_be_whole_clusters_and_not_empty():
 
 
 def test_launch_attributes_carry_pdl_and_the_cluster_shape():
-    assert _attributes(False, 1) == []
+    assert _attributes(False, 1) == ()
     pdl, cluster = _attributes(True, 8)
     assert pdl.id == 6 and pdl.value[0] == 1  # programmatic stream serialization, on
     assert cluster.id == 4 and list(cluster.value[:12]) == [8, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]  # (8, 1, 1)

@@ -180,7 +180,9 @@ def test_hang_is_reported_when_sigint_is_ignored_by_the_parent(tmp_path):
 
     write_files(
         tmp_path,
-        {"tests/test_hang.py": "import time\n\n\ndef test_first():\n    pass\n\n\ndef test_hangs():\n    time.sleep(600)\n"},
+        {
+            "tests/test_hang.py": "import time\n\n\ndef test_first():\n    pass\n\n\ndef test_hangs():\n    time.sleep(600)\n"
+        },
     )
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
