@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input, Static
 
 from kog.agent.events import Event, EventBus, RunFinished, TokensStreamed
@@ -258,7 +259,11 @@ class KogApp(App[int]):
     def render_view(self) -> None:
         now = self.clock()
         model = self.model.info.name if self.model is not None else self.model_name
-        self.query_one(RunHeader).show(model, self.device_name, engine_state(self), self.view, now)
+        try:
+            header = self.query_one(RunHeader)
+        except NoMatches:  # the 1 s interval can fire while the app takes its widgets down on exit
+            return
+        header.show(model, self.device_name, engine_state(self), self.view, now)
         self.query_one(StepTimeline).sync(list(self.view.steps.values()), now)
         stream = self.query_one(TokenStream)
         stream.show(self.view.stream_step, self.view.stream_text)
