@@ -91,9 +91,11 @@ def replayable(events: list, root: str) -> list:
 def session_app(root: Path, **options) -> KogApp:
     """A `kog-agent tui` session whose screen is fed recorded events instead of running a repair."""
     engine = ScriptedEngine([])
-    return KogApp(
+    app = KogApp(
         root, "scripted", load=lambda name, device, progress: engine, clock=lambda: T0 + 60, **options
     )
+    app.animation_level = "none"  # the tab underline and scrolls land at once, not over frames
+    return app
 
 
 async def replay(pilot, events: list, *notes) -> None:
@@ -106,7 +108,20 @@ async def replay(pilot, events: list, *notes) -> None:
         app.inbox.put(item)
     while len(app.inbox):  # drained by the app's own timer
         await pilot.pause(0.05)
-    await pilot.pause(0.2)
+    await settled(pilot)
+
+
+async def settled(pilot, timeout: float = 10.0) -> None:
+    """Wait until two frames a tenth of a second apart are the same: a recompose (the footer after
+    a change of bindings) or a layout can still be pending on a loaded machine after the drain."""
+    app, shown = pilot.app, None
+    for _ in range(int(timeout / 0.1)):
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.1)
+        frame = app.export_screenshot()
+        if frame == shown:
+            return
+        shown = frame
 
 
 def test_main_screen_after_a_run(snap_compare, recorded, example_repo):
