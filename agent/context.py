@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import textwrap
 
 from kog.agent.localize import Localizer, Suspect
+from kog.agent.pitfalls import pitfalls
 from kog.agent.prompts import FailingTest, Target
 from kog.agent.reach import assigned_names, referenced_names
 from kog.tools.testrunner import TestCase
@@ -125,6 +127,8 @@ def target(suspect: Suspect, text: str) -> Target:
     """The suspect as the model sees it: its code, and the module's constants that it reads."""
     defn = suspect.definition
     if defn is None:
-        return Target(suspect.path, "", "<module>", module_level_code(text), "")
+        code = module_level_code(text)
+        return Target(suspect.path, "", "<module>", code, "", tuple(pitfalls(code)))
     source = "".join(text.splitlines(keepends=True)[defn.start_line - 1 : defn.end_line])
-    return Target(suspect.path, defn.name, defn.qualname, source, module_constants(text, source))
+    notes = tuple(pitfalls(textwrap.dedent(source)))
+    return Target(suspect.path, defn.name, defn.qualname, source, module_constants(text, source), notes)

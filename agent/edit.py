@@ -61,28 +61,63 @@ def _indent(source: str, indent: int) -> str:
     return "".join(pad + line if line.strip() else line for line in source.splitlines(keepends=True))
 
 
-def _used_imports(imports: list[str], source: str) -> list[str]:
-    """The reply's import lines that bind a name the new definition uses; star imports never count
-    (a small model sometimes prefixes its answer with `from typing import *`)."""
-    words = set(re.findall(r"[A-Za-z_]\w*", source))
+def _names_used(source: str) -> set[str]:
+    """The bare names the code reads (`functools` in `functools.wraps`, never `wraps`); every word
+    when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(re.findall(r"[A-Za-z_]\w*", source))
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _module_bindings(text: str) -> set[str]:
+    """Names the module's top-level statements bind: imports, definitions, assignments."""
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        return set()
+    bound: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(stmt.name)
+        elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            bound |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return bound
+
+
+def _needed_imports(imports: list[str], source: str, text: str) -> list[str]:
+    """The reply's imports that the new definition needs: of each import line, the names the
+    definition uses and the module does not bind yet (a small model re-imports what the file has,
+    sometimes from elsewhere: `typing.Callable` over `collections.abc.Callable`). Star imports never
+    count (a small model sometimes prefixes its answer with `from typing import *`)."""
+    used, bound = _names_used(source), _module_bindings(text)
     kept = []
     for line in imports:
         try:
             (node,) = ast.parse(line.strip()).body
         except (SyntaxError, ValueError):
             continue
-        if not isinstance(node, ast.Import | ast.ImportFrom):
+        if not isinstance(node, ast.Import | ast.ImportFrom) or any(a.name == "*" for a in node.names):
             continue
-        names = [(a.asname or a.name).split(".")[0] for a in node.names]
-        if "*" not in names and any(name in words for name in names):
-            kept.append(line)
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        names = []
+        for alias in node.names:
+            name = (alias.asname or alias.name).split(".")[0]
+            if name in used and name not in bound:
+                names.append(alias)
+        if names:
+            node.names = names
+            kept.append(ast.unparse(node))
     return kept
 
 
 def _add_imports(text: str, imports: list[str]) -> str:
-    present = {line.strip() for line in text.splitlines()}
-    missing = [i for i in imports if i.strip() not in present and not i.startswith("from __future__")]
-    if not missing:
+    if not imports:
         return text
     try:
         body = ast.parse(text).body
@@ -91,7 +126,7 @@ def _add_imports(text: str, imports: list[str]) -> str:
     last = [s.end_lineno or 0 for s in body if isinstance(s, ast.Import | ast.ImportFrom)]
     at = max(last, default=0)
     lines = text.splitlines(keepends=True)
-    return "".join(lines[:at]) + "".join(i + "\n" for i in missing) + "".join(lines[at:])
+    return "".join(lines[:at]) + "".join(i + "\n" for i in imports) + "".join(lines[at:])
 
 
 def _docstring_lines(source: str) -> tuple[int, int] | None:
@@ -138,14 +173,29 @@ def keep_docstring(old: str, new: str) -> str:
     return "".join(merged)
 
 
+def _same_code(old: str, new: str) -> bool:
+    """Whether two dedented definitions are the same program (layout, quotes and comments aside)."""
+    try:
+        return ast.dump(ast.parse(old)) == ast.dump(ast.parse(new))
+    except SyntaxError:
+        return False
+
+
 def rewrite_definition(text: str, defn: Definition, reply: str) -> tuple[str, str]:
-    """(new file text, new definition) with defn replaced by the reply's version of it."""
+    """(new file text, new definition) with defn replaced by the reply's version of it.
+
+    Raises NoChange when the new definition is the old one written differently and brings no import
+    the file lacks: a test that fails on the old code fails on it too."""
     got = extract_definition(reply, defn.name, kind="class" if defn.kind == "class" else "function")
     start, old_source = definition_body(text, defn)
-    source = keep_docstring(_dedent(old_source, defn.indent), got.source)
+    old_code = _dedent(old_source, defn.indent)
+    source = keep_docstring(old_code, got.source)
     new_source = _indent(source, defn.indent)
-    imports = _used_imports(got.imports, source)
-    return _add_imports(splice_text(text, start, defn.end_line, new_source), imports), source
+    spliced = splice_text(text, start, defn.end_line, new_source)
+    new_text = _add_imports(spliced, _needed_imports(got.imports, source, text))
+    if new_text == spliced and _same_code(old_code, source):
+        raise NoChange()
+    return new_text, source
 
 
 def propose_edit(text: str, suspect: Suspect, reply: str) -> ProposedEdit:

@@ -24,6 +24,7 @@ class Target:
     qualname: str  # "Class.method" or "function"
     source: str  # the definition as it is in the file
     context: str  # module-level lines it reads (constants), for reference
+    notes: tuple[str, ...] = ()  # pitfalls spotted in the code (kog.agent.pitfalls)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def _target(target: Target) -> str:
     text = f"The code to fix is {what} in `{target.path}`:\n{_fence(target.source, 'python')}"
     if target.context.strip():
         text += f"\nIt uses these definitions of the module:\n{_fence(target.context, 'python')}"
+    for note in target.notes:
+        text += f"\nNote: {note}"
     return text
 
 

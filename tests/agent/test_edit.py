@@ -109,3 +109,47 @@ def test_star_imports_and_imports_the_definition_does_not_use_are_left_out(repo)
     assert "import *" not in new_text and "import json" not in new_text
     assert new_text.count("import math\n") == 1
     ast.parse(new_text)
+
+
+def test_an_attribute_of_a_module_is_not_a_use_of_a_name_imported_alone(repo):
+    reply = (
+        "```python\nfrom functools import lru_cache\n\ndef cached(fn):\n"
+        "    return functools.lru_cache(maxsize=None)(fn)\n```"
+    )
+    new_text = propose_edit(SOURCE, suspect(repo, "cached"), reply).new_text
+    assert "from functools import lru_cache" not in new_text
+    assert "functools.lru_cache(maxsize=None)(fn)" in new_text
+
+
+def test_the_same_code_written_differently_is_no_change(repo):
+    """Other quotes, spacing or an unused import around the same definition cannot fix a test."""
+    reply = (
+        "```python\nfrom functools import wraps\n\ndef tax( amount ):\n"
+        "    # the tax\n    return (amount * RATE) // 100\n```"
+    )
+    with pytest.raises(NoChange):
+        propose_edit(SOURCE, suspect(repo, "tax"), reply)
+
+
+def test_the_same_definition_with_an_import_the_file_lacks_is_an_edit(repo):
+    """A definition that reads a module never imported is fixed by the import alone."""
+    source = SOURCE.replace(
+        "def tax(amount):\n    return amount * RATE // 100",
+        "def tax(amount):\n    return math.floor(amount * RATE / 100)",
+    )
+    (repo / "shop.py").write_text(source)
+    reply = "```python\nimport math\n\ndef tax(amount):\n    return math.floor(amount * RATE / 100)\n```"
+    edit = propose_edit(source, suspect(repo, "tax"), reply)
+    assert "import functools\nimport math\n" in edit.new_text
+
+
+def test_names_the_module_already_binds_are_not_imported_again(repo):
+    """`functools` is imported and `RATE` assigned already; of the second line only `ceil` is new."""
+    reply = (
+        "```python\nimport functools\nfrom shop import RATE\nfrom math import ceil, floor\n\n"
+        "def tax(amount):\n    return ceil(functools.reduce(lambda a, b: a * b, [amount, RATE]) / 100)\n```"
+    )
+    new_text = propose_edit(SOURCE, suspect(repo, "tax"), reply).new_text
+    assert new_text.count("import functools") == 1
+    assert "from shop import" not in new_text
+    assert "import functools\nfrom math import ceil\n" in new_text
