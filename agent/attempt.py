@@ -72,7 +72,7 @@ class Attempts:
     ) -> Verdict:
         self.caller.budget.take_step()
         text = self.ws.files.read(suspect.path)
-        view = target(suspect, text)
+        view = target(suspect, text, goal.tests)
         label = f"{suspect.path}::{view.qualname}"
         with self.steps.step("edit", number, detail=label) as step:
             if suspect.definition is not None:

@@ -6,6 +6,7 @@ import ast
 import difflib
 import re
 import textwrap
+from collections.abc import Sequence
 
 from kog.agent.localize import Localizer, Suspect
 from kog.agent.pitfalls import pitfalls
@@ -36,32 +37,85 @@ def error_text(case: TestCase) -> str:
     return "\n".join(_clip(line) for line in failing_line + explained[:MAX_ERROR_LINES] + note + raised_at)
 
 
+def _compared_strings(line: str) -> tuple[str, str] | None:
+    """(got, wanted) of an assertion line comparing two different string literals, else None."""
+    match = _STRING_COMPARISON.match(line.strip())
+    if not match:
+        return None
+    try:
+        left, right = ast.literal_eval(match.group(1)), ast.literal_eval(match.group(2))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not (isinstance(left, str) and isinstance(right, str)) or left == right:
+        return None
+    if len(left) > MAX_COMPARED_CHARS or len(right) > MAX_COMPARED_CHARS:
+        return None
+    return left, right
+
+
+def _string_changes(left: str, right: str) -> list[tuple[str, str]]:
+    """(left's piece, right's piece) of each difference; "" for a piece one side lacks."""
+    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
+    return [(left[a0:a1], right[b0:b1]) for op, a0, a1, b0, b1 in matcher.get_opcodes() if op != "equal"]
+
+
 def string_difference(line: str) -> str:
     """For an assertion line comparing two string literals, which characters differ, spelled out
     ("'hello_world' has '_' where 'hello-world' has '-'"): a small model reads that more reliably
     than pytest's caret diff. Empty for anything else."""
-    match = _STRING_COMPARISON.match(line.strip())
-    if not match:
+    compared = _compared_strings(line)
+    if compared is None:
         return ""
-    try:
-        left, right = ast.literal_eval(match.group(1)), ast.literal_eval(match.group(2))
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return ""
-    if not (isinstance(left, str) and isinstance(right, str)) or left == right:
-        return ""
-    if len(left) > MAX_COMPARED_CHARS or len(right) > MAX_COMPARED_CHARS:
-        return ""
+    left, right = compared
     changes = []
-    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
-        if op == "replace":
-            changes.append(f"{left[a0:a1]!r} where {right!r} has {right[b0:b1]!r}")
-        elif op == "delete":
-            changes.append(f"an extra {left[a0:a1]!r} that {right!r} lacks")
-        elif op == "insert":
-            changes.append(f"no {right[b0:b1]!r} where {right!r} has it")
+    for got, wanted in _string_changes(left, right):
+        if got and wanted:
+            changes.append(f"{got!r} where {right!r} has {wanted!r}")
+        elif got:
+            changes.append(f"an extra {got!r} that {right!r} lacks")
+        else:
+            changes.append(f"no {wanted!r} where {right!r} has it")
     if not changes or len(changes) > 3:
         return ""
     return f"Difference: {left!r} has " + "; and ".join(changes)
+
+
+def wrong_text_sources(errors: list[str], source: str) -> list[str]:
+    """Where the wrong characters of a failed string comparison can come from: the string literals
+    of `source` that are exactly such a piece ("the output's '_' where '-' is wanted: the literal
+    '_' in `def slugify(title, separator='_'):`"). Pieces of letters alone are left out (too common
+    to point anywhere), and so is a piece that more than two literals hold."""
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return []
+    literals = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip(" ")
+    ]
+    lines = textwrap.dedent(source).splitlines()
+    notes: list[str] = []
+    for error in errors:
+        for line in error.splitlines():
+            compared = _compared_strings(line)
+            if compared is None:
+                continue
+            for got, wanted in _string_changes(*compared):
+                if not got or got.isalpha() or (got.isalnum() and len(got) < 2):
+                    continue
+                found = [node for node in literals if node.value == got]
+                if not 1 <= len(found) <= 2:
+                    continue
+                for node in found:
+                    where = lines[node.lineno - 1].strip()
+                    note = (
+                        f"The test got {got!r} where it wants {wanted!r}; the code has the literal "
+                        f"{got!r} in this line: `{_clip(where)}`"
+                    )
+                    if note not in notes:
+                        notes.append(note)
+    return notes[:2]
 
 
 def _clip(line: str) -> str:
@@ -123,12 +177,15 @@ def module_level_code(source: str) -> str:
     return "\n".join(kept)
 
 
-def target(suspect: Suspect, text: str) -> Target:
-    """The suspect as the model sees it: its code, and the module's constants that it reads."""
+def target(suspect: Suspect, text: str, tests: Sequence[FailingTest] = ()) -> Target:
+    """The suspect as the model sees it: its code, the module's constants that it reads, and notes
+    on it (pitfalls; literals that match the wrong part of a failing test's output)."""
+    errors = [test.error for test in tests]
     defn = suspect.definition
     if defn is None:
         code = module_level_code(text)
-        return Target(suspect.path, "", "<module>", code, "", tuple(pitfalls(code)))
+        notes = (*pitfalls(code), *wrong_text_sources(errors, code))
+        return Target(suspect.path, "", "<module>", code, "", notes)
     source = "".join(text.splitlines(keepends=True)[defn.start_line - 1 : defn.end_line])
-    notes = tuple(pitfalls(textwrap.dedent(source)))
+    notes = (*pitfalls(textwrap.dedent(source)), *wrong_text_sources(errors, source))
     return Target(suspect.path, defn.name, defn.qualname, source, module_constants(text, source), notes)

@@ -43,7 +43,7 @@ def goal_for(failing: list[TestCase], baseline: TestRun, localizer: Localizer) -
 
 
 def diagnose(ws: Workspace, caller: ModelCaller, goal: Goal, suspect: Suspect, step: int) -> str:
-    view = target(suspect, ws.files.read(suspect.path))
+    view = target(suspect, ws.files.read(suspect.path), goal.tests)
     try:
         reply = caller.ask(diagnosis_messages(goal.tests, view), DIAGNOSIS, step)
     except PromptTooLongError:

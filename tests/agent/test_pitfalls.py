@@ -1,4 +1,4 @@
-from kog.agent.context import target
+from kog.agent.context import target, wrong_text_sources
 from kog.agent.localize import Suspect
 from kog.agent.pitfalls import pitfalls
 from kog.agent.prompts import FailingTest, edit_messages
@@ -37,3 +37,19 @@ def test_the_edit_prompt_tells_the_pitfall_of_a_method(tmp_path):
     test = FailingTest("tests/test_box.py::test_add", "def test_add(): ...", "assert [1, 2] == [2]")
     [_, user] = edit_messages([test], shown, "", [])
     assert "Note: `add`'s parameter `into` defaults to `[]`" in user.content
+
+
+def test_a_literal_that_is_the_wrong_part_of_a_string_comparison_is_pointed_at():
+    source = 'def slug(words, sep="_"):\n    """Join as in "a-b"."""\n    return sep.join(words)\n'
+    error = "assert slug(['a', 'b']) == 'a-b'\nAssertionError: assert 'a_b' == 'a-b'"
+    [note] = wrong_text_sources([error], source)
+    assert "got '_' where it wants '-'" in note
+    assert 'def slug(words, sep="_"):' in note
+
+
+def test_no_pointer_for_letters_missing_pieces_or_literals_everywhere():
+    source = "def f(x):\n    return x + ', ' + 'b' + ', '.join(['a', 'b'])\n"
+    assert wrong_text_sources(["assert 'ab' == 'a'"], source) == []  # a letter
+    assert wrong_text_sources(["assert 'a' == 'a, b'"], source) == []  # the test wants more
+    assert wrong_text_sources(["assert ', ' == ''"], "def f():\n    return ', ' + ', ' + ', '\n") == []
+    assert wrong_text_sources(["assert 1 == 2"], source) == []
