@@ -60,6 +60,7 @@ class Attempts:
         self.ws = ws
         self.caller = caller
         self.steps = steps
+        self.judged: dict[str, str] = {}  # file text an edit produced -> why it was rolled back
 
     def attempt(
         self,
@@ -93,11 +94,13 @@ class Attempts:
                 reply_text = reply.text
                 step.tokens = reply.tokens
                 edit = propose_edit(text, suspect, reply_text)
+                if edit.new_text in self.judged:  # sampled replies often repeat an earlier one
+                    raise ReplyRejected(f"it repeats an earlier wrong edit: {self.judged[edit.new_text]}")
                 self.ws.bus.publish(EditProposed(path=edit.path, function=edit.label, diff=edit.diff))
                 self.ws.apply(edit)
             except (ReplyRejected, PromptTooLongError) as exc:
                 reason = exc.reason if isinstance(exc, ReplyRejected) else str(exc)
-                step.state, step.detail = "failed", f"{label}: {reason}"
+                step.state, step.detail = "failed", f"{label}: {reason.splitlines()[0]}"
                 self.ws.bus.publish(EditRejected(path=suspect.path, function=view.qualname, reason=reason))
                 shown = "\n".join(reply_text.strip().splitlines()[:MAX_REJECTED_LINES])
                 if isinstance(exc, NoChange):
@@ -132,6 +135,7 @@ class Attempts:
             return Verdict(kind, full_run=full, label=label)
 
     def _roll_back(self, step, edit: ProposedEdit, outcome: str) -> Verdict:
+        self.judged[edit.new_text] = outcome
         self.ws.guard.rollback()
         step.state, step.detail = "rolled_back", outcome.splitlines()[0]
         return Verdict("failed", FailedAttempt(edit.code, outcome), label=f"{edit.path}::{edit.label}")

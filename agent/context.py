@@ -33,7 +33,7 @@ def error_text(case: TestCase) -> str:
         return "\n".join(_clip(line) for line in lines[-MAX_ERROR_LINES:])
     failing_line = [line[1:].strip() for line in lines if line.startswith(">")][-1:]
     raised_at = [line for line in lines if _LOCATION.match(line)][-1:]
-    note = [text for text in map(string_difference, explained) if text][:1]
+    note = [text for line in explained if (text := string_difference(line) or number_difference(line))][:1]
     return "\n".join(_clip(line) for line in failing_line + explained[:MAX_ERROR_LINES] + note + raised_at)
 
 
@@ -78,6 +78,21 @@ def string_difference(line: str) -> str:
     if not changes or len(changes) > 3:
         return ""
     return f"Difference: {left!r} has " + "; and ".join(changes)
+
+
+def number_difference(line: str) -> str:
+    """For an assertion line comparing two different integers, by how much ("Difference: 2 is 1 less
+    than 3"): off-by-one bugs show up this way, and a small model misreads bare numbers."""
+    match = _STRING_COMPARISON.match(line.strip())
+    if not match:
+        return ""
+    try:
+        got, wanted = ast.literal_eval(match.group(1)), ast.literal_eval(match.group(2))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return ""
+    if type(got) is not int or type(wanted) is not int or got == wanted:
+        return ""
+    return f"Difference: {got} is {abs(got - wanted)} {'less' if got < wanted else 'more'} than {wanted}"
 
 
 def wrong_text_sources(errors: list[str], source: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kog.agent.context import error_text, string_difference
+from kog.agent.context import error_text, number_difference, string_difference
 from kog.tools.testrunner import TestCase
 
 TRACEBACK = """\
@@ -50,3 +50,26 @@ def test_error_text_keeps_the_assertion_and_adds_the_difference():
     assert "AssertionError: assert 'hello_world' == 'hello-world'" in lines
     assert "Difference: 'hello_world' has '_' where 'hello-world' has '-'" in lines
     assert lines[-1] == "tests/test_slug.py:7: AssertionError"
+
+
+def test_integer_differences_are_spelled_out():
+    assert number_difference("AssertionError: assert 2 == 3") == "Difference: 2 is 1 less than 3"
+    assert number_difference("assert 10 == 4") == "Difference: 10 is 6 more than 4"
+    for line in (
+        "assert 3 == 3",
+        "assert True == 1",
+        "assert 2.5 == 3",
+        "assert 'a' == 'b'",
+        "assert x == 3",
+    ):
+        assert number_difference(line) == ""
+
+
+def test_error_text_of_an_off_by_one():
+    traceback = (
+        "    def test_partial_last_page_is_counted():\n>       assert page_count(10, 3) == 4\n"
+        "E       assert 3 == 4\nE        +  where 3 = page_count(10, 3)\n\n"
+        "tests/test_paging.py:7: AssertionError"
+    )
+    case = TestCase(id="tests/test_paging.py::t", outcome="failed", message="", traceback=traceback)
+    assert "Difference: 3 is 1 less than 4" in error_text(case).splitlines()

@@ -231,3 +231,29 @@ def test_samples_are_told_that_an_unchanged_reply_was_wrong(example_repo):
     sample_prompt, sample_params = engine.calls[2]
     assert not sample_params.greedy
     assert "it is the code exactly as it is now" in sample_prompt[-1].content
+
+
+def test_samples_see_the_latest_wrong_edit_and_a_repeat_of_it_is_not_tested_again(example_repo):
+    """The greedy edit fails its test; the first sample repeats it word for word: rejected from memory,
+    without a test run. Both samples are shown the wrong edit."""
+    root = example_repo("pagination")
+    events: list = []
+    report, engine = repair(
+        root, [DIAGNOSIS, PAGE_WRONG, PAGE_WRONG, PAGE_FIX], events, suspects=1, retries=0, samples=2
+    )
+
+    assert report.status == "fixed"
+    assert [(s.kind, s.state) for s in report.steps][1:] == [
+        ("edit", "passed"),
+        ("test", "rolled_back"),
+        ("edit", "failed"),
+        ("edit", "passed"),
+        ("test", "passed"),
+    ]
+    assert "repeats an earlier wrong edit" in report.steps[3].detail
+    assert sum(isinstance(e, EditApplied) for e in events) == 2
+    wrong_line = "return (total_items - 1) // per_page - 1"
+    for sample_prompt, params in engine.calls[2:4]:
+        assert not params.greedy
+        assert "A previous attempt:" in sample_prompt[-1].content
+        assert wrong_line in sample_prompt[-1].content
