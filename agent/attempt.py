@@ -120,9 +120,11 @@ class Attempts:
             now_passing = set(full.passed_ids)
             broken = [t for t in goal.baseline.passed_ids if t not in now_passing]
             if broken:
-                return self._roll_back(
-                    step, edit, f"it breaks tests that passed before: {', '.join(broken[:5])}"
-                )
+                outcome = f"it breaks tests that passed before: {', '.join(broken[:5])}"
+                first = next((case for case in full.failing if case.id == broken[0]), None)
+                if first is not None:  # what the edit got wrong, as the model can read it
+                    outcome += f"\n{first.id} now fails:\n{error_text(first)}"
+                return self._roll_back(step, edit, outcome)
             remaining = [t for t in goal.targets if t not in now_passing]
             if len(remaining) == len(goal.targets):
                 return self._roll_back(step, edit, _still_failing(full, goal.targets))

@@ -98,14 +98,16 @@ def test_a_failed_edit_is_rolled_back_and_its_failure_fed_to_the_retry(example_r
 def test_an_edit_that_breaks_a_passing_test_is_not_accepted(example_repo):
     root = example_repo("pagination")
     before = snapshot(root)
-    report, _ = repair(root, [DIAGNOSIS, PAGE_BREAKS_A_PASSING_TEST], max_steps=1)
+    report, engine = repair(root, [DIAGNOSIS, PAGE_BREAKS_A_PASSING_TEST], max_steps=2)
 
-    assert report.status == "not_fixed" and "step budget of 1" in report.reason
-    assert (
-        report.steps[-1].state == "rolled_back"
-        and "test_page_size_must_be_positive" in report.steps[-1].detail
-    )
+    assert report.status == "not_fixed" and "step budget of 2" in report.reason
+    rolled_back = [s for s in report.steps if s.state == "rolled_back"]
+    assert len(rolled_back) == 1 and "test_page_size_must_be_positive" in rolled_back[0].detail
     assert snapshot(root) == before
+    # The retry learns how the broken test fails now, not only its name.
+    retry = engine.calls[2][0][-1].content
+    assert "tests/test_paging.py::test_page_size_must_be_positive now fails:" in retry
+    assert "ZeroDivisionError: integer division or modulo by zero" in retry
 
 
 def test_a_two_function_bug_is_fixed_in_two_accepted_steps(example_repo):
