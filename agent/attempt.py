@@ -38,7 +38,6 @@ class Verdict:
     history: FailedAttempt | None = None  # what the next attempt's prompt learns from this one
     full_run: TestRun | None = None
     label: str = ""
-    edit: ProposedEdit | None = None  # the edit kept, for "fixed" and "progress"
 
 
 def edit_budget(caller: ModelCaller, source: str) -> int:
@@ -135,23 +134,7 @@ class Attempts:
             step.detail = (
                 f"{label}: {len(goal.targets) - len(remaining)} of {len(goal.targets)} target tests pass"
             )
-            return Verdict(kind, full_run=full, label=label, edit=edit)
-
-    def back_out(self, checkpoint: str, partial: Verdict, goal: Goal, still_failing: str) -> FailedAttempt:
-        """Undo a partial fix whose follow-up search found nothing: the tree goes back to the
-        checkpoint before it, and the partial fix becomes a wrong attempt to learn from (its repeat is
-        rejected from memory). Returns that lesson."""
-        assert partial.edit is not None
-        edit = partial.edit
-        with self.steps.step("test", detail=f"{partial.label}: undone") as step:
-            self.ws.guard.back_to(checkpoint)
-            step.state = "rolled_back"
-            step.detail = f"back to before {partial.label}: no fix for the rest of the target tests"
-        outcome = f"it fixes only some of the failing tests; {still_failing}"
-        self.judged[edit.new_text] = outcome
-        if partial.label in goal.changed:
-            goal.changed.remove(partial.label)
-        return FailedAttempt(edit.code, outcome)
+            return Verdict(kind, full_run=full, label=label)
 
     def _roll_back(self, step, edit: ProposedEdit, outcome: str) -> Verdict:
         self.judged[edit.new_text] = outcome

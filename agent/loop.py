@@ -129,33 +129,15 @@ class RepairRun:
         report.tests_after = summarize(green)
 
     def _repair(self, attempts: Attempts, plan: Plan) -> TestRun | None:
-        """The full test run of the fixed tree, or None; accepted partial fixes narrow the goal.
-
-        A partial fix can lead astray (an off-by-one "fixed" for some inputs only): its follow-up
-        search gets half the samples, and when it finds nothing the tree goes back to before the
-        partial fix, which the second search over the whole goal is shown as a wrong attempt."""
+        """The full test run of the fixed tree, or None; accepted partial fixes narrow the goal."""
         assert plan.goal is not None
         goal, suspects, diagnosis = plan.goal, plan.suspects, plan.diagnosis
-        whole = (list(goal.targets), list(goal.tests), goal.baseline, suspects)
-        partial: tuple[str, Verdict] | None = None  # the checkpoint before the first partial fix, and it
-        lessons: list[FailedAttempt] = []
-        samples, backed_out = self.config.samples, False
         while True:
-            before = attempts.ws.guard.last_checkpoint
-            verdict = self._search(attempts, goal, suspects, diagnosis, lessons, samples)
+            verdict = self._search(attempts, goal, suspects, diagnosis)
             if verdict is None or verdict.full_run is None:
-                if partial is None:
-                    return None
-                checkpoint, kept = partial
-                still = _still_failing_note(goal)
-                goal.targets, goal.tests, goal.baseline, suspects = list(whole[0]), list(whole[1]), *whole[2:]
-                lessons = [attempts.back_out(checkpoint, kept, goal, still)]
-                partial, samples, backed_out, diagnosis = None, self.config.samples, True, ""
-                continue
+                return None
             if verdict.kind == "fixed":
                 return verdict.full_run
-            if partial is None and not backed_out:
-                partial, samples = (before, verdict), max(1, self.config.samples // 2)
             remaining = [case for case in verdict.full_run.failing if case.id in goal.targets]
             suspects, localizer = localize(attempts.ws, remaining, verdict.full_run)
             narrowed = goal_for(remaining, verdict.full_run, localizer)
@@ -165,27 +147,18 @@ class RepairRun:
                 verdict.full_run,
                 "",
             )
-            lessons = []
             if not suspects:
                 return None
 
     def _search(
-        self,
-        attempts: Attempts,
-        goal: Goal,
-        suspects: list[Suspect],
-        diagnosis: str,
-        lessons: list[FailedAttempt],
-        samples: int,
+        self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
     ) -> Verdict | None:
-        """The first edit that fixes or advances the goal: greedy rewrites of each suspect in rank
-        order, then `samples` sampled ones; `lessons` are wrong attempts every prompt is shown."""
         config = self.config
         number = 0
         unchanged: dict[int, FailedAttempt] = {}  # suspect rank -> its greedy reply that changed nothing
         wrong: dict[int, FailedAttempt] = {}  # suspect rank -> its latest edit that tests rolled back
         for rank, suspect in enumerate(suspects[: config.suspects]):
-            history = list(lessons)
+            history = []
             for _ in range(1 + config.retries):
                 number += 1
                 verdict = attempts.attempt(
@@ -199,10 +172,10 @@ class RepairRun:
                     if verdict.history is not None:
                         unchanged[rank] = verdict.history
                     break  # a greedy retry of a model that saw no bug repeats itself; sampling follows
-                history = [*lessons, verdict.history] if verdict.history else list(lessons)
+                history = [verdict.history] if verdict.history else []
         # Two samples of the best suspect for each one of the runner-up: most fixes come from the first.
         top = [0, 0, 1][: 2 + (len(suspects) > 1)]
-        for seed in range(1, samples + 1):
+        for seed in range(1, config.samples + 1):
             number += 1
             rank = top[(seed - 1) % len(top)]
             params = SamplingParams(temperature=config.temperature, top_p=0.95, seed=seed)
@@ -210,18 +183,10 @@ class RepairRun:
             # samples tend to copy the code back unchanged; for the same reason a suspect whose
             # greedy reply changed nothing is shown that reply as a wrong answer, and the latest
             # edit of it that the tests rolled back as another (else samples keep proposing it).
-            lesson = [*lessons, *(h[rank] for h in (unchanged, wrong) if rank in h)]
+            lesson = [h[rank] for h in (unchanged, wrong) if rank in h]
             verdict = attempts.attempt(suspects[rank], goal, "", lesson, params, number)
             if verdict.kind in ("fixed", "progress"):
                 return verdict
             if verdict.kind == "failed" and verdict.history is not None:
                 wrong[rank] = verdict.history
         return None
-
-
-def _still_failing_note(goal: Goal) -> str:
-    """How the narrowed goal's tests still fail, for the lesson of the partial fix behind it."""
-    if not goal.tests:
-        return "other target tests still failed"
-    first = goal.tests[0]
-    return f"{first.test_id} still failed with it:\n{first.error}"

@@ -123,18 +123,6 @@ class RepoGuard:
             self.git.reset("-q", "--hard", self.last_checkpoint)
             self._remove_untracked()
 
-    def back_to(self, checkpoint: str) -> None:
-        """Make an earlier checkpoint of this run the last one again: the fix branch drops the commits
-        made since, and the working tree is put back to it."""
-        self._require_active()
-        try:
-            self.git.merge_base("--is-ancestor", checkpoint, self.last_checkpoint)
-            self.git.merge_base("--is-ancestor", self.start_commit, checkpoint)
-        except GitCommandError as exc:
-            raise ValueError(f"{checkpoint} is not a checkpoint of this run") from exc
-        self.last_checkpoint = checkpoint
-        self.rollback()
-
     def diff(self) -> str:
         """Unified diff from the start (after the user's own uncommitted work) to the working tree."""
         self._require_active()

@@ -80,13 +80,3 @@ def encode_tags(tags: list[str]) -> str:
             raise ValueError("tags must not be empty")
     return SEPARATOR.join(t.replace(ESCAPE, ESCAPE * 2).replace(SEPARATOR, ESCAPE + SEPARATOR) for t in tags)
 ```"""
-
-# Right for a partly filled last page, wrong for an exact multiple: 2 of the 3 target tests pass.
-PAGE_PARTIAL = """```python
-def page_count(total_items: int, per_page: int) -> int:
-    if per_page <= 0:
-        raise ValueError(f"per_page must be positive, got {per_page}")
-    if total_items <= 0:
-        return 0
-    return (total_items - 1) // per_page + (total_items % per_page != 0)
-```"""

@@ -11,7 +11,6 @@ from replies import (
     PAGE_BREAKS_A_PASSING_TEST,
     PAGE_FIX,
     PAGE_HANGS,
-    PAGE_PARTIAL,
     PAGE_TIDY,
     PAGE_WRONG,
     UNUSABLE,
@@ -260,34 +259,3 @@ def test_samples_see_the_latest_wrong_edit_and_a_repeat_of_it_is_not_tested_agai
         assert not params.greedy
         assert "A previous attempt:" in sample_prompt[-1].content
         assert wrong_line in sample_prompt[-1].content
-
-
-def test_a_partial_fix_whose_follow_up_finds_nothing_is_undone_and_shown_as_wrong(example_repo):
-    """The partial fix passes 2 of 3 target tests; the follow-up search (half the samples: one)
-    finds nothing, so the tree goes back to before it and the whole goal is searched again, with the
-    partial fix shown as a wrong attempt; the fix found then is the run's only change."""
-    root = example_repo("pagination")
-    replies = [DIAGNOSIS, PAGE_PARTIAL, UNUSABLE[1], UNUSABLE[0], UNUSABLE[2], PAGE_PARTIAL, PAGE_FIX]
-    report, engine = repair(root, replies, suspects=1, retries=1, samples=2)
-
-    assert report.status == "fixed"
-    assert [(s.kind, s.state) for s in report.steps][1:] == [
-        ("edit", "passed"),
-        ("test", "passed"),  # 2 of 3
-        ("edit", "failed"),  # follow-up: greedy
-        ("edit", "failed"),  # follow-up: greedy retry
-        ("edit", "failed"),  # follow-up: its one sample
-        ("test", "rolled_back"),  # back to before the partial fix
-        ("edit", "failed"),  # the partial fix again: rejected from memory
-        ("edit", "passed"),
-        ("test", "passed"),
-    ]
-    assert "2 of 3 target tests pass" in report.steps[2].detail
-    assert "back to before" in report.steps[6].detail
-    assert "repeats an earlier wrong edit" in report.steps[7].detail
-    retry = engine.calls[6][0][-1].content
-    assert "it fixes only some of the failing tests" in retry
-    assert "test_exact_multiple_fills_every_page still failed with it" in retry
-    assert "+    return (total_items - 1) // per_page + 1\n" in report.diff
-    assert "total_items % per_page" not in report.diff
-    assert report.changed == ["pager/paging.py::page_count"]
