@@ -156,7 +156,6 @@ class RepairRun:
         config = self.config
         number = 0
         unchanged: dict[int, FailedAttempt] = {}  # suspect rank -> its greedy reply that changed nothing
-        wrong: dict[int, FailedAttempt] = {}  # suspect rank -> its latest edit that tests rolled back
         for rank, suspect in enumerate(suspects[: config.suspects]):
             history = []
             for _ in range(1 + config.retries):
@@ -166,8 +165,6 @@ class RepairRun:
                 )
                 if verdict.kind in ("fixed", "progress"):
                     return verdict
-                if verdict.kind == "failed" and verdict.history is not None:
-                    wrong[rank] = verdict.history
                 if verdict.kind == "unchanged":
                     if verdict.history is not None:
                         unchanged[rank] = verdict.history
@@ -181,12 +178,10 @@ class RepairRun:
             params = SamplingParams(temperature=config.temperature, top_p=0.95, seed=seed)
             # Without the diagnosis: a small model's diagnosis is often vague, and with it the
             # samples tend to copy the code back unchanged; for the same reason a suspect whose
-            # greedy reply changed nothing is shown that reply as a wrong answer, and the latest
-            # edit of it that the tests rolled back as another (else samples keep proposing it).
-            lesson = [h[rank] for h in (unchanged, wrong) if rank in h]
+            # greedy reply changed nothing is shown that reply as a wrong answer. (Showing them a
+            # rolled-back edit as well made samples copy it: fix rate down on the examples.)
+            lesson = [unchanged[rank]] if rank in unchanged else []
             verdict = attempts.attempt(suspects[rank], goal, "", lesson, params, number)
             if verdict.kind in ("fixed", "progress"):
                 return verdict
-            if verdict.kind == "failed" and verdict.history is not None:
-                wrong[rank] = verdict.history
         return None
