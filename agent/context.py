@@ -17,7 +17,7 @@ from kog.tools.testrunner import TestCase
 MAX_ERROR_LINES = 12
 MAX_LINE_CHARS = 160
 _LOCATION = re.compile(r"^[\w./\\-]+\.py:\d+: \w")
-_STRING_COMPARISON = re.compile(r"^(?:AssertionError: )?assert (.+?) == (.+)$")
+_COMPARISON = re.compile(r"^(?:AssertionError: )?assert (.+?) == (.+)$")
 MAX_COMPARED_CHARS = 300
 MAX_HELPER_LINES = 25
 MAX_CONSTANT_LINES = 8
@@ -37,15 +37,23 @@ def error_text(case: TestCase) -> str:
     return "\n".join(_clip(line) for line in failing_line + explained[:MAX_ERROR_LINES] + note + raised_at)
 
 
-def _compared_strings(line: str) -> tuple[str, str] | None:
-    """(got, wanted) of an assertion line comparing two different string literals, else None."""
-    match = _STRING_COMPARISON.match(line.strip())
+def _compared_literals(line: str) -> tuple[object, object] | None:
+    """(got, wanted) of an assertion line `assert <literal> == <literal>`, else None."""
+    match = _COMPARISON.match(line.strip())
     if not match:
         return None
     try:
-        left, right = ast.literal_eval(match.group(1)), ast.literal_eval(match.group(2))
+        return ast.literal_eval(match.group(1)), ast.literal_eval(match.group(2))
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
+
+
+def _compared_strings(line: str) -> tuple[str, str] | None:
+    """(got, wanted) of an assertion line comparing two different string literals, else None."""
+    compared = _compared_literals(line)
+    if compared is None:
+        return None
+    left, right = compared
     if not (isinstance(left, str) and isinstance(right, str)) or left == right:
         return None
     if len(left) > MAX_COMPARED_CHARS or len(right) > MAX_COMPARED_CHARS:
@@ -83,13 +91,10 @@ def string_difference(line: str) -> str:
 def number_difference(line: str) -> str:
     """For an assertion line comparing two different integers, by how much ("Difference: 2 is 1 less
     than 3"): off-by-one bugs show up this way, and a small model misreads bare numbers."""
-    match = _STRING_COMPARISON.match(line.strip())
-    if not match:
+    compared = _compared_literals(line)
+    if compared is None:
         return ""
-    try:
-        got, wanted = ast.literal_eval(match.group(1)), ast.literal_eval(match.group(2))
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return ""
+    got, wanted = compared
     if type(got) is not int or type(wanted) is not int or got == wanted:
         return ""
     return f"Difference: {got} is {abs(got - wanted)} {'less' if got < wanted else 'more'} than {wanted}"
