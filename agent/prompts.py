@@ -24,7 +24,7 @@ class Target:
     qualname: str  # "Class.method" or "function"
     source: str  # the definition as it is in the file
     context: str  # module-level lines it reads (constants), for reference
-    notes: tuple[str, ...] = ()  # pitfalls spotted in the code (kog.agent.pitfalls)
+    notes: tuple[str, ...] = ()  # pitfalls in the code, literals behind a wrong output (context.target)
 
 
 @dataclass(frozen=True)
