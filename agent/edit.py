@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from kog.agent.errors import NoChange, ReplyRejected
 from kog.agent.localize import Suspect
 from kog.agent.parse_reply import apply_search_replace, extract_definition, search_replace_blocks
+from kog.agent.reach import assigned_names
 from kog.tools.codemap import Definition, is_valid_python
 from kog.tools.files import splice_text
 
@@ -83,9 +84,8 @@ def _module_bindings(text: str) -> set[str]:
             bound |= {(a.asname or a.name).split(".")[0] for a in stmt.names}
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             bound.add(stmt.name)
-        elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            bound |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        else:
+            bound |= assigned_names(stmt)
     return bound
 
 

@@ -34,6 +34,13 @@ def _mutable_defaults(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     ]
 
 
+def _is_literal(node: ast.expr) -> bool:
+    """A literal whose identity means nothing (None, True, False and ... are singletons)."""
+    if isinstance(node, ast.Constant):
+        return node.value not in (None, True, False, ...)
+    return isinstance(node, ast.Tuple | ast.List)
+
+
 def _identity_with_literals(tree: ast.AST) -> list[str]:
     notes = []
     for node in ast.walk(tree):
@@ -41,22 +48,16 @@ def _identity_with_literals(tree: ast.AST) -> list[str]:
             continue
         operands = [node.left, *node.comparators]
         for op, left, right in zip(node.ops, operands, operands[1:], strict=False):
-            literal = next(
-                (
-                    side
-                    for side in (left, right)
-                    if isinstance(side, ast.Constant | ast.Tuple | ast.List)
-                    and not (isinstance(side, ast.Constant) and side.value in (None, True, False, ...))
-                ),
-                None,
+            if not isinstance(op, ast.Is | ast.IsNot):
+                continue
+            literal = left if _is_literal(left) else right if _is_literal(right) else None
+            if literal is None:
+                continue
+            word, value_op = ("is", "==") if isinstance(op, ast.Is) else ("is not", "!=")
+            notes.append(
+                f"`{ast.unparse(node)}` uses `{word}`, which compares object identity, not value, "
+                f"against the literal `{ast.unparse(literal)}`; `{value_op}` compares values."
             )
-            if isinstance(op, ast.Is | ast.IsNot) and literal is not None:
-                word = "is" if isinstance(op, ast.Is) else "is not"
-                notes.append(
-                    f"`{ast.unparse(node)}` uses `{word}`, which compares object identity, not value, "
-                    f"against the literal `{ast.unparse(literal)}`; `{'==' if word == 'is' else '!='}` compares "
-                    "values."
-                )
     return notes
 
 
