@@ -6,7 +6,7 @@ import torch
 
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
-from kog.kernels.gemv_launch import THREADS, grid_blocks, shared_mem_plan
+from kog.kernels.gemv_launch import THREADS, grid_blocks, rows_per_launch, shared_mem_plan
 from kog.kernels.launch import f32, i32, launch, ptr
 from kog.kernels.rmsnorm import rms_norm_reference
 
@@ -45,23 +45,28 @@ def gemv(
     check(out.data_ptr() != x.data_ptr(), "out must not alias x")
     r = rows_per_warp(rows)
     name = f"gemv{'_norm' if norm is not None else ''}_r{r}"
-    smem, x_shared = shared_mem_plan(n, k, norm=norm is not None)
-    blocks = grid_blocks(-(-rows // r), smem)
-    if max_blocks is not None:
-        blocks = min(blocks, max_blocks)
-    args = [
-        ptr(w),
-        ptr(x),
-        ptr(norm),
-        f32(eps),
-        ptr(bias),
-        ptr(residual),
-        ptr(out),
-        i32(rows),
-        i32(k),
-        i32(x_shared),
-    ]
-    launch(load_kernel("gemv.cu", name, n), (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
+    step = rows_per_launch(n, k, norm=norm is not None) or n  # 0: not one row fits, read them from L2
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        m = stop - start
+        smem, x_shared = shared_mem_plan(m, k, norm=norm is not None)
+        blocks = grid_blocks(-(-rows // r), smem)
+        if max_blocks is not None:
+            blocks = min(blocks, max_blocks)
+        args = [
+            ptr(w),
+            ptr(x[start:stop]),
+            ptr(norm),
+            f32(eps),
+            ptr(bias),
+            ptr(residual[start:stop] if residual is not None else None),
+            ptr(out[start:stop]),
+            i32(rows),
+            i32(k),
+            i32(x_shared),
+        ]
+        kernel = load_kernel("gemv.cu", name, m)
+        launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
     return out
 
 

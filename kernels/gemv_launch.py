@@ -20,6 +20,19 @@ def staged_bytes(n: int, k: int, norm: bool) -> int:
     return SLOT_BYTES + n * k * 4 + 64 + (k * 2 if norm else 0)
 
 
+def rows_per_launch(n: int, k: int, *, norm: bool) -> int:
+    """How many of n activation rows one launch stages: all when they fit in shared memory, else an
+    even share of the fewest launches whose rows fit (each launch streams the weights again, which
+    costs less than reading every activation from L2 once per weight row). 0 when not even one fits."""
+    fit = n
+    while fit and staged_bytes(fit, k, norm) > shared_mem_optin():
+        fit -= 1
+    if fit == 0:
+        return 0
+    launches = -(-n // fit)
+    return -(-n // launches)
+
+
 def shared_mem_plan(n: int, k: int, *, norm: bool) -> tuple[int, bool]:
     """(bytes, x_shared): stage the activations in shared memory when they fit, else read them from L2.
 

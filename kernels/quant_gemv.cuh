@@ -54,67 +54,101 @@ struct kog_silu_pair {
   float v;
 };
 
-// Columns c..c+7 of activation row n.
+// Columns c..c+7 of activation row n as loaded (for silu pairs, the gate and the up values), then as
+// the GEMV takes them.
 template <typename XT>
-__device__ __forceinline__ void load_activation8(const XT* x, int n, int k, int c, float (&v)[8]) {
-  load8<XT>(x + (size_t)n * k + c, v);
+struct kog_raw8 {
+  float v[8];
+};
+template <>
+struct kog_raw8<kog_silu_pair> {
+  float v[8], up[8];
+};
+
+template <typename XT>
+__device__ __forceinline__ void load_raw8(const XT* x, int n, int k, int c, kog_raw8<XT>& r) {
+  load8<XT>(x + (size_t)n * k + c, r.v);
 }
 
 template <>
-__device__ __forceinline__ void load_activation8<kog_silu_pair>(const kog_silu_pair* x, int n, int k, int c,
-                                                                float (&v)[8]) {
+__device__ __forceinline__ void load_raw8<kog_silu_pair>(const kog_silu_pair* x, int n, int k, int c,
+                                                         kog_raw8<kog_silu_pair>& r) {
   const float* row = reinterpret_cast<const float*>(x) + (size_t)n * 2 * k;
-  float up[8];
-  load8<float>(row + c, v);
-  load8<float>(row + k + c, up);
-#pragma unroll
-  for (int e = 0; e < 8; ++e) v[e] = v[e] / (1.f + expf(-v[e])) * up[e];
+  load8<float>(row + c, r.v);
+  load8<float>(row + k + c, r.up);
 }
+
+template <typename XT>
+__device__ __forceinline__ void activate8(const kog_raw8<XT>& r, float (&v)[8]) {
+#pragma unroll
+  for (int e = 0; e < 8; ++e) v[e] = r.v[e];
+}
+
+template <>
+__device__ __forceinline__ void activate8<kog_silu_pair>(const kog_raw8<kog_silu_pair>& r, float (&v)[8]) {
+#pragma unroll
+  for (int e = 0; e < 8; ++e) v[e] = r.v[e] / (1.f + expf(-r.v[e])) * r.up[e];
+}
+
+#define KOG_STAGE_UNROLL 4  // activation loads a thread has in flight while staging
 
 // Block prologue, after the wait on the previous kernel: the N activation rows (times the norm weight
 // g with NORM) as kog_qx in shared memory, 8 columns a thread, 4 lanes a 32-column block. With NORM,
 // each row's sum of squares goes to red[warp][row]; the RMS scale itself is applied to the outputs.
+// NOTE: each thread loads KOG_STAGE_UNROLL groups of 8 before converting any: one L2 round trip per
+// round, not per group (a down projection of 8 rows of 8960 staged by 2 warps took 140 round trips).
 template <int N, int Unit, bool NORM, typename XT>
 __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, const kog_bf16* __restrict__ g,
                                                         unsigned char* bytes, float* scale, float* sum16,
                                                         float (&red)[KOG_QUANT_MAX_THREADS / KOG_WARP][N]) {
+  constexpr int U = KOG_STAGE_UNROLL;
   const int row_bytes = kog_qx_row_bytes<Unit>(k), per_row = k / 8, total = N * per_row;
   float ss[N];
 #pragma unroll
   for (int n = 0; n < N; ++n) ss[n] = 0.f;
-  for (int base = 0; base < total; base += blockDim.x) {  // NOTE: whole warps iterate together (shuffles)
-    const int j = base + threadIdx.x;
-    const bool live = j < total;
-    const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
-    float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-    if (live) {
-      load_activation8<XT>(x, n, k, c, v);
-      if (NORM) {
-        float gv[8];
-        unpack8(__ldg(reinterpret_cast<const uint4*>(g + c)), gv);
+  for (int base = 0; base < total; base += U * blockDim.x) {  // NOTE: whole warps iterate together (shuffles)
+    kog_raw8<XT> raw[U];
 #pragma unroll
-        for (int e = 0; e < 8; ++e) {
+    for (int u = 0; u < U; ++u) {
+      const int j = base + u * blockDim.x + threadIdx.x;
+      if (j < total) load_raw8<XT>(x, j / per_row, k, (j % per_row) * 8, raw[u]);
+    }
 #pragma unroll
-          for (int r = 0; r < N; ++r) ss[r] += r == n ? v[e] * v[e] : 0.f;
-          v[e] *= gv[e];
+    for (int u = 0; u < U; ++u) {
+      const int j = base + u * blockDim.x + threadIdx.x;
+      if (base + u * blockDim.x >= total) break;  // the same for the whole block
+      const bool live = j < total;
+      const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
+      float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+      if (live) {
+        activate8<XT>(raw[u], v);
+        if (NORM) {
+          float gv[8];
+          unpack8(__ldg(reinterpret_cast<const uint4*>(g + c)), gv);
+#pragma unroll
+          for (int e = 0; e < 8; ++e) {
+#pragma unroll
+            for (int r = 0; r < N; ++r) ss[r] += r == n ? v[e] * v[e] : 0.f;
+            v[e] *= gv[e];
+          }
         }
       }
-    }
-    float amax = 0.f;
+      float amax = 0.f;
 #pragma unroll
-    for (int e = 0; e < 8; ++e) amax = fmaxf(amax, fabsf(v[e]));
-    amax = fmaxf(amax, KOG_SHFL_XOR(amax, 1));
-    amax = fmaxf(amax, KOG_SHFL_XOR(amax, 2));
-    kog_u32 h0, h1, l0, l1;
-    int sum;
-    const float s = kog_qx_pack8(v, amax, h0, h1, l0, l1, sum);
-    sum += KOG_SHFL_XOR(sum, 1);
-    if (live) {
-      unsigned char* at = bytes + (size_t)n * row_bytes + kog_qx_group<Unit>(c & ~15) + (c & 15);
-      *reinterpret_cast<uint2*>(at) = make_uint2(h0, h1);
-      *reinterpret_cast<uint2*>(at + 16) = make_uint2(l0, l1);
-      if (j % 4 == 0) scale[n * (k / 32) + c / 32] = s;
-      if (j % 2 == 0) sum16[n * (k / 16) + c / 16] = s * (float)sum;
+      for (int e = 0; e < 8; ++e) amax = fmaxf(amax, fabsf(v[e]));
+      amax = fmaxf(amax, KOG_SHFL_XOR(amax, 1));
+      amax = fmaxf(amax, KOG_SHFL_XOR(amax, 2));
+      kog_u32 h0, h1, l0, l1;
+      int sum;
+      const float s = kog_qx_pack8(v, amax, h0, h1, l0, l1, sum);
+      sum += KOG_SHFL_XOR(sum, 1);
+      if (live) {
+        unsigned char* at = bytes + (size_t)n * row_bytes + kog_qx_group<Unit>(c & ~15) + (c & 15);
+        *reinterpret_cast<uint2*>(at) = make_uint2(h0, h1);
+        *reinterpret_cast<uint2*>(at + 16) = make_uint2(l0, l1);
+        if (j % 4 == 0) scale[n * (k / 32) + c / 32] = s;
+        if (j % 2 == 0) sum16[n * (k / 16) + c / 16] = s * (float)sum;
+      }
     }
   }
   if (NORM) {

@@ -19,6 +19,7 @@ from kog.kernels.quant_reference import QuantFormat
 
 STAGES = 2  # KOG_QSTAGES
 MAX_WARPS = 8  # KOG_QUANT_MAX_THREADS / 32
+MIN_WARPS = 4  # per block, when activation rows would crowd them out
 ROWS_PER_WARP = (1, 2, 4)
 
 
@@ -66,12 +67,22 @@ def preferred_rows_per_warp(rows: int, bytes_per_row: int, n: int) -> int:
 
 
 def max_act_rows(fmt: QuantFormat, k: int, limit: int) -> int:
-    """Most activation rows whose staging leaves room for one warp's buffers of single rows."""
+    """Most activation rows whose staging leaves room for MIN_WARPS warps' buffers of single rows (at
+    least one row, with one warp). Fewer warps leave an SM too few copies in flight and too few threads
+    to stage the rows: a second launch, which streams the weights again, costs less."""
     per_warp = STAGES * stage_bytes(fmt, k, 1)
     n = 8
-    while n > 1 and staged_activation_bytes(fmt, k, n) + per_warp > limit:
+    while n > 1 and staged_activation_bytes(fmt, k, n) + MIN_WARPS * per_warp > limit:
         n -= 1
     return n
+
+
+def act_rows_per_launch(fmt: QuantFormat, k: int, n: int, limit: int) -> int:
+    """Of n activation rows, how many one launch takes: all that fit, or an even share of the fewest
+    launches (8 rows that fit 7 at a time run as 4 and 4)."""
+    fit = max_act_rows(fmt, k, limit)
+    launches = -(-n // fit)
+    return -(-n // launches)
 
 
 @functools.cache
@@ -104,7 +115,7 @@ def plan_gemv(
 ) -> GemvPlan:
     """The launch for n (<= the plan's act_rows) activation rows against a rows x k matrix."""
     limit = shared_mem_optin() - 512  # the kernel's static red[][] array
-    n = min(n, max_act_rows(fmt, k, limit))
+    n = act_rows_per_launch(fmt, k, n, limit)
     r = min(rows_per_warp or preferred_rows_per_warp(rows, fmt.bytes_per_row(k), n), most_rows_per_warp(n))
     w = warps or MAX_WARPS  # fewer, larger blocks stage the activations less often
     x_bytes = staged_activation_bytes(fmt, k, n)

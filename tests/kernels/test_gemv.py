@@ -18,14 +18,16 @@ SHAPES = [
 
 
 @pytest.mark.parametrize("rows,k", SHAPES)
-@pytest.mark.parametrize("n", [1, 3, 8])
+@pytest.mark.parametrize("n", [1, 3, 6, 8])
 def test_plain(rows, k, n):
     w, x = bf16_weights(rows, k), activations(n, k)
     out = gemv(w, x, out=poisoned(n, rows))
     assert rel_err(out, gemv_reference(w, x)) < 1e-4
 
 
-@pytest.mark.parametrize("rows,k", [(896, 896), (1536, 1536), (8960, 1536), (33, 72), (4097, 136)])
+@pytest.mark.parametrize(
+    "rows,k", [(896, 896), (1536, 1536), (8960, 1536), (1536, 8960), (33, 72), (4097, 136)]
+)
 @pytest.mark.parametrize("n", [1, 2, 8])
 def test_norm_bias_and_in_place_residual(rows, k, n):
     w, x = bf16_weights(rows, k, seed=3), activations(n, k, seed=4) * 3

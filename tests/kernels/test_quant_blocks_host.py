@@ -13,6 +13,14 @@ import pytest
 import torch
 
 from kog.kernels.build import SOURCE_DIR
+from kog.kernels.quant_plan import (
+    MIN_WARPS,
+    STAGES,
+    act_rows_per_launch,
+    max_act_rows,
+    stage_bytes,
+    staged_activation_bytes,
+)
 from kog.kernels.quant_reference import FORMATS, random_blocks
 
 CXX = shutil.which("g++")
@@ -156,3 +164,22 @@ def test_dot_products_match_gguf(harness, qtype, group_rows, act_rows, rows, col
     want = x.astype(np.float64) @ _gguf(qtype, data, rows, cols).astype(np.float64).T
     err = np.linalg.norm(got - want) / np.linalg.norm(want)
     assert err < 1e-4, err  # 16-bit activations: errors near 1e-5
+
+
+@pytest.mark.parametrize("qtype", sorted(FORMATS))
+@pytest.mark.parametrize("k", [896, 1536, 4864, 8960])
+def test_activation_rows_split_evenly_and_fit(qtype, k):
+    """Rows beyond what one launch stages go to further launches of nearly equal size, each leaving
+    room for MIN_WARPS warps of weight buffers."""
+    fmt, limit = FORMATS[qtype], 227 * 1024 - 512
+    if k % fmt.block_weights:
+        pytest.skip("width not a whole number of blocks")
+    for n in range(1, 9):
+        sizes, left = [], n
+        while left:
+            sizes.append(act_rows_per_launch(fmt, k, left, limit))
+            left -= sizes[-1]
+        assert max(sizes) - min(sizes) <= 1
+        assert len(sizes) == -(-n // max_act_rows(fmt, k, limit))
+        worst = staged_activation_bytes(fmt, k, max(sizes)) + MIN_WARPS * STAGES * stage_bytes(fmt, k, 1)
+        assert max(sizes) == 1 or worst <= limit

@@ -156,7 +156,7 @@ def test_torch_reference_is_ggufs_on_the_device(qtype):
 
 
 @pytest.mark.parametrize("qtype,rows,cols", cases([(896, 4864), (1536, 8960), (7, 512)]))
-@pytest.mark.parametrize("n", [1, 3])
+@pytest.mark.parametrize("n", [1, 3, 8])
 def test_silu_pair_input_with_residual(qtype, rows, cols, n):
     """The down projection over [gate | up] rows: W @ (silu(gate) * up) + residual."""
     lin, values = weight(qtype, rows, cols)
