@@ -125,6 +125,8 @@ def main() -> None:
     t = time.perf_counter()
     engine = Engine.load(args.model, device="cpu", dtype=dtype)
     out["warm_load_s"] = time.perf_counter() - t
+    matvec = getattr(engine.runner.model, "matvec", None)
+    out["engine_matvec"] = f"compiled kernel, {matvec.vector_width}-wide" if matvec else "torch"
     prompt = make_prompt(engine, args.prompt_tokens)
     out["engine"] = engine_figures(engine, prompt, args.new)
     del engine
@@ -141,6 +143,7 @@ def main() -> None:
         f"\n{args.model} {args.dtype}, prompt {len(prompt)} tok, {args.new} new, {out['machine']['cpu']} "
         f"x{out['machine']['torch_threads']} threads, commit {out['machine']['commit']}"
     )
+    print(f"engine matrix-vector products: {out['engine_matvec']}")
     if "cold_load_s" in out:
         print(f"cold load (assemble + convert)   {out['cold_load_s']:8.1f} s")
     print(f"warm load                        {out['warm_load_s']:8.1f} s")

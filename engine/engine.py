@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 import threading
 import time
@@ -14,7 +16,7 @@ from kog.engine.api import Chunk, Completion, Message, ModelInfo, ProgressFn, Sa
 from kog.engine.errors import DeviceError, InvalidSamplingError, PromptTooLongError
 from kog.engine.gguf_file import QuantTensor
 from kog.engine.loader import LoadedModel, load_model, load_stored_blocks
-from kog.engine.registry import ResolvedModel, resolve_model
+from kog.engine.registry import ResolvedModel, kog_home, resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
 from kog.engine.spec import Drafter
@@ -23,6 +25,7 @@ from kog.engine.spec.prompt_lookup import PromptLookupDrafter
 from kog.engine.spec.verify import verify
 from kog.engine.stops import StopMatcher
 from kog.engine.tokenizer import StreamDecoder
+from kog.kernels.cpu import CpuKernelError, CpuMatvec, load_cpu_matvec
 
 PREFILL_CHUNK = 512
 DEFAULT_MAX_SEQ_LEN = 16384
@@ -108,7 +111,21 @@ def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, ma
             file=sys.stderr,
         )
     weights = {k: v.to(device) for k, v in model.weights.items()}
-    return TorchRunner(model.cfg, weights, max_seq_len, dtype)
+    matvec = cpu_matvec() if device.type == "cpu" and dtype in (torch.bfloat16, torch.int8) else None
+    return TorchRunner(model.cfg, weights, max_seq_len, dtype, matvec=matvec)
+
+
+@functools.cache
+def cpu_matvec() -> CpuMatvec | None:
+    """The compiled CPU matrix-vector kernel for bf16 weights, built on first use; None, said once on
+    stderr, where it cannot be built. KOG_CPU_KERNELS=0 turns it off (plain torch, the reference)."""
+    if os.environ.get("KOG_CPU_KERNELS", "1") == "0":
+        return None
+    try:
+        return load_cpu_matvec(kog_home() / "kernels")
+    except CpuKernelError as err:
+        print(f"kog-agent: {err}; the CPU path uses PyTorch's matrix products", file=sys.stderr)
+        return None
 
 
 def make_drafter(name: str, engine: Engine | None = None) -> Drafter | None:

@@ -7,18 +7,25 @@ import torch
 from kog.engine.config import ModelConfig
 from kog.engine.models.decoder import Decoder
 from kog.engine.models.kv_cache import KVCache
+from kog.kernels.cpu import CpuMatvec
 
 
 class TorchRunner:
     def __init__(
-        self, cfg: ModelConfig, weights: dict[str, torch.Tensor], max_seq_len: int, dtype: torch.dtype
+        self,
+        cfg: ModelConfig,
+        weights: dict[str, torch.Tensor],
+        max_seq_len: int,
+        dtype: torch.dtype,
+        matvec: CpuMatvec | None = None,
     ):
+        """`matvec`: the compiled CPU kernel for bf16 matrix-vector products (None: torch's own)."""
         device = weights["embed"].device
         self.cfg, self.device, self.dtype, self.max_seq_len = cfg, device, dtype, max_seq_len
         # Int8 weights compute in bfloat16 (activations and the KV cache).
         self.compute_dtype = torch.bfloat16 if dtype == torch.int8 else dtype
         self.cache = KVCache(cfg, max_seq_len, self.compute_dtype, device)
-        self.model = Decoder(cfg, weights, self.cache)
+        self.model = Decoder(cfg, weights, self.cache, matvec)
 
     @torch.inference_mode()
     def forward(self, input_ids: torch.Tensor, start_pos: int, last_only: bool = False) -> torch.Tensor:

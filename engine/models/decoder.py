@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from kog.engine.config import ModelConfig
 from kog.engine.models.int8 import Int8Weight
 from kog.engine.models.kv_cache import KVCache
+from kog.kernels.cpu import CpuMatvec
 
 
 def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
@@ -36,8 +37,17 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 
 
 def linear(
-    x: torch.Tensor, weight: torch.Tensor | Int8Weight, bias: torch.Tensor | None = None
+    x: torch.Tensor,
+    weight: torch.Tensor | Int8Weight,
+    bias: torch.Tensor | None = None,
+    matvec: CpuMatvec | None = None,
 ) -> torch.Tensor:
+    if matvec is not None:
+        if isinstance(weight, Int8Weight):
+            if matvec.handles(x, weight.q):
+                return matvec(x, weight.q, bias, scale=weight.scale)
+        elif matvec.handles(x, weight):
+            return matvec(x, weight, bias)
     if isinstance(weight, Int8Weight):
         y = weight.matmul(x)
         return y + bias if bias is not None else y
@@ -69,8 +79,14 @@ def _cat(parts: list) -> torch.Tensor | Int8Weight:
 class Decoder:
     """Functional decoder over a flat weights dict; `forward` runs n new tokens against the cache."""
 
-    def __init__(self, cfg: ModelConfig, weights: dict[str, torch.Tensor], cache: KVCache):
-        self.cfg, self.cache = cfg, cache
+    def __init__(
+        self,
+        cfg: ModelConfig,
+        weights: dict[str, torch.Tensor],
+        cache: KVCache,
+        matvec: CpuMatvec | None = None,
+    ):
+        self.cfg, self.cache, self.matvec = cfg, cache, matvec
         self.w = fuse_projections(cfg, weights)
         device = weights["embed"].device
         self.cos, self.sin = rope_tables(cfg, cache.max_seq_len, device)
@@ -78,7 +94,7 @@ class Decoder:
 
     def attention(self, i: int, h: torch.Tensor, start: int) -> torch.Tensor:
         cfg, n = self.cfg, h.shape[0]
-        qkv = linear(h, self.w[f"layers.{i}.qkv_proj"], self.w.get(f"layers.{i}.qkv_bias"))
+        qkv = linear(h, self.w[f"layers.{i}.qkv_proj"], self.w.get(f"layers.{i}.qkv_bias"), self.matvec)
         q, k, v = qkv.split([cfg.q_size, cfg.kv_size, cfg.kv_size], dim=-1)
         q = q.reshape(n, cfg.n_heads, cfg.head_dim).transpose(0, 1)  # [heads, n, head_dim]
         k = k.reshape(n, cfg.n_kv_heads, cfg.head_dim).transpose(0, 1)
@@ -87,17 +103,22 @@ class Decoder:
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         self.cache.write(i, start, k, v)
         keys, values = self.cache.view(i, start + n)
+        # The query heads that share a KV head become rows of one attention over that head, so K and V
+        # are read as stored (enable_gqa would copy them per query head, several times slower).
+        group = cfg.n_heads // cfg.n_kv_heads
+        q = q.reshape(cfg.n_kv_heads, group * n, cfg.head_dim)
         mask = None
         if n > 1:
-            # Query j (at position start+j) sees keys 0..start+j.
+            # Query j (at position start+j) sees keys 0..start+j; rows run head-major within a group.
             mask = torch.ones(n, start + n, dtype=torch.bool, device=h.device).tril(diagonal=start)
-        out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, enable_gqa=True)
-        out = out.transpose(0, 1).reshape(n, cfg.q_size)
-        return linear(out, self.w[f"layers.{i}.o_proj"])
+            mask = mask.repeat(group, 1)
+        out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask)
+        out = out.reshape(cfg.n_heads, n, cfg.head_dim).transpose(0, 1).reshape(n, cfg.q_size)
+        return linear(out, self.w[f"layers.{i}.o_proj"], matvec=self.matvec)
 
     def mlp(self, i: int, h: torch.Tensor) -> torch.Tensor:
-        gate, up = linear(h, self.w[f"layers.{i}.gate_up_proj"]).chunk(2, dim=-1)
-        return linear(F.silu(gate) * up, self.w[f"layers.{i}.down_proj"])
+        gate, up = linear(h, self.w[f"layers.{i}.gate_up_proj"], matvec=self.matvec).chunk(2, dim=-1)
+        return linear(F.silu(gate) * up, self.w[f"layers.{i}.down_proj"], matvec=self.matvec)
 
     def hidden(self, input_ids: torch.Tensor, start: int) -> torch.Tensor:
         """Final-norm hidden states [n, hidden] of n new tokens at positions start.."""
@@ -110,4 +131,4 @@ class Decoder:
         return rms_norm(x, self.w["norm"], eps)
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
-        return linear(hidden, self.lm_head).float()  # [n, vocab]
+        return linear(hidden, self.lm_head, matvec=self.matvec).float()  # [n, vocab]
