@@ -302,6 +302,8 @@ class Engine:
             if drafter is not None and room > 1:
                 limit = min(drafter.next_k(), room - 1, self._max_drafts)
                 k = best_draft_count(limit, self._acceptance.value, getattr(self.runner, "pass_cost", None))
+                if limit > 0 and k == 0:
+                    self._acceptance.idle()
                 drafts = drafter.propose(context, k)
             stats.forward_passes += 1
             if not drafts:

@@ -22,12 +22,13 @@ def expected_tokens(k: int, acceptance: float) -> float:
 
 
 def best_draft_count(limit: int, acceptance: float, pass_cost: Sequence[float] | None) -> int:
-    """The draft count in 1..limit (0 when limit is 0) with the most expected tokens per unit of time;
-    `pass_cost[n - 1]` is the time of a pass of n rows. Without costs, `limit`."""
+    """The draft count in 0..limit with the most expected tokens per unit of time; `pass_cost[n - 1]`
+    is the time of a pass of n rows. Zero (a plain step) wins when drafts are accepted too rarely to
+    pay for the extra rows. Without costs, `limit`."""
     if limit <= 0 or not pass_cost:
         return max(limit, 0)
     a = min(max(acceptance, 0.0), 0.999)
-    best, best_rate = 1, -1.0
+    best, best_rate = 0, 1.0 / pass_cost[0]
     for k in range(1, min(limit, len(pass_cost) - 1) + 1):
         rate = expected_tokens(k, a) / pass_cost[k]
         if rate > best_rate:
@@ -45,6 +46,12 @@ class AcceptanceEstimate:
 
     def reset(self) -> None:
         self.successes, self.trials = self.prior * self.weight, self.weight
+
+    def idle(self, pull: float = 0.02) -> None:
+        """A pass that drafted nothing because drafts did not pay: no evidence, but the old evidence
+        fades toward the prior, so after a few dozen such passes drafting is tried again."""
+        self.successes = self.successes * (1 - pull) + self.prior * self.weight * pull
+        self.trials = self.trials * (1 - pull) + self.weight * pull
 
     def observe(self, accepted: int, drafted: int) -> None:
         if drafted <= 0:

@@ -234,3 +234,29 @@ def test_drafts_are_cut_where_a_longer_pass_costs_more_than_it_yields(tiny_qwen2
         engine.runner.pass_cost = [1.0, 1.1, 1.2, 10.0, 10.0, 10.0, 10.0, 10.0]  # 4+ rows: ten steps' time
 
     assert max(rows_per_pass(tiny_qwen2, steep_costs)) == 3
+
+
+def test_drafts_that_never_pay_give_way_to_plain_steps(tiny_qwen2):
+    """A drafter that is always wrong, on a runner whose second row costs half a step more: once the
+    acceptance estimate falls below what the row costs, passes go plain (drafting is only probed again
+    now and then), and the output stays plain greedy."""
+    prompt = SNIPPETS[1]
+    truth = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none").generate(
+        prompt, SamplingParams(max_tokens=N_TOKENS)
+    )
+    multi_row = {}
+    for costs in (None, [1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5]):
+        engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+        rows = []
+        forward = engine.runner.forward
+        engine.runner.forward = lambda ids, start, last_only=False, f=forward: (
+            rows.append(ids.numel()) or f(ids, start, last_only)
+        )
+        engine.runner.pass_cost = costs
+        engine.drafter = FlawedOracleDrafter(
+            engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, every=1
+        )
+        out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
+        assert out.token_ids == truth.token_ids and out.stats.accepted == 0
+        multi_row[costs is None] = sum(r > 1 for r in rows[1:])
+    assert multi_row[False] < multi_row[True]
