@@ -249,8 +249,8 @@ def test_drafts_that_never_pay_give_way_to_plain_steps(tiny_qwen2):
         engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
         rows = []
         forward = engine.runner.forward
-        engine.runner.forward = lambda ids, start, last_only=False, f=forward: (
-            rows.append(ids.numel()) or f(ids, start, last_only)
+        engine.runner.forward = lambda ids, start, last_only=False, f=forward, seen=rows: (
+            seen.append(ids.numel()) or f(ids, start, last_only)
         )
         engine.runner.pass_cost = costs
         engine.drafter = FlawedOracleDrafter(
