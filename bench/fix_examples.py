@@ -6,7 +6,8 @@ median wall time per example, the tokens generated and the decode speed; the JSO
 bench/results/ also keeps every run's report.
 
     python bench/fix_examples.py [--model qwen2.5-coder-0.5b] [--model qwen2.5-coder-1.5b]
-                                 [--device auto] [--only pagination --only invoice] [--max-steps 12]
+                                 [--device auto] [--dtype int8] [--only pagination --only invoice]
+                                 [--max-steps 12]
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", help=f"repeatable (default: {DEFAULT_MODEL})")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--dtype", default=None, help="the engine's weights (default: the engine's choice)")
     parser.add_argument("--only", action="append", help="run only these examples (repeatable)")
     parser.add_argument("--max-steps", type=int, default=RunConfig.max_steps)
     parser.add_argument("--max-time", type=float, default=RunConfig.max_time_s)
@@ -94,10 +96,16 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown examples: {', '.join(unknown)}")
     config = RunConfig(max_steps=args.max_steps, max_time_s=args.max_time, refactor=not args.no_refactor)
-    results = {"machine": machine_facts(), "device": args.device, "config": config.__dict__, "models": []}
+    results = {
+        "machine": machine_facts(),
+        "device": args.device,
+        "dtype": args.dtype,
+        "config": config.__dict__,
+        "models": [],
+    }
     for model in args.model or [DEFAULT_MODEL]:
         started = time.monotonic()
-        engine = Engine.load(model, device=args.device)
+        engine = Engine.load(model, device=args.device, dtype=args.dtype)
         load_s = time.monotonic() - started
         runs = []
         for name in names:
