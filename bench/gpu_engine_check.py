@@ -95,6 +95,8 @@ def main() -> None:
         }
         for draft in ("none", "prompt-lookup"):
             gpu.set_drafter(draft)  # builds the verification graphs for a drafter
+            if draft != "none" and getattr(gpu.runner, "pass_cost", None):
+                res["pass_cost_ms"] = [round(c * 1000, 3) for c in gpu.runner.pass_cost]
             for workload, prompts in workloads.items():
                 rows = []
                 for messages in prompts:
@@ -108,6 +110,9 @@ def main() -> None:
                             "decode_s": c.stats.decode_s,
                             "tok_s": c.stats.decode_tok_s,
                             "tokens_per_pass": c.stats.tokens_per_pass,
+                            "passes": c.stats.forward_passes,
+                            "drafted": c.stats.drafted,
+                            "accepted": c.stats.accepted,
                         }
                     )
                 total = sum(r["tokens"] - 1 for r in rows)
@@ -130,12 +135,19 @@ def main() -> None:
                 f"  identity {c['prompt'][:30]!r:34s} identical {c['identical_prefix']}/{c['reference_tokens']}, "
                 f"teacher-forced {c['teacher_forced_agreement']:.1%}"
             )
+        if "pass_cost_ms" in res:
+            print(
+                "  ms per pass of 1..n rows (host included): "
+                + " ".join(f"{c:.2f}" for c in res["pass_cost_ms"])
+            )
         for workload in ("rewrites", "free"):
             plain, pl = res[f"{workload}/none"], res[f"{workload}/prompt-lookup"]
             print(f"  {workload:8s} plain         {plain['tok_s']:8.1f} tok/s")
             print(
                 f"  {workload:8s} prompt-lookup {pl['tok_s']:8.1f} tok/s  {pl['tokens_per_pass']:.2f} tok/pass  "
-                f"speedup {pl['tok_s'] / plain['tok_s']:.2f}x"
+                f"speedup {pl['tok_s'] / plain['tok_s']:.2f}x  "
+                f"drafted {sum(r['drafted'] for r in pl['rows'])} in {sum(r['passes'] for r in pl['rows'])} passes, "
+                f"accepted {sum(r['accepted'] for r in pl['rows'])}"
             )
     print(f"saved {path}")
 
