@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 
 
@@ -40,28 +39,46 @@ class AdaptiveK:
 
 
 class PromptLookupDrafter:
-    def __init__(self, max_ngram: int = 4, min_ngram: int = 1, k_max: int = 8, window: int = 8192):
-        self.max_ngram, self.min_ngram, self.window = max_ngram, min_ngram, window
+    """Proposes what followed the latest earlier occurrence of the context's last n tokens (longest n
+    first). The n-grams are indexed as the context grows, so a proposal costs a few dictionary lookups
+    however long the prompt is (on a GPU a step is a millisecond; a scan of the context is not free)."""
+
+    def __init__(self, max_ngram: int = 4, min_ngram: int = 1, k_max: int = 8):
+        self.max_ngram, self.min_ngram = max_ngram, min_ngram
         self.adaptive = AdaptiveK(k_max=k_max)
+        self._clear()
+
+    def _clear(self) -> None:
+        self._indexed: list[int] = []  # the context the index covers
+        # n -> {n-gram: where the token after its latest occurrence is}
+        self._after: dict[int, dict[tuple[int, ...], int]] = {
+            n: {} for n in range(self.min_ngram, self.max_ngram + 1)
+        }
 
     def next_k(self) -> int:
         return self.adaptive.step()
 
+    def _sync(self, tokens: Sequence[int]) -> None:
+        """Indexes every n-gram of `tokens` that has a token after it (the context only grows within a
+        call; anything else starts the index afresh)."""
+        seen = self._indexed
+        if len(tokens) < len(seen) or (seen and tokens[len(seen) - 1] != seen[-1]):
+            self._clear()
+            seen = self._indexed
+        for end in range(max(len(seen), 1), len(tokens)):
+            for n, table in self._after.items():
+                if end >= n:
+                    table[tuple(tokens[end - n : end])] = end
+        seen.extend(tokens[len(seen) :])
+
     def propose(self, tokens: Sequence[int], k: int) -> list[int]:
+        self._sync(tokens)
         if k <= 0:
             return []
-        ctx = np.asarray(tokens[-self.window :], dtype=np.int64)
-        n_ctx = len(ctx)
-        for n in range(min(self.max_ngram, n_ctx - 1), self.min_ngram - 1, -1):
-            tail = ctx[n_ctx - n :]
-            # Candidate starts i with ctx[i:i+n] == tail and a continuation after it (i + n < n_ctx).
-            hits = np.ones(n_ctx - n, dtype=bool)
-            for j in range(n):
-                hits &= ctx[j : n_ctx - n + j] == tail[j]
-            starts = np.flatnonzero(hits)
-            if len(starts):
-                begin = int(starts[-1]) + n  # the latest match is the most relevant in agent output
-                return ctx[begin : begin + k].tolist()
+        for n in range(min(self.max_ngram, len(tokens) - 1), self.min_ngram - 1, -1):
+            after = self._after[n].get(tuple(tokens[len(tokens) - n :]))
+            if after is not None:
+                return list(tokens[after : after + k])
         return []
 
     def observe(self, accepted: int, proposed: int) -> None:
@@ -72,3 +89,4 @@ class PromptLookupDrafter:
 
     def reset(self) -> None:
         self.adaptive = AdaptiveK(k_max=self.adaptive.k_max)
+        self._clear()

@@ -4,6 +4,7 @@ and the drafter names Engine.load accepts."""
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 import torch
@@ -260,3 +261,27 @@ def test_drafts_that_never_pay_give_way_to_plain_steps(tiny_qwen2):
         assert out.token_ids == truth.token_ids and out.stats.accepted == 0
         multi_row[costs is None] = sum(r > 1 for r in rows[1:])
     assert multi_row[False] < multi_row[True]
+
+
+def scan_proposal(tokens: list[int], k: int, max_ngram: int = 4) -> list[int]:
+    """What prompt lookup proposes, by brute force: after the latest earlier match of the longest tail."""
+    for n in range(min(max_ngram, len(tokens) - 1), 0, -1):
+        tail = tokens[-n:]
+        for start in range(len(tokens) - n - 1, -1, -1):
+            if tokens[start : start + n] == tail:
+                return tokens[start + n : start + n + k]
+    return []
+
+
+def test_prompt_lookup_index_proposes_what_a_scan_of_the_context_would():
+    rng = random.Random(3)
+    for _ in range(200):
+        vocab = rng.choice([2, 5, 40])
+        tokens = [rng.randrange(vocab) for _ in range(rng.randrange(1, 30))]
+        drafter = PromptLookupDrafter()
+        for _ in range(30):
+            k = rng.randrange(0, 6)
+            assert drafter.propose(tokens, k) == (scan_proposal(tokens, k) if k else [])
+            tokens.append(rng.randrange(vocab))
+        other = tokens[:5] + [vocab]  # not an extension of what was indexed: the index starts afresh
+        assert drafter.propose(other, 3) == scan_proposal(other, 3)
