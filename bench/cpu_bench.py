@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import machine_facts, result_path  # noqa: E402
 
 from kog.engine import Engine, SamplingParams  # noqa: E402
+from kog.engine.engine import cpu_matvec  # noqa: E402
 from kog.engine.registry import resolve_model  # noqa: E402
 
 CODE = Path(__file__).resolve().parents[1] / "engine" / "engine.py"
@@ -97,12 +98,27 @@ def main() -> None:
     ap.add_argument("--new", type=int, default=64)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--skip-transformers", action="store_true")
+    ap.add_argument(
+        "--peer-dtype",
+        choices=["float32", "bfloat16"],
+        help="transformers' dtype (default: as described above)",
+    )
+    ap.add_argument(
+        "--torch-matvec", action="store_true",
+        help="also time plain decoding with PyTorch's products instead of the compiled CPU kernel",
+    )  # fmt: skip
     ap.add_argument("--cold", action="store_true", help="also time a cold load into an empty KOG_HOME")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     dtype = getattr(torch, args.dtype)
-    peer_dtype = torch.float32 if dtype == torch.int8 else dtype
+    peer_dtype = (
+        getattr(torch, args.peer_dtype)
+        if args.peer_dtype
+        else torch.float32
+        if dtype == torch.int8
+        else dtype
+    )
     out = {
         "machine": machine_facts(),
         "model": args.model,
@@ -130,6 +146,14 @@ def main() -> None:
     prompt = make_prompt(engine, args.prompt_tokens)
     out["engine"] = engine_figures(engine, prompt, args.new)
     del engine
+    if args.torch_matvec:
+        os.environ["KOG_CPU_KERNELS"] = "0"
+        cpu_matvec.cache_clear()
+        plain = Engine.load(args.model, device="cpu", dtype=dtype)
+        out["engine_torch_matvec"] = engine_figures(plain, prompt, args.new)["none"]
+        del plain
+        del os.environ["KOG_CPU_KERNELS"]
+        cpu_matvec.cache_clear()
     if not args.skip_transformers:
         out["transformers"] = transformers_figures(
             resolve_model(args.model).path, peer_dtype, prompt, args.new
@@ -149,6 +173,9 @@ def main() -> None:
     print(f"warm load                        {out['warm_load_s']:8.1f} s")
     print(f"{'':32s} {'prefill tok/s':>14s} {'decode tok/s':>13s}")
     print(f"{'kog engine':32s} {e['none']['prefill_tok_s']:14.1f} {e['none']['decode_tok_s']:13.2f}")
+    if "engine_torch_matvec" in out:
+        t = out["engine_torch_matvec"]
+        print(f"{'kog engine, PyTorch products':32s} {t['prefill_tok_s']:14.1f} {t['decode_tok_s']:13.2f}")
     pl = e["prompt-lookup"]
     print(
         f"{'kog engine + prompt lookup':32s} {'':14s} {pl['decode_tok_s']:13.2f}  ({pl['tokens_per_pass']:.2f} tok/pass)"

@@ -3,16 +3,21 @@ build cache and its errors; and the CPU decoder with the kernel against the deco
 
 from __future__ import annotations
 
+import platform
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import torch
 
 from kog.kernels.cpu import (
+    FLAGS,
     L1_FLOATS,
     MAX_ROWS,
+    SOURCE,
     CpuKernelError,
+    CpuMatvec,
     build_cpu_matvec,
     load_cpu_matvec,
     matvec_reference,
@@ -68,6 +73,27 @@ def test_scale_goes_with_int8_only(kernel):
         kernel(torch.randn(1, 32).bfloat16(), torch.zeros(4, 32, dtype=torch.int8))
     with pytest.raises(ValueError, match="row scales"):
         kernel(torch.randn(1, 32).bfloat16(), torch.randn(4, 32).bfloat16(), scale=torch.ones(4))
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="x86 vector paths")
+@pytest.mark.parametrize("arch,width", [(["-mavx2", "-mfma"], 8), ([], 0)])
+def test_avx2_and_plain_c_paths_match_the_reference(tmp_path: Path, arch, width):
+    """The paths -march=native does not pick on this machine, built on purpose."""
+    from kog.engine.models.int8 import Int8Weight
+
+    library = tmp_path / "matvec.so"
+    subprocess.run(["cc", *FLAGS, *arch, str(SOURCE), "-o", str(library)], check=True)
+    kernel = CpuMatvec(library)
+    assert kernel.vector_width == width
+    g = torch.Generator().manual_seed(width)
+    for rows, cols, n in [(65, 2000, 1), (33, 100, 3), (7, 33, 8)]:
+        weight = (torch.randn(rows, cols, generator=g) * 0.05).bfloat16()
+        x = torch.randn(n, cols, generator=g).bfloat16()
+        bias = torch.randn(rows, generator=g).bfloat16()
+        assert rel_err(kernel(x, weight, bias), matvec_reference(x, weight, bias)) < 2e-3
+        q = Int8Weight.quantize(weight.float())
+        got = kernel(x, q.q, bias, scale=q.scale)
+        assert rel_err(got, matvec_reference(x, q.q, bias, q.scale)) < 2e-3
 
 
 def test_reads_strided_activations_and_leaves_inputs_alone(kernel):
