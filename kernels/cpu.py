@@ -1,4 +1,4 @@
-"""The CPU matrix-vector kernel (`cpu_matvec.c`): bf16 weights times 1..8 activation rows.
+"""The CPU matrix-vector kernel (`cpu_matvec.c`): bf16 or int8 weights times 1..8 activation rows.
 
 Built once per machine with the system C compiler (`$CC`, else `cc`) for the host's instruction set
 (`-march=native`, OpenMP) into a cache folder, and called through ctypes on the tensors' memory.
@@ -30,8 +30,8 @@ class CpuKernelError(RuntimeError):
 
 
 class CpuMatvec:
-    """y = x @ W.T (+ bias) for bf16 x [n, cols] (n <= 8) and a contiguous bf16 W [rows, cols];
-    `handles` says which calls it is the faster choice for."""
+    """y = x @ W.T (+ bias) for bf16 x [n, cols] (n <= 8) and a contiguous bf16 or int8 (with a scale a
+    row) W [rows, cols] on the CPU; `handles` says which calls it is the faster choice for."""
 
     def __init__(self, library: Path):
         self.library = library
@@ -64,8 +64,14 @@ class CpuMatvec:
     ) -> torch.Tensor:
         """bf16 weight, or int8 codes with `scale` (one per row): y = x @ (weight * scale[:, None]).T + bias."""
         rows, cols = weight.shape
-        if x.shape[-1] != cols:
-            raise ValueError(f"activation width {x.shape[-1]} does not match the weight's {cols} columns")
+        if x.dim() != 2 or x.shape[-1] != cols:
+            raise ValueError(f"activations {tuple(x.shape)} do not match the weight's {cols} columns")
+        if not 1 <= x.shape[0] <= MAX_ROWS:
+            raise ValueError(f"the kernel takes 1..{MAX_ROWS} activation rows, not {x.shape[0]}")
+        if weight.dtype not in (torch.bfloat16, torch.int8) or not weight.is_contiguous():
+            raise ValueError(f"the kernel reads contiguous bf16 or int8 weights, not {weight.dtype}")
+        if weight.device.type != "cpu" or x.device.type != "cpu":
+            raise ValueError("the CPU kernel takes CPU tensors")
         if (weight.dtype == torch.int8) != (scale is not None):
             raise ValueError("int8 weights need their row scales, and only they take one")
         # Held in locals until the call returns: the kernel reads their memory.

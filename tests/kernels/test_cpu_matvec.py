@@ -105,9 +105,15 @@ def test_reads_strided_activations_and_leaves_inputs_alone(kernel):
     assert torch.equal(weight, before[0]) and torch.equal(x, before[1])
 
 
-def test_wrong_width_is_a_clear_error(kernel):
-    with pytest.raises(ValueError, match="does not match"):
+def test_what_it_cannot_read_is_a_clear_error(kernel):
+    with pytest.raises(ValueError, match="do not match"):
         kernel(torch.randn(1, 10).bfloat16(), torch.randn(4, 12).bfloat16())
+    with pytest.raises(ValueError, match="1..8 activation rows"):
+        kernel(torch.randn(9, 12).bfloat16(), torch.randn(4, 12).bfloat16())
+    with pytest.raises(ValueError, match="contiguous bf16 or int8"):
+        kernel(torch.randn(1, 12).bfloat16(), torch.randn(4, 12))
+    with pytest.raises(ValueError, match="contiguous bf16 or int8"):
+        kernel(torch.randn(1, 4).bfloat16(), torch.randn(12, 4).bfloat16().T.contiguous().T)
 
 
 def test_handles_only_what_it_is_faster_for(kernel):
