@@ -104,15 +104,16 @@ class Decoder:
         self.cache.write(i, start, k, v)
         keys, values = self.cache.view(i, start + n)
         # The query heads that share a KV head become rows of one attention over that head, so K and V
-        # are read as stored (enable_gqa would copy them per query head, several times slower).
+        # are read as stored (enable_gqa copies them per query head). Inputs are 4-D: on the CPU only
+        # 4-D inputs reach the fused (flash) kernel; 3-D ones take the math path, 5-10x slower.
         group = cfg.n_heads // cfg.n_kv_heads
-        q = q.reshape(cfg.n_kv_heads, group * n, cfg.head_dim)
+        q = q.reshape(1, cfg.n_kv_heads, group * n, cfg.head_dim)
         mask = None
         if n > 1:
             # Query j (at position start+j) sees keys 0..start+j; rows run head-major within a group.
             mask = torch.ones(n, start + n, dtype=torch.bool, device=h.device).tril(diagonal=start)
             mask = mask.repeat(group, 1)
-        out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask)
+        out = F.scaled_dot_product_attention(q, keys[None], values[None], attn_mask=mask)
         out = out.reshape(cfg.n_heads, n, cfg.head_dim).transpose(0, 1).reshape(n, cfg.q_size)
         return linear(out, self.w[f"layers.{i}.o_proj"], matvec=self.matvec)
 
