@@ -117,7 +117,7 @@ def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, ma
 
 @functools.cache
 def cpu_matvec() -> CpuMatvec | None:
-    """The compiled CPU matrix-vector kernel for bf16 weights, built on first use; None, said once on
+    """The compiled CPU matrix-vector kernel for bf16 and int8 weights, built on first use; None, said once on
     stderr, where it cannot be built. KOG_CPU_KERNELS=0 turns it off (plain torch, the reference)."""
     if os.environ.get("KOG_CPU_KERNELS", "1") == "0":
         return None
