@@ -43,11 +43,9 @@ def linear(
     matvec: CpuMatvec | None = None,
 ) -> torch.Tensor:
     if matvec is not None:
-        if isinstance(weight, Int8Weight):
-            if matvec.handles(x, weight.q):
-                return matvec(x, weight.q, bias, scale=weight.scale)
-        elif matvec.handles(x, weight):
-            return matvec(x, weight, bias)
+        w, scale = (weight.q, weight.scale) if isinstance(weight, Int8Weight) else (weight, None)
+        if matvec.handles(x, w):
+            return matvec(x, w, bias, scale=scale)
     if isinstance(weight, Int8Weight):
         y = weight.matmul(x)
         return y + bias if bias is not None else y
