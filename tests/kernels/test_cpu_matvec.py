@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from kernel_testing import rel_err
 
 from kog.kernels.cpu import (
     FLAGS,
@@ -31,11 +32,6 @@ SHAPES = [(1152, 896), (896, 4864), (1, 32), (7, 33), (33, 100), (65, 2000)]
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory: pytest.TempPathFactory):
     return load_cpu_matvec(tmp_path_factory.mktemp("kernels"))
-
-
-def rel_err(got: torch.Tensor, want: torch.Tensor) -> float:
-    got, want = got.double(), want.double()
-    return ((got - want).norm() / want.norm()).item()
 
 
 @pytest.mark.parametrize("rows,cols", SHAPES)
