@@ -15,11 +15,29 @@ import torch.nn.functional as F
 from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_out, check_vector
 from kog.kernels.launch import f32, i32, launch, ptr
-from kog.kernels.quant_plan import plan_gemv
+from kog.kernels.quant_plan import (
+    MMA_MIN_ROWS,
+    MMA_WARPS,
+    mma_available,
+    mma_shared_bytes,
+    plan_gemv,
+    plan_mma,
+)
 from kog.kernels.quant_reference import dequantize_reference, quant_format
 
 SLACK = 16  # bytes after the blocks: the kernels' aligned copies and word reads may touch them
 DEQUANT_CHUNK_BYTES = 64 << 20  # bf16 scratch for `matvec` of many rows (prefill)
+
+
+_WORKSPACES: dict[tuple[int, int], torch.Tensor] = {}
+
+
+def _workspace(index: int, nbytes: int) -> torch.Tensor:
+    """A device buffer of nbytes kept for the process (CUDA graphs capture its address)."""
+    buf = _WORKSPACES.get((index, nbytes))
+    if buf is None:
+        buf = _WORKSPACES[(index, nbytes)] = torch.empty(nbytes, dtype=torch.uint8, device=f"cuda:{index}")
+    return buf
 
 
 class QuantLinear:
@@ -99,13 +117,17 @@ class QuantLinear:
         silu_pair: bool = False,
         rows_per_warp: int | None = None,
         warps: int | None = None,
+        mma: bool | None = None,
+        split: int | None = None,
     ) -> torch.Tensor:
         """out[r] = residual[r] + bias + W @ (rms_norm(x[r]) * norm if norm given else x[r]), fp32.
 
         x: [n, in_features], fp32 (bf16 without norm), contiguous on the GPU; `residual`
         may be `out` itself (in-place add). With `silu_pair`, x is fp32 [n, 2 * in_features], each row
         a gate half and an up half, and the product takes silu(gate) * up (the MLP's activation).
-        rows_per_warp / warps override the launch plan.
+        Passes of MMA_MIN_ROWS rows or more run on tensor cores where the GPU has int8 mma (`mma`
+        forces either kernel family); rows_per_warp / warps (dp4a) and split (mma: warps a 16-row tile)
+        override the launch plan.
         """
         n, k = self._check_input(x, norm, silu_pair)
         rows = self.out_features
@@ -124,26 +146,52 @@ class QuantLinear:
             else "f32"
         )  # fmt: skip
         index = x.device.index if x.device.index is not None else torch.cuda.current_device()
+        tensor_cores = mma_available(index) if mma is None else mma
+        check(not tensor_cores or mma_available(index), "this GPU has no int8 mma (compute capability 8.0+)")
         start = 0
         while start < n:  # rows past what one launch stages in shared memory take further launches
-            plan = plan_gemv(self.fmt, rows, k, n - start, x_kind, index, rows_per_warp, warps)
-            stop = start + plan.act_rows
+            xin = x[start:]
+            if tensor_cores and (mma or n - start >= MMA_MIN_ROWS):
+                kind = "image" if silu_pair else x_kind
+                mplan = plan_mma(self.fmt, rows, k, n - start, kind, index, split)
+                name, act_rows, blocks, threads = (
+                    mplan.kernel_name,
+                    mplan.act_rows,
+                    mplan.blocks,
+                    32 * MMA_WARPS,
+                )
+                shared, last = mplan.shared_mem, i32(mplan.split)
+                if silu_pair:
+                    xin = self._silu_image(x[start : start + act_rows], index, pdl)
+            else:
+                plan = plan_gemv(self.fmt, rows, k, n - start, x_kind, index, rows_per_warp, warps)
+                name, act_rows, blocks, threads = (
+                    plan.kernel_name,
+                    plan.act_rows,
+                    plan.blocks,
+                    32 * plan.warps,
+                )
+                shared, last = plan.shared_mem, i32(plan.stage_bytes)
+            stop = start + act_rows
             res = residual[start:stop] if residual is not None else None
             args = [
-                ptr(self._buffer), i32(self.bytes_per_row), i32(rows), i32(k), ptr(x[start:stop]), ptr(norm),
-                f32(eps), ptr(bias), ptr(res), ptr(out[start:stop]), i32(plan.stage_bytes),
+                ptr(self._buffer), i32(self.bytes_per_row), i32(rows), i32(k), ptr(xin), ptr(norm),
+                f32(eps), ptr(bias), ptr(res), ptr(out[start:stop]), last,
             ]  # fmt: skip
-            kernel = load_kernel(self.fmt.source, plan.kernel_name, plan.act_rows)
-            launch(
-                kernel,
-                (plan.blocks, 1, 1),
-                (32 * plan.warps, 1, 1),
-                args,
-                shared_mem=plan.shared_mem,
-                pdl=pdl,
-            )
+            kernel = load_kernel(self.fmt.source, name, act_rows)
+            launch(kernel, (blocks, 1, 1), (threads, 1, 1), args, shared_mem=shared, pdl=pdl)
             start = stop
         return out
+
+    def _silu_image(self, x: torch.Tensor, index: int, pdl: bool) -> torch.Tensor:
+        """silu(gate) * up of x's rows, staged once for every block of the GEMV that follows (a buffer
+        per device and size, shared by every matrix: the launches that write and read it are in order)."""
+        n, k = x.shape[0], self.in_features
+        image = _workspace(index, mma_shared_bytes(k, n))
+        threads = n * k // 8
+        kernel = load_kernel(self.fmt.source, f"{self.fmt.prefix}_mma_silu_image", n)
+        launch(kernel, (-(-threads // 256), 1, 1), (256, 1, 1), [ptr(x), i32(k), ptr(image)], pdl=pdl)
+        return image
 
     def matvec(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         """x [n, in_features] (any float dtype) -> fp32 [n, out_features]; n <= MAX_ROWS runs the fused

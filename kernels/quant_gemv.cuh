@@ -97,7 +97,9 @@ __device__ __forceinline__ void activate8<kog_silu_pair>(const kog_raw8<kog_silu
 // each row's sum of squares goes to red[warp][row]; the RMS scale itself is applied to the outputs.
 // NOTE: each thread loads KOG_STAGE_UNROLL groups of 8 before converting any: one L2 round trip per
 // round, not per group (a down projection of 8 rows of 8960 staged by 2 warps took 140 round trips).
-template <int N, int Unit, bool NORM, typename XT>
+// FRAG (the tensor-core GEMVs of quant_mma.cuh): instead of rows, 16 bytes per 8 columns in fragment
+// order, [32-column block][row][8-column chunk] x {4 high bytes, 4 high, 4 low, 4 low}.
+template <int N, int Unit, bool NORM, typename XT, bool FRAG = false>
 __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, const kog_bf16* __restrict__ g,
                                                         unsigned char* bytes, float* scale, float* sum16,
                                                         float (&red)[KOG_QUANT_MAX_THREADS / KOG_WARP][N]) {
@@ -143,9 +145,14 @@ __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, cons
       const float s = kog_qx_pack8(v, amax, h0, h1, l0, l1, sum);
       sum += KOG_SHFL_XOR(sum, 1);
       if (live) {
-        unsigned char* at = bytes + (size_t)n * row_bytes + kog_qx_group<Unit>(c & ~15) + (c & 15);
-        *reinterpret_cast<uint2*>(at) = make_uint2(h0, h1);
-        *reinterpret_cast<uint2*>(at + 16) = make_uint2(l0, l1);
+        if (FRAG) {
+          *reinterpret_cast<uint4*>(bytes + ((size_t)((c >> 5) * N + n) * 4 + ((c >> 3) & 3)) * 16) =
+              make_uint4(h0, h1, l0, l1);
+        } else {
+          unsigned char* at = bytes + (size_t)n * row_bytes + kog_qx_group<Unit>(c & ~15) + (c & 15);
+          *reinterpret_cast<uint2*>(at) = make_uint2(h0, h1);
+          *reinterpret_cast<uint2*>(at + 16) = make_uint2(l0, l1);
+        }
         if (j % 4 == 0) scale[n * (k / 32) + c / 32] = s;
         if (j % 2 == 0) sum16[n * (k / 16) + c / 16] = s * (float)sum;
       }

@@ -133,3 +133,74 @@ def plan_gemv(
     groups = -(-rows // r)
     resident = blocks_per_sm(kernel, 32 * w, shared) * sm_count(device_index)
     return GemvPlan(name, n, r, w, min(-(-groups // w), resident), stage, shared)
+
+
+# Tensor-core GEMVs (quant_mma.cuh) for passes of several activation rows.
+MMA_WARPS = 8  # KOG_MMA_WARPS
+MMA_MIN_ROWS = 3  # fewer rows keep the dp4a kernels (as fast at 2 rows, tuned for 1)
+MMA_WARPS_PER_SM = 16  # warps wanted in flight per SM before a tile's steps are split further
+TILE_ROWS = 16
+
+
+@dataclass(frozen=True)
+class MmaPlan:
+    kernel_name: str
+    act_rows: int  # activation rows one launch takes
+    split: int  # warps sharing a 16-row tile
+    blocks: int
+    shared_mem: int
+
+
+@functools.cache
+def mma_available(device_index: int) -> bool:
+    """int8 mma.sync needs an NVIDIA GPU of compute capability 8.0 or newer."""
+    import torch
+
+    return torch.version.hip is None and torch.cuda.get_device_capability(device_index) >= (8, 0)
+
+
+def mma_shared_bytes(k: int, n: int) -> int:
+    """Activations in fragment order (2 bytes a column), scales and 16-column sums, and the partial sums
+    of a tile's warps."""
+    staged = -(-(n * (2 * k + 4 * (k // 32 + k // 16))) // 16) * 16
+    return staged + MMA_WARPS * 32 * 4 * 4
+
+
+def mma_act_rows(k: int, n: int, limit: int) -> int:
+    """Of n activation rows, how many one launch stages: all that fit, or an even share."""
+    fit = n
+    while fit > 1 and mma_shared_bytes(k, fit) > limit:
+        fit -= 1
+    if mma_shared_bytes(k, fit) > limit:
+        raise ValueError(f"an activation row of {k} columns does not fit in shared memory")
+    launches = -(-n // fit)
+    return -(-n // launches)
+
+
+def mma_split(tiles: int, steps: int, sms: int) -> int:
+    """Warps per tile: more while the tiles alone leave SMs short of warps and each warp keeps a step or
+    more to itself."""
+    split = 1
+    while split < MMA_WARPS and tiles * split < MMA_WARPS_PER_SM * sms and 2 * split <= steps + steps // 2:
+        split *= 2
+    return split
+
+
+@functools.cache
+def plan_mma(
+    fmt: QuantFormat, rows: int, k: int, n: int, x_kind: str, device_index: int, split: int | None = None
+) -> MmaPlan:
+    """The tensor-core launch for n (<= the plan's act_rows) activation rows against a rows x k matrix."""
+    limit = shared_mem_optin() - 512  # the kernel's static arrays
+    n = mma_act_rows(k, n, limit)
+    tiles = -(-rows // TILE_ROWS)
+    sms = sm_count(device_index)
+    split = split or mma_split(tiles, k // fmt.block_weights, sms)
+    if MMA_WARPS % split:
+        raise ValueError(f"warps per tile must divide {MMA_WARPS}, got {split}")
+    shared = mma_shared_bytes(k, n)
+    name = f"{fmt.prefix}_mma_{x_kind}"
+    kernel = load_kernel(fmt.source, name, n)
+    resident = blocks_per_sm(kernel, 32 * MMA_WARPS, shared) * sms
+    per_block = MMA_WARPS // split
+    return MmaPlan(name, n, split, min(-(-tiles // per_block), resident), shared)

@@ -91,6 +91,31 @@ def test_every_launch_shape(qtype, rows_per_warp, warps):
     assert rel_err(out, expected(values, x)) < 1e-3
 
 
+@pytest.mark.parametrize("qtype,rows,cols", cases([(896, 896), (33, 768), (1536, 8960), (4097, 256)]))
+@pytest.mark.parametrize("n", [1, 5, 8])
+def test_tensor_core_and_dp4a_kernels(qtype, rows, cols, n):
+    """Both kernel families on any row count, forced either way (the default picks by rows)."""
+    lin, values = weight(qtype, rows, cols)
+    x = torch.randn(n, cols, device="cuda")
+    for mma in (True, False):
+        out = lin.gemv(x, out=poisoned(n, rows), mma=mma)
+        assert rel_err(out, expected(values, x)) < 1e-3, f"mma={mma}"
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+@pytest.mark.parametrize("split", [1, 2, 4, 8])
+@pytest.mark.parametrize("n", [3, 8])
+def test_every_tensor_core_split(qtype, split, n):
+    lin, values = weight(qtype, 1001, 2304)
+    x = torch.randn(n, 2304, device="cuda")
+    norm = (torch.rand(2304, device="cuda") + 0.5).to(torch.bfloat16)
+    bias = torch.randn(1001, device="cuda").to(torch.bfloat16)
+    out = torch.randn(n, 1001, device="cuda")
+    want = expected(values, rms_norm_reference(x, norm, 1e-6)) + bias.double() + out.double()
+    lin.gemv(x, norm=norm, eps=1e-6, bias=bias, residual=out, out=out, mma=True, split=split)
+    assert rel_err(out, want) < 1e-3
+
+
 @pytest.mark.parametrize("qtype", FORMATS)
 @pytest.mark.parametrize("n", [1, 2, 5])
 def test_wide_rows_with_norm_bias_and_residual(qtype, n):
