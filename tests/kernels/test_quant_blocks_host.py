@@ -15,9 +15,13 @@ import torch
 from kog.kernels.build import SOURCE_DIR
 from kog.kernels.quant_plan import (
     MIN_WARPS,
+    MMA_WARPS,
     STAGES,
     act_rows_per_launch,
     max_act_rows,
+    mma_act_rows,
+    mma_shared_bytes,
+    mma_split,
     stage_bytes,
     staged_activation_bytes,
 )
@@ -183,3 +187,27 @@ def test_activation_rows_split_evenly_and_fit(qtype, k):
         assert len(sizes) == -(-n // max_act_rows(fmt, k, limit))
         worst = staged_activation_bytes(fmt, k, max(sizes)) + MIN_WARPS * STAGES * stage_bytes(fmt, k, 1)
         assert max(sizes) == 1 or worst <= limit
+
+
+@pytest.mark.parametrize("k", [576, 896, 1536, 4864, 8960, 18944])
+def test_tensor_core_launches_fit_and_split_evenly(k):
+    """The tensor-core GEMVs stage all of a launch's rows: 8 rows of the models' widths fit in one,
+    wider rows go in near-equal launches that each fit."""
+    limit = 227 * 1024 - 512
+    for n in range(1, 9):
+        first = mma_act_rows(k, n, limit)
+        assert mma_shared_bytes(k, first) <= limit
+        assert first * (-(-n // first)) - n < -(-n // first)  # launches differ by at most one row
+    if k <= 8960:
+        assert mma_act_rows(k, 8, limit) == 8
+
+
+@pytest.mark.parametrize(
+    "tiles,steps,want",
+    [(96, 35, 8), (1120, 6, 2), (9496, 6, 1), (16, 6, 8), (56, 19, 8), (4, 1, 1), (4, 2, 2)],
+)
+def test_tensor_core_split_fills_the_gpu(tiles, steps, want):
+    """Warps share a tile while the tiles alone leave the 132 SMs short of warps and there are about
+    as many steps as warps (1.5B down, gate/up, LM head, k/v; 0.5B down; tiny matrices)."""
+    split = mma_split(tiles, steps, 132)
+    assert split == want and MMA_WARPS % split == 0
