@@ -91,8 +91,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="qwen2.5-coder-0.5b")
     ap.add_argument(
-        "--dtype", default="float32", choices=["float32", "bfloat16", "int8"],
-        help="the engine's weights; transformers runs the same dtype (float32 for int8, its GGUF path's own)",
+        "--dtype", default="float32", choices=["float32", "bfloat16", "int8", "gguf"],
+        help="the engine's weights (gguf: the file's blocks as stored); transformers runs the same dtype "
+        "(float32 for int8, bfloat16 for gguf)",
     )  # fmt: skip
     ap.add_argument("--prompt-tokens", type=int, default=512)
     ap.add_argument("--new", type=int, default=64)
@@ -111,14 +112,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    dtype = getattr(torch, args.dtype)
-    peer_dtype = (
-        getattr(torch, args.peer_dtype)
-        if args.peer_dtype
-        else torch.float32
-        if dtype == torch.int8
-        else dtype
-    )
+    dtype = "gguf" if args.dtype == "gguf" else getattr(torch, args.dtype)
+    default_peer = {"int8": torch.float32, "gguf": torch.bfloat16}.get(args.dtype, dtype)
+    peer_dtype = getattr(torch, args.peer_dtype) if args.peer_dtype else default_peer
     out = {
         "machine": machine_facts(),
         "model": args.model,
@@ -146,7 +142,7 @@ def main() -> None:
     prompt = make_prompt(engine, args.prompt_tokens)
     out["engine"] = engine_figures(engine, prompt, args.new)
     del engine
-    if args.torch_matvec:
+    if args.torch_matvec and args.dtype != "gguf":  # stored blocks have no PyTorch-product form
         os.environ["KOG_CPU_KERNELS"] = "0"
         cpu_matvec.cache_clear()
         plain = Engine.load(args.model, device="cpu", dtype=dtype)

@@ -16,6 +16,7 @@ from kog.engine.api import Chunk, Completion, Message, ModelInfo, ProgressFn, Sa
 from kog.engine.errors import DeviceError, InvalidSamplingError, PromptTooLongError
 from kog.engine.gguf_file import QuantTensor
 from kog.engine.loader import LoadedModel, load_model, load_stored_blocks
+from kog.engine.models.blocks import BlockWeight
 from kog.engine.registry import ResolvedModel, kog_home, resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
@@ -81,9 +82,18 @@ DRAFTERS = ("auto", "prompt-lookup", "none")
 def uses_stored_blocks(
     device: torch.device, dtype: torch.dtype | str | None, resolved: ResolvedModel
 ) -> bool:
-    """Whether to run a GGUF file's quantized blocks as stored (the GPU default for GGUF models)."""
+    """Whether to run a GGUF file's quantized blocks as stored: the GPU default for GGUF models, and on
+    the CPU when asked for (dtype "gguf", which needs the compiled CPU kernel)."""
     from kog.kernels import cuda_kernels_available
 
+    if device.type == "cpu":
+        if dtype != "gguf":
+            return False
+        if resolved.kind != "gguf":
+            raise DeviceError("dtype 'gguf' (stored quantized blocks) needs a GGUF model")
+        if cpu_matvec() is None:
+            raise DeviceError("dtype 'gguf' on the CPU needs the compiled CPU kernel (a C compiler)")
+        return True
     possible = device.type == "cuda" and resolved.kind == "gguf" and cuda_kernels_available()
     if dtype == "gguf" and not possible:
         raise DeviceError("dtype 'gguf' (stored quantized blocks) needs a CUDA GPU, CuPy and a GGUF model")
@@ -110,9 +120,25 @@ def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, ma
             "(pip install 'kog-agent[gpu]' for the CUDA kernels)",
             file=sys.stderr,
         )
+    if device.type == "cpu" and any(isinstance(w, QuantTensor) for w in model.weights.values()):
+        return TorchRunner(
+            model.cfg, cpu_block_weights(model.weights), max_seq_len, torch.bfloat16, matvec=cpu_matvec()
+        )
     weights = {k: v.to(device) for k, v in model.weights.items()}
     matvec = cpu_matvec() if device.type == "cpu" and dtype in (torch.bfloat16, torch.int8) else None
     return TorchRunner(model.cfg, weights, max_seq_len, dtype, matvec=matvec)
+
+
+def cpu_block_weights(weights: dict[str, object]) -> dict[str, object]:
+    """The stored-block weights dict (`load_stored_blocks`) for the CPU: quantized matrices become
+    `BlockWeight`s read by the CPU kernel, the rest stays as loaded."""
+    kernel = cpu_matvec()
+    if kernel is None:
+        raise DeviceError("dtype 'gguf' on the CPU needs the compiled CPU kernel (a C compiler)")
+    return {
+        name: BlockWeight.of(w.qtype, w.data, w.shape[1], kernel) if isinstance(w, QuantTensor) else w
+        for name, w in weights.items()
+    }
 
 
 @functools.cache
@@ -211,8 +237,8 @@ class Engine:
         draft: str = "auto",
     ) -> Engine:
         """`dtype`: None picks per device: on a GPU a GGUF file's quantized blocks as stored ("gguf"), other
-        models in bfloat16; on the CPU bfloat16 where the CPU computes it natively, else float32; "int8" is a CPU
-        mode. `draft`: "auto" (prompt lookup), "prompt-lookup", "none",
+        models in bfloat16; on the CPU bfloat16 where the CPU computes it natively, else float32; "int8" and
+        "gguf" (the file's blocks as stored, read by the compiled CPU kernel) are CPU modes too. `draft`: "auto" (prompt lookup), "prompt-lookup", "none",
         "draft:<model>", "mtp" or "mtp:<heads file>"."""
         dev = pick_device(device)
         resolved = resolve_model(model, progress)
@@ -342,8 +368,9 @@ class Engine:
         stats.reused_tokens = reuse
         self._cached = ids[:reuse]
         logits = None
-        for start in range(reuse, len(ids), PREFILL_CHUNK):
-            chunk = ids[start : start + PREFILL_CHUNK]
+        step = getattr(self.runner, "prefill_chunk", PREFILL_CHUNK)
+        for start in range(reuse, len(ids), step):
+            chunk = ids[start : start + step]
             logits = self.runner.forward(torch.tensor(chunk), start, last_only=True)
             self._cached.extend(chunk)
         assert logits is not None

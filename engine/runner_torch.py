@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from kog.engine.config import ModelConfig
+from kog.engine.models.blocks import BLOCK_PREFILL_CHUNK, BlockWeight
 from kog.engine.models.decoder import Decoder
 from kog.engine.models.kv_cache import KVCache
 from kog.kernels.cpu import CpuMatvec
@@ -26,6 +27,9 @@ class TorchRunner:
         self.compute_dtype = torch.bfloat16 if dtype == torch.int8 else dtype
         self.cache = KVCache(cfg, max_seq_len, self.compute_dtype, device)
         self.model = Decoder(cfg, weights, self.cache, matvec)
+        if any(isinstance(w, BlockWeight) for w in weights.values()):
+            # Stored blocks are dequantized once per prefill chunk: fewer, longer chunks.
+            self.prefill_chunk = BLOCK_PREFILL_CHUNK
 
     @torch.inference_mode()
     def forward(self, input_ids: torch.Tensor, start_pos: int, last_only: bool = False) -> torch.Tensor:

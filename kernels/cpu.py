@@ -1,4 +1,4 @@
-"""The CPU matrix-vector kernel (`cpu_matvec.c`): bf16 or int8 weights times 1..8 activation rows.
+"""The CPU matrix-vector kernel (`cpu_matvec.c`): bf16 or int8 weights, or GGUF blocks as stored, times 1..8 rows.
 
 Built once per machine with the system C compiler (`$CC`, else `cc`) for the host's instruction set
 (`-march=native`, OpenMP) into a cache folder, and called through ctypes on the tensors' memory.
@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 
 SOURCE = Path(__file__).with_name("cpu_matvec.c")
@@ -40,6 +41,24 @@ class CpuMatvec:
         self._bf16.argtypes = [ctypes.c_void_p] * 4 + [ctypes.c_int64] * 3
         self._q8.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 3
         self._bf16.restype = self._q8.restype = ctypes.c_int
+        self._gguf, self._dequant = lib.kog_matvec_gguf, lib.kog_dequant_gguf
+        self._gguf.argtypes = [
+            ctypes.c_int,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
+        self._gguf.argtypes += [ctypes.c_int64] * 4
+        self._dequant.argtypes = [
+            ctypes.c_int,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ]
+        self._dequant.argtypes += [ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64]
+        self._gguf.restype = self._dequant.restype = ctypes.c_int
         self.vector_width = int(lib.kog_matvec_width())
 
     def handles(self, x: torch.Tensor, weight: torch.Tensor) -> bool:
@@ -85,6 +104,81 @@ class CpuMatvec:
         if status != 0:
             raise RuntimeError(f"cpu_matvec failed for {x.shape[0]} rows of {cols} (out of memory?)")
         return out
+
+    def gguf(
+        self, x: torch.Tensor, blocks: np.ndarray, qtype: str, cols: int, out: torch.Tensor
+    ) -> torch.Tensor:
+        """out[:, :rows] = x @ deq(blocks).T for bf16 x [n <= 8, cols] and a matrix of GGUF blocks stored
+        as uint8 [rows, bytes_per_row]; out is bf16 [n, >= rows] with unit column stride (a slice of a
+        wider output is fine)."""
+        rows, bpr = blocks.shape
+        _check_blocks(blocks, qtype, cols)
+        if x.dtype != torch.bfloat16 or x.dim() != 2 or x.shape[1] != cols or not x.is_contiguous():
+            raise ValueError(
+                f"activations must be contiguous bf16 [n, {cols}], not {tuple(x.shape)} {x.dtype}"
+            )
+        if not 1 <= x.shape[0] <= MAX_ROWS:
+            raise ValueError(f"the kernel takes 1..{MAX_ROWS} activation rows, not {x.shape[0]}")
+        if (
+            out.dtype != torch.bfloat16
+            or out.shape[0] != x.shape[0]
+            or out.shape[1] < rows
+            or out.stride(1) != 1
+        ):
+            raise ValueError("out must be bf16 [n, >= rows] with unit column stride")
+        status = self._gguf(
+            GGUF_CODES[qtype], blocks.ctypes.data, bpr, x.data_ptr(), out.data_ptr(), out.stride(0),
+            x.shape[0], rows, cols,
+        )  # fmt: skip
+        if status != 0:
+            raise RuntimeError(f"cpu gguf matvec failed for {x.shape[0]} rows of {cols} (out of memory?)")
+        return out
+
+    def dequantize(
+        self, blocks: np.ndarray, qtype: str, cols: int, out: torch.Tensor, ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """out[r] = row (ids[r] if ids is given, else r) of the matrix, as bf16 (gguf's values, rounded)."""
+        _check_blocks(blocks, qtype, cols)
+        n = blocks.shape[0] if ids is None else ids.numel()
+        if out.dtype != torch.bfloat16 or tuple(out.shape) != (n, cols) or out.stride(1) != 1:
+            raise ValueError(f"out must be bf16 [{n}, {cols}]")
+        index = None
+        if ids is not None:
+            index = ids.to(torch.int64).contiguous()
+            if n and not (0 <= int(index.min()) and int(index.max()) < blocks.shape[0]):
+                raise ValueError("row ids out of range")
+        ptr = None if index is None else index.data_ptr()
+        status = self._dequant(
+            GGUF_CODES[qtype],
+            blocks.ctypes.data,
+            blocks.shape[1],
+            ptr,
+            n,
+            cols,
+            out.data_ptr(),
+            out.stride(0),
+        )
+        if status != 0:
+            raise RuntimeError(f"cpu gguf dequantize failed for {qtype} rows of {cols}")
+        return out
+
+
+GGUF_CODES = {"Q8_0": 0, "Q5_0": 1, "Q4_1": 2, "Q4_K": 3, "Q6_K": 4}  # the C side's format numbers
+
+
+def _check_blocks(blocks: np.ndarray, qtype: str, cols: int) -> None:
+    from kog.kernels.quant_reference import quant_format
+
+    if qtype not in GGUF_CODES:
+        raise ValueError(f"the CPU kernel reads {', '.join(GGUF_CODES)} blocks, not {qtype}")
+    bpr = quant_format(qtype).bytes_per_row(cols)
+    if (
+        blocks.dtype != np.uint8
+        or blocks.ndim != 2
+        or blocks.shape[1] != bpr
+        or not blocks.flags.c_contiguous
+    ):
+        raise ValueError(f"{qtype} blocks for {cols} columns must be C-contiguous uint8 [rows, {bpr}]")
 
 
 def _bf16(t: torch.Tensor | None) -> torch.Tensor | None:

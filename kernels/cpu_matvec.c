@@ -13,6 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <omp.h>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -179,3 +184,316 @@ int kog_matvec_q8(const int8_t *w, const uint16_t *scale, const uint16_t *x, con
 
 /* The vector width this build uses (16 AVX-512, 8 AVX2, 0 scalar), for reports. */
 int kog_matvec_width(void) { return KOG_VEC; }
+
+/* ---- GGUF blocks as stored (Q8_0, Q5_0, Q4_1, Q4_K, Q6_K) ----------------------------------------
+ * The same streaming loop over a matrix of GGUF blocks: each block is decoded into fp32 with gguf's
+ * own arithmetic (ggml-common.h), in L1, and meets the activation rows there. A quarter to a half of
+ * bf16's bytes a weight, and exactly the file's values. */
+
+enum { G_Q8_0, G_Q5_0, G_Q4_1, G_Q4_K, G_Q6_K };
+
+static const int g_block_weights[] = {32, 32, 32, 256, 256};
+static const int g_block_bytes[] = {34, 22, 20, 144, 210};
+
+static inline float half_to_f32(const uint8_t *p) {  /* IEEE half, subnormals included */
+#if defined(__F16C__)
+    return _cvtsh_ss((unsigned short)(p[0] | (p[1] << 8)));
+#else
+    const uint32_t h = (uint32_t)p[0] | ((uint32_t)p[1] << 8), m = h & 0x3ffu, e = (h >> 10) & 0x1fu;
+    union { uint32_t u; float f; } c;
+    float v;
+    if (e == 0) {
+        v = (float)m * 5.9604644775390625e-08f;  /* m * 2^-24 */
+    } else if (e == 31) {
+        c.u = 0x7f800000u | (m << 13);
+        v = c.f;
+    } else {
+        c.u = ((e + 112) << 23) | (m << 13);
+        v = c.f;
+    }
+    return (h & 0x8000u) ? -v : v;
+#endif
+}
+
+/* Q4_K's 6-bit scale and min of sub-block j (ggml's get_scale_min_k4). */
+static inline void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+/* One block's weights as fp32, in column order. */
+static inline __attribute__((always_inline)) void decode_block(const int fmt, const uint8_t *b, float *out) {
+    if (fmt == G_Q8_0) {
+        const float d = half_to_f32(b);
+        for (int j = 0; j < 32; j++) out[j] = d * (float)(int8_t)b[2 + j];
+    } else if (fmt == G_Q5_0) {
+        const float d = half_to_f32(b);
+        const uint32_t qh = (uint32_t)b[2] | ((uint32_t)b[3] << 8) | ((uint32_t)b[4] << 16) | ((uint32_t)b[5] << 24);
+        for (int j = 0; j < 16; j++) {
+            out[j] = d * (float)((int)((b[6 + j] & 15) | (((qh >> j) & 1) << 4)) - 16);
+            out[j + 16] = d * (float)((int)((b[6 + j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16);
+        }
+    } else if (fmt == G_Q4_1) {
+        const float d = half_to_f32(b), m = half_to_f32(b + 2);
+        for (int j = 0; j < 16; j++) {
+            out[j] = d * (float)(b[4 + j] & 15) + m;
+            out[j + 16] = d * (float)(b[4 + j] >> 4) + m;
+        }
+    } else if (fmt == G_Q4_K) {
+        const float d = half_to_f32(b), dmin = half_to_f32(b + 2);
+        const uint8_t *scales = b + 4, *qs = b + 16;
+        for (int c = 0; c < 4; c++) {
+            int sc, m;
+            scale_min_k4(2 * c, scales, &sc, &m);
+            const float d1 = d * (float)sc, m1 = dmin * (float)m;
+            scale_min_k4(2 * c + 1, scales, &sc, &m);
+            const float d2 = d * (float)sc, m2 = dmin * (float)m;
+            for (int l = 0; l < 32; l++) {
+                out[64 * c + l] = d1 * (float)(qs[32 * c + l] & 15) - m1;
+                out[64 * c + 32 + l] = d2 * (float)(qs[32 * c + l] >> 4) - m2;
+            }
+        }
+    } else {  /* G_Q6_K: ql[128] qh[64] scales[16] d */
+        const float d = half_to_f32(b + 208);
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = b + 64 * h, *qh = b + 128 + 32 * h;
+            const int8_t *sc = (const int8_t *)(b + 192 + 8 * h);
+            for (int t = 0; t < 4; t++) {
+                const float d0 = d * (float)sc[2 * t], d1 = d * (float)sc[2 * t + 1];
+                for (int l = 0; l < 32; l++) {
+                    const int q = ((ql[l + 32 * (t & 1)] >> (4 * (t >> 1))) & 15) | (((qh[l] >> (2 * t)) & 3) << 4);
+                    out[128 * h + 32 * t + l] = (l < 16 ? d0 : d1) * (float)(q - 32);
+                }
+            }
+        }
+    }
+}
+
+#if defined(__AVX512BF16__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define KOG_GGUF_BF16 1
+/* With AVX512-BF16 the codes meet the bf16 activations as they are, in vdpbf16ps (exact products,
+ * fp32 sums of column pairs). A code q < 128 is the bf16 number 128 + q with the bits 0x4300 | q, so a
+ * group of weights (q - bias) * scale + offset adds scale * dot(128 + q, x) + (offset - (128 + bias) *
+ * scale) * sum(x): one dot product and one FMA a 32 columns, the group sums of x computed once a call. */
+static inline __attribute__((always_inline)) __m512i bf16_codes(__m256i codes) {  /* 32 codes < 128 */
+    return _mm512_or_si512(_mm512_cvtepu8_epi16(codes), _mm512_set1_epi16(0x4300));
+}
+
+/* 32 columns from c of every activation row against the codes (as bf16), scaled by sv (per lane: the
+ * scale of the lane's column pair) into a; the offset terms go to off through the 16-column sums xs. */
+static inline __attribute__((always_inline)) void dot32(__m512i w, __m512 sv, const float off0, const float off1,
+                                                        const uint16_t *x, int64_t cols, int64_t c, const int n,
+                                                        __m512 *a, float *og) {
+    for (int i = 0; i < n; i++) {
+        const __m512bh xv = (__m512bh)_mm512_loadu_si512((const void *)(x + i * cols + c));
+        const __m512 s = _mm512_dpbf16_ps(_mm512_setzero_ps(), (__m512bh)w, xv);
+        a[i] = _mm512_fmadd_ps(s, sv, a[i]);
+    }
+    og[c / 16] = off0;  /* each 16-column group's offset, met with the sums of x once the row is done */
+    og[c / 16 + 1] = off1;
+}
+
+/* The scale vector of a 32-column group whose halves (16 columns each) have scales s0 and s1. */
+static inline __m512 scales2(float s0, float s1) { return _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(s0), _mm512_set1_ps(s1)); }
+
+static inline __m256i load32(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+/* One block (columns c..) into the accumulators a and offset sums off, per format. */
+static inline __attribute__((always_inline)) void block_dots(const int fmt, const uint8_t *b, const uint16_t *x,
+                                                             int64_t cols, int64_t c, const int n, __m512 *a,
+                                                             float *og) {
+    const __m256i nib = _mm256_set1_epi8(15);
+    if (fmt == G_Q8_0) {  /* signed codes: through fp32 to bf16 (exact for |q| <= 128) */
+        const float d = half_to_f32(b);
+        const __m512 lo = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 2))));
+        const __m512 hi = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 18))));
+        const __m512i w = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+        dot32(w, _mm512_set1_ps(d), 0.0f, 0.0f, x, cols, c, n, a, og);
+    } else if (fmt == G_Q5_0) {  /* low nibbles: columns 0..15, high: 16..31; fifth bits from qh */
+        const float d = half_to_f32(b);
+        uint32_t qh;
+        memcpy(&qh, b + 2, 4);
+        const __m256i w = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(b + 6)));
+        const __m256i lo = _mm256_ternarylogic_epi32(w, _mm256_set1_epi16(15), _mm256_set1_epi16(0x4300), 0xea);
+        const __m256i hi = _mm256_or_si256(_mm256_srli_epi16(w, 4), _mm256_set1_epi16(0x4300));
+        __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+        q = _mm512_mask_add_epi16(q, (__mmask32)qh, q, _mm512_set1_epi16(16));  /* the fifth bits */
+        const float o = -(128.0f + 16.0f) * d;
+        dot32(q, _mm512_set1_ps(d), o, o, x, cols, c, n, a, og);
+    } else if (fmt == G_Q4_1) {
+        const float d = half_to_f32(b), m = half_to_f32(b + 2);
+        const __m128i qs = _mm_loadu_si128((const __m128i *)(b + 4)), n4 = _mm_set1_epi8(15);
+        const __m256i q = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(qs, n4)),
+                                                  _mm_and_si128(_mm_srli_epi16(qs, 4), n4), 1);
+        const float o = m - 128.0f * d;
+        dot32(bf16_codes(q), _mm512_set1_ps(d), o, o, x, cols, c, n, a, og);
+    } else if (fmt == G_Q4_K) {
+        const float d = half_to_f32(b), dmin = half_to_f32(b + 2);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) {
+            const __m256i q = load32(b + 16 + 32 * k);
+            int sc, m;
+            scale_min_k4(2 * k, b + 4, &sc, &m);
+            float s = d * (float)sc, o = -(dmin * (float)m) - 128.0f * s;
+            dot32(bf16_codes(_mm256_and_si256(q, nib)), _mm512_set1_ps(s), o, o, x, cols, c + 64 * k, n, a, og);
+            scale_min_k4(2 * k + 1, b + 4, &sc, &m);
+            s = d * (float)sc, o = -(dmin * (float)m) - 128.0f * s;
+            dot32(bf16_codes(_mm256_and_si256(_mm256_srli_epi16(q, 4), nib)), _mm512_set1_ps(s), o, o, x, cols,
+                  c + 64 * k + 32, n, a, og);
+        }
+    } else {  /* G_Q6_K: scales a 16 columns */
+        const float d = half_to_f32(b + 208);
+        const __m256i three = _mm256_set1_epi8(3);
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            const __m256i qh = load32(b + 128 + 32 * h);
+            const int8_t *sc = (const int8_t *)(b + 192 + 8 * h);
+#pragma GCC unroll 4
+            for (int t = 0; t < 4; t++) {
+                __m256i ql = load32(b + 64 * h + 32 * (t & 1));
+                if (t >> 1) ql = _mm256_srli_epi16(ql, 4);
+                const __m256i high = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * t), three), 4);
+                const __m256i q = _mm256_or_si256(_mm256_and_si256(ql, nib), high);
+                const float s0 = d * (float)sc[2 * t], s1 = d * (float)sc[2 * t + 1];
+                dot32(bf16_codes(q), scales2(s0, s1), -(128.0f + 32.0f) * s0, -(128.0f + 32.0f) * s1, x, cols,
+                      c + 128 * h + 32 * t, n, a, og);
+            }
+        }
+    }
+}
+#endif
+
+/* One row of blocks against n activation rows (xf: n rows of cols fp32). */
+static inline __attribute__((always_inline)) void row_dots_gguf(const uint8_t *w, const int fmt, const uint16_t *x,
+                                                                const float *xf, const float *xs, const int n,
+                                                                int64_t cols, float *acc) {
+    const int bw = g_block_weights[fmt], bb = g_block_bytes[fmt];
+    float buf[256] __attribute__((aligned(64)));
+#if defined(KOG_GGUF_BF16)
+    (void)buf;
+    (void)xf;
+    __m512 a[MAX_ROWS];
+    float og[cols / 16 + 16];
+    for (int i = 0; i < n; i++) a[i] = _mm512_setzero_ps();
+    for (int64_t c = 0; c < cols; c += bw, w += bb) {
+        __builtin_prefetch(w + PREFETCH_BYTES);
+        block_dots(fmt, w, x, cols, c, n, a, og);
+    }
+    const int64_t groups = cols / 16;
+    for (int i = 0; i < n; i++) {  /* the offsets against the 16-column sums of x */
+        __m512 o = _mm512_setzero_ps();
+        int64_t g = 0;
+        for (; g + 16 <= groups; g += 16)
+            o = _mm512_fmadd_ps(_mm512_loadu_ps(og + g), _mm512_loadu_ps(xs + i * groups + g), o);
+        float t = _mm512_reduce_add_ps(_mm512_add_ps(a[i], o));
+        for (; g < groups; g++) t += og[g] * xs[i * groups + g];
+        acc[i] = t;
+    }
+#elif KOG_VEC
+    (void)x;
+    (void)xs;
+    vec a[MAX_ROWS];
+    for (int i = 0; i < n; i++) a[i] = vzero();
+    for (int64_t c = 0; c < cols; c += bw, w += bb) {
+        __builtin_prefetch(w + PREFETCH_BYTES);
+        decode_block(fmt, w, buf);
+        for (int l = 0; l < bw; l += KOG_VEC) {
+            const vec wv = vload_x(buf + l);
+            for (int i = 0; i < n; i++) a[i] = vfma(wv, vload_x(xf + i * cols + c + l), a[i]);
+        }
+    }
+    for (int i = 0; i < n; i++) acc[i] = vsum(a[i]);
+#else
+    (void)x;
+    (void)xs;
+    for (int i = 0; i < n; i++) acc[i] = 0.0f;
+    for (int64_t c = 0; c < cols; c += bw, w += bb) {
+        decode_block(fmt, w, buf);
+        for (int i = 0; i < n; i++)
+            for (int l = 0; l < bw; l++) acc[i] += buf[l] * xf[i * cols + c + l];
+    }
+#endif
+}
+
+/* Rows r0..r1 of one (format, activation rows) pair: a function each, so both are constants inside
+ * (an OpenMP region outlines its body once, with them as run-time values and the accumulators in
+ * memory: four times slower). */
+typedef void (*gguf_rows_fn)(const uint8_t *, int64_t, const uint16_t *, const float *, const float *, uint16_t *,
+                             int64_t, int64_t, int64_t, int64_t);
+#define KOG_GROWS(FMT, N)                                                                                   \
+    static void gguf_rows_##FMT##_##N(const uint8_t *w, int64_t bpr, const uint16_t *x, const float *xf,       \
+                                      const float *xs, uint16_t *y, int64_t ldy, int64_t r0, int64_t r1,     \
+                                      int64_t cols) {                                                       \
+        for (int64_t r = r0; r < r1; r++) {                                                                 \
+            float acc[MAX_ROWS];                                                                            \
+            row_dots_gguf(w + r * bpr, FMT, x, xf, xs, N, cols, acc);                                          \
+            for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
+        }                                                                                                   \
+    }
+#define KOG_GROWS_ALL(FMT) \
+    KOG_GROWS(FMT, 1) KOG_GROWS(FMT, 2) KOG_GROWS(FMT, 3) KOG_GROWS(FMT, 4) \
+    KOG_GROWS(FMT, 5) KOG_GROWS(FMT, 6) KOG_GROWS(FMT, 7) KOG_GROWS(FMT, 8)
+KOG_GROWS_ALL(G_Q8_0)
+KOG_GROWS_ALL(G_Q5_0)
+KOG_GROWS_ALL(G_Q4_1)
+KOG_GROWS_ALL(G_Q4_K)
+KOG_GROWS_ALL(G_Q6_K)
+#define KOG_GROWS_ROW(FMT) \
+    {gguf_rows_##FMT##_1, gguf_rows_##FMT##_2, gguf_rows_##FMT##_3, gguf_rows_##FMT##_4, \
+     gguf_rows_##FMT##_5, gguf_rows_##FMT##_6, gguf_rows_##FMT##_7, gguf_rows_##FMT##_8}
+static const gguf_rows_fn gguf_rows[5][MAX_ROWS] = {KOG_GROWS_ROW(G_Q8_0), KOG_GROWS_ROW(G_Q5_0),
+                                                    KOG_GROWS_ROW(G_Q4_1), KOG_GROWS_ROW(G_Q4_K),
+                                                    KOG_GROWS_ROW(G_Q6_K)};
+
+static int gguf_shape_ok(int fmt, int64_t bpr, int64_t cols) {
+    return fmt >= G_Q8_0 && fmt <= G_Q6_K && cols > 0 && cols % g_block_weights[fmt] == 0 &&
+           bpr == cols / g_block_weights[fmt] * g_block_bytes[fmt];
+}
+
+/* y[i, r] (bf16, row stride ldy) = x[i, :] (bf16) . row r of a rows x cols matrix of GGUF blocks of
+ * format fmt (0 Q8_0, 1 Q5_0, 2 Q4_1, 3 Q4_K, 4 Q6_K; bpr bytes a row), for n <= 8 rows of x.
+ * Returns 0, or -1 for a bad format / shape / row count or no memory (y untouched). */
+int kog_matvec_gguf(int fmt, const uint8_t *w, int64_t bpr, const uint16_t *x, uint16_t *y, int64_t ldy, int64_t n,
+                    int64_t rows, int64_t cols) {
+    if (n < 1 || n > MAX_ROWS || !gguf_shape_ok(fmt, bpr, cols)) return -1;
+    float *xf = (float *)malloc((size_t)(n * cols + n * cols / 16) * sizeof(float));
+    if (!xf) return -1;
+    float *xs = xf + n * cols;  /* sums of every 16 columns of every row */
+    for (int64_t i = 0; i < n * cols; i++) xf[i] = bf16_to_f32(x[i]);
+    for (int64_t g = 0; g < n * cols / 16; g++) {
+        float t = 0.0f;
+        for (int l = 0; l < 16; l++) t += xf[16 * g + l];
+        xs[g] = t;
+    }
+    const gguf_rows_fn fn = gguf_rows[fmt][n - 1];
+#pragma omp parallel
+    {  /* a contiguous run of rows a thread: one sequential stream a core */
+        const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+        fn(w, bpr, x, xf, xs, y, ldy, rows * t / threads, rows * (t + 1) / threads, cols);
+    }
+    free(xf);
+    return 0;
+}
+
+/* out[r, :] (bf16, row stride ldo) = row ids[r] (or r, ids NULL) of the matrix dequantized, r < n
+ * (prefill chunks and embedding rows). Returns 0, or -1 for a bad format / shape. */
+int kog_dequant_gguf(int fmt, const uint8_t *w, int64_t bpr, const int64_t *ids, int64_t n, int64_t cols,
+                     uint16_t *out, int64_t ldo) {
+    if (n < 0 || !gguf_shape_ok(fmt, bpr, cols)) return -1;
+    const int bw = g_block_weights[fmt], bb = g_block_bytes[fmt];
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < n; r++) {
+        float buf[256];
+        const uint8_t *row = w + (ids ? ids[r] : r) * bpr;
+        for (int64_t c = 0; c < cols; c += bw) {
+            decode_block(fmt, row + c / bw * bb, buf);
+            for (int l = 0; l < bw; l++) out[r * ldo + c + l] = f32_to_bf16(buf[l]);
+        }
+    }
+    return 0;
+}

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from kog.engine.config import ModelConfig
+from kog.engine.models.blocks import BlockWeight
 from kog.engine.models.int8 import Int8Weight
 from kog.engine.models.kv_cache import KVCache
 from kog.kernels.cpu import CpuMatvec
@@ -38,10 +39,13 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 
 def linear(
     x: torch.Tensor,
-    weight: torch.Tensor | Int8Weight,
+    weight: torch.Tensor | Int8Weight | BlockWeight,
     bias: torch.Tensor | None = None,
     matvec: CpuMatvec | None = None,
 ) -> torch.Tensor:
+    if isinstance(weight, BlockWeight):
+        y = weight.matmul(x)
+        return y + bias if bias is not None else y
     if matvec is not None:
         w, scale = (weight.q, weight.scale) if isinstance(weight, Int8Weight) else (weight, None)
         if matvec.handles(x, w):
@@ -70,7 +74,12 @@ def fuse_projections(cfg: ModelConfig, weights: dict[str, torch.Tensor]) -> dict
     return fused
 
 
-def _cat(parts: list) -> torch.Tensor | Int8Weight:
+def _cat(parts: list) -> torch.Tensor | Int8Weight | BlockWeight:
+    blocks = [isinstance(p, BlockWeight) for p in parts]
+    if all(blocks):
+        return BlockWeight.cat(parts)
+    if any(blocks):  # a stack with a dense part (a type the CPU kernel does not read): all dense
+        return torch.cat([p.dequantize() if isinstance(p, BlockWeight) else p.bfloat16() for p in parts])
     return Int8Weight.cat(parts) if isinstance(parts[0], Int8Weight) else torch.cat(parts)
 
 
@@ -123,7 +132,7 @@ class Decoder:
         """Final-norm hidden states [n, hidden] of n new tokens at positions start.."""
         eps = self.cfg.rms_eps
         embed = self.w["embed"]
-        x = embed.rows(input_ids) if isinstance(embed, Int8Weight) else embed[input_ids]  # [n, hidden]
+        x = embed.rows(input_ids) if isinstance(embed, (Int8Weight, BlockWeight)) else embed[input_ids]
         for i in range(self.cfg.n_layers):
             x = x + self.attention(i, rms_norm(x, self.w[f"layers.{i}.attn_norm"], eps), start)
             x = x + self.mlp(i, rms_norm(x, self.w[f"layers.{i}.mlp_norm"], eps))

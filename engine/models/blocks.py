@@ -1,0 +1,109 @@
+"""GGUF blocks as stored, on the CPU: a quarter to a half of bf16's bytes a weight, and the file's values.
+
+A `BlockWeight` is one logical matrix made of row-stacked parts (q/k/v stack into one even when their
+formats differ). Up to 8 activation rows go through the C kernel (`CpuMatvec.gguf`), which decodes
+each block in registers and meets the bf16 activations there; longer prefill chunks dequantize the
+matrix to bf16 once per call and use torch's matrix product; embedding rows are dequantized by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from kog.kernels.cpu import GGUF_CODES, MAX_ROWS, CpuMatvec
+
+# Up to this many rows go through the kernel, 8 at a time; more dequantize the matrix once for a bf16
+# matrix product (a fixed cost of a pass over every weight, worth it past ~3 kernel passes).
+KERNEL_MAX_ROWS = 3 * MAX_ROWS
+BLOCK_PREFILL_CHUNK = 2048  # prompt tokens a prefill step takes (each step dequantizes every matrix)
+
+
+@dataclass(frozen=True)
+class BlockPart:
+    qtype: str
+    blocks: np.ndarray  # uint8 [rows, bytes_per_row], C-contiguous (a view of the file's mapping)
+
+    @property
+    def rows(self) -> int:
+        return self.blocks.shape[0]
+
+
+class BlockWeight:
+    """[out_features, in_features] of GGUF blocks (Q8_0, Q5_0, Q4_1, Q4_K, Q6_K) on the CPU."""
+
+    def __init__(self, parts: list[BlockPart], in_features: int, kernel: CpuMatvec):
+        if not parts:
+            raise ValueError("a block weight needs at least one part")
+        for part in parts:
+            if part.qtype not in GGUF_CODES:
+                raise ValueError(f"the CPU kernel reads {', '.join(GGUF_CODES)} blocks, not {part.qtype}")
+        self.parts, self.in_features, self.kernel = parts, in_features, kernel
+        self.out_features = sum(p.rows for p in parts)
+
+    @classmethod
+    def of(cls, qtype: str, blocks: np.ndarray, in_features: int, kernel: CpuMatvec) -> BlockWeight:
+        return cls([BlockPart(qtype, np.ascontiguousarray(blocks))], in_features, kernel)
+
+    @classmethod
+    def cat(cls, weights: list[BlockWeight]) -> BlockWeight:
+        """The weights' rows stacked in order (one matrix to the decoder; one kernel call a part)."""
+        if len({w.in_features for w in weights}) != 1:
+            raise ValueError("stacked block weights need one width")
+        return cls([p for w in weights for p in w.parts], weights[0].in_features, weights[0].kernel)
+
+    @property
+    def shape(self) -> torch.Size:
+        return torch.Size((self.out_features, self.in_features))
+
+    @property
+    def device(self) -> torch.device:
+        return torch.device("cpu")
+
+    @property
+    def nbytes(self) -> int:
+        return sum(p.blocks.nbytes for p in self.parts)
+
+    def to(self, device: torch.device | str) -> BlockWeight:
+        if torch.device(device).type != "cpu":
+            raise ValueError("block weights are the CPU path (the GPU has its own quantized kernels)")
+        return self
+
+    def matmul(self, x: torch.Tensor) -> torch.Tensor:
+        """x [n, in_features] -> bf16 [n, out_features]."""
+        x = x.to(torch.bfloat16).contiguous()
+        n = x.shape[0]
+        if n > KERNEL_MAX_ROWS:  # prefill: one dequantization, then the matrix product
+            return F.linear(x, self.dequantize())
+        out = torch.empty(n, self.out_features, dtype=torch.bfloat16)
+        for first in range(0, n, MAX_ROWS):
+            rows = x[first : first + MAX_ROWS]
+            col = 0
+            for part in self.parts:
+                self.kernel.gguf(
+                    rows, part.blocks, part.qtype, self.in_features, out[first : first + MAX_ROWS, col:]
+                )
+                col += part.rows
+        return out
+
+    def dequantize(self) -> torch.Tensor:
+        """The whole matrix as bf16."""
+        out = torch.empty(self.out_features, self.in_features, dtype=torch.bfloat16)
+        row = 0
+        for part in self.parts:
+            self.kernel.dequantize(part.blocks, part.qtype, self.in_features, out[row : row + part.rows])
+            row += part.rows
+        return out
+
+    def rows(self, ids: torch.Tensor, dtype: torch.dtype = torch.bfloat16) -> torch.Tensor:
+        """Embedding lookup: rows `ids` dequantized (a single-part matrix, as embedding tables are)."""
+        if len(self.parts) != 1:
+            raise ValueError("row lookup takes a single-part block weight")
+        part = self.parts[0]
+        flat = ids.reshape(-1)
+        out = torch.empty(flat.numel(), self.in_features, dtype=torch.bfloat16)
+        self.kernel.dequantize(part.blocks, part.qtype, self.in_features, out, ids=flat)
+        return out.reshape(*ids.shape, self.in_features).to(dtype)
