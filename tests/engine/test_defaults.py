@@ -24,11 +24,21 @@ def test_int8_is_refused_off_the_cpu():
         pick_dtype(torch.device("cuda"), "int8")
 
 
-def test_stored_blocks_are_a_gpu_mode(tmp_path):
+def test_stored_blocks_on_the_cpu_only_when_asked(tmp_path, monkeypatch):
+    from kog.engine.engine import cpu_matvec
+
     resolved = resolve_model(write_tiny_gguf(tmp_path / "tiny.gguf").path)
-    assert not uses_stored_blocks(torch.device("cpu"), None, resolved)
-    with pytest.raises(DeviceError, match="gguf"):
-        uses_stored_blocks(torch.device("cpu"), "gguf", resolved)
+    cpu = torch.device("cpu")
+    assert not uses_stored_blocks(cpu, None, resolved)
+    assert not uses_stored_blocks(cpu, "bfloat16", resolved)
+    monkeypatch.setenv("KOG_CPU_KERNELS", "0")  # no compiled kernel: one clear error
+    cpu_matvec.cache_clear()
+    try:
+        with pytest.raises(DeviceError, match="CPU kernel"):
+            uses_stored_blocks(cpu, "gguf", resolved)
+    finally:
+        monkeypatch.delenv("KOG_CPU_KERNELS")
+        cpu_matvec.cache_clear()
 
 
 def test_stored_blocks_are_the_gpu_default_for_gguf_files(tmp_path, monkeypatch):
