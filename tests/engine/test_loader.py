@@ -46,6 +46,34 @@ def test_the_tiny_models_cover_every_supported_tensor_type(tiny_qwen2, tiny_llam
     assert "Q6_K" in {tiny_llama.qtypes["blk.1.attn_q.weight"], tiny_llama.qtypes["blk.0.ffn_down.weight"]}
 
 
+def gguf_reader_view(path: Path) -> tuple[dict, dict]:
+    """Metadata and tensors as gguf's own GGUFReader gives them."""
+    reader = gguf.GGUFReader(path)
+    meta = {}
+    for key, field in reader.fields.items():
+        try:
+            meta[key] = field.contents()
+        except (ValueError, IndexError, UnicodeDecodeError):
+            meta[key] = None
+    return meta, {t.name: t for t in reader.tensors}
+
+
+def test_the_reader_matches_ggufs_own(tiny_qwen2, tiny_llama):
+    """read_gguf parses the header itself (gguf's reader took seconds on a real vocabulary): the same
+    metadata values and the same tensor bytes, types and shapes as gguf's GGUFReader."""
+    for path in (tiny_qwen2.path, tiny_llama.path):
+        contents = read_gguf(path)
+        meta, tensors = gguf_reader_view(path)
+        assert contents.metadata == meta
+        assert set(contents.tensors) == set(tensors)
+        for name, t in tensors.items():
+            ours = contents.tensors[name]
+            assert ours.qtype == t.tensor_type.name
+            assert ours.shape == tuple(int(d) for d in reversed(t.shape.tolist()))
+            assert ours.data.dtype == t.data.dtype and ours.data.shape == t.data.shape
+            assert np.array_equal(ours.data, t.data)
+
+
 def test_every_weight_equals_gguf_dequantization_in_hf_layout(tiny):
     reference = gguf_reference(tiny)
     loaded = load_model(resolve_model(tiny.path), torch.float32)
