@@ -22,7 +22,7 @@ import torch
 SOURCE = Path(__file__).with_name("cpu_matvec.c")
 MAX_ROWS = 8  # activation rows one call takes (decode is 1, speculative verification up to this)
 L1_FLOATS = 4096  # fp32 activation values (rows x columns) the kernel takes for more than one row
-FLAGS = ["-O3", "-std=c11", "-fPIC", "-shared", "-fopenmp"]
+FLAGS = ["-O3", "-std=c11", "-fPIC", "-shared", "-fopenmp", "-ffp-contract=off"]  # gguf's roundings, as written
 ARCH_FLAGS = (["-march=native"], [])  # the host's vector instructions; plain when the compiler refuses
 
 

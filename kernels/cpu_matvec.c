@@ -279,59 +279,84 @@ static inline __attribute__((always_inline)) void decode_block(const int fmt, co
 /* With AVX512-BF16 the codes meet the bf16 activations as they are, in vdpbf16ps (exact products,
  * fp32 sums of column pairs). A code q < 128 is the bf16 number 128 + q with the bits 0x4300 | q, so a
  * group of weights (q - bias) * scale + offset adds scale * dot(128 + q, x) + (offset - (128 + bias) *
- * scale) * sum(x): one dot product and one FMA a 32 columns, the group sums of x computed once a call. */
-static inline __attribute__((always_inline)) __m512i bf16_codes(__m256i codes) {  /* 32 codes < 128 */
-    return _mm512_or_si512(_mm512_cvtepu8_epi16(codes), _mm512_set1_epi16(0x4300));
+ * scale) * sum(x): one dot product and one FMA a 32 columns, the group sums of x computed once a call.
+ * Each format's decoder hands 32-column groups to group32, which either multiplies them into the
+ * accumulators (DOT) or writes the weights as bf16 (DEQ, gguf's own arithmetic, then rounded). */
+enum { DOT, DEQ };
+
+struct gguf_ctx {  /* what group32 needs: the activations and accumulators (DOT), or the output row (DEQ) */
+    const uint16_t *x;
+    int64_t cols;
+    __m512 *a;
+    float *og;
+    uint16_t *out;
+};
+
+/* 16 weights (q - bias) * scale + offset from 16 codes (32-bit lanes), rounded to bf16 and stored. */
+static inline __attribute__((always_inline)) void deq16(__m512i q, const int bias, const float scale, const float offset,
+                                                        uint16_t *out) {
+    if (bias) q = _mm512_sub_epi32(q, _mm512_set1_epi32(bias));
+    __m512 w = _mm512_mul_ps(_mm512_cvtepi32_ps(q), _mm512_set1_ps(scale));
+    if (offset != 0.0f) w = _mm512_add_ps(w, _mm512_set1_ps(offset));
+    _mm256_storeu_si256((__m256i *)out, (__m256i)_mm512_cvtneps_pbh(w));
 }
 
-/* 32 columns from c of every activation row against the codes (as bf16), scaled by sv (per lane: the
- * scale of the lane's column pair) into a; the offset terms go to off through the 16-column sums xs. */
-static inline __attribute__((always_inline)) void dot32(__m512i w, __m512 sv, const float off0, const float off1,
-                                                        const uint16_t *x, int64_t cols, int64_t c, const int n,
-                                                        __m512 *a, float *og) {
-    for (int i = 0; i < n; i++) {
-        const __m512bh xv = (__m512bh)_mm512_loadu_si512((const void *)(x + i * cols + c));
-        const __m512 s = _mm512_dpbf16_ps(_mm512_setzero_ps(), (__m512bh)w, xv);
-        a[i] = _mm512_fmadd_ps(s, sv, a[i]);
+/* One 32-column group at column c: codes q16 (32 x 16-bit; signed for Q8_0, else below 128), columns
+ * c..c+15 with scale s0 and offset o0, c+16.. with s1 and o1. */
+static inline __attribute__((always_inline)) void group32(const int mode, __m512i q16, const int is_signed,
+                                                          const int bias, const float s0, const float s1,
+                                                          const float o0, const float o1, int64_t c, const int n,
+                                                          const struct gguf_ctx *ctx) {
+    const __m256i lo = _mm512_castsi512_si256(q16), hi = _mm512_extracti64x4_epi64(q16, 1);
+    if (mode == DEQ) {
+        deq16(is_signed ? _mm512_cvtepi16_epi32(lo) : _mm512_cvtepu16_epi32(lo), bias, s0, o0, ctx->out + c);
+        deq16(is_signed ? _mm512_cvtepi16_epi32(hi) : _mm512_cvtepu16_epi32(hi), bias, s1, o1, ctx->out + c + 16);
+        return;
     }
-    og[c / 16] = off0;  /* each 16-column group's offset, met with the sums of x once the row is done */
-    og[c / 16 + 1] = off1;
+    __m512i w;
+    float g0 = o0, g1 = o1;
+    if (is_signed) {  /* |q| <= 128 is exact in bf16 */
+        w = (__m512i)_mm512_cvtne2ps_pbh(_mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(hi)),
+                                         _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(lo)));
+        g0 -= (float)bias * s0, g1 -= (float)bias * s1;
+    } else {
+        w = _mm512_or_si512(q16, _mm512_set1_epi16(0x4300));
+        g0 -= (128.0f + (float)bias) * s0, g1 -= (128.0f + (float)bias) * s1;
+    }
+    const __m512 sv = s0 == s1 ? _mm512_set1_ps(s0) : _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(s0), _mm512_set1_ps(s1));
+    for (int i = 0; i < n; i++) {
+        const __m512bh xv = (__m512bh)_mm512_loadu_si512((const void *)(ctx->x + i * ctx->cols + c));
+        ctx->a[i] = _mm512_fmadd_ps(_mm512_dpbf16_ps(_mm512_setzero_ps(), (__m512bh)w, xv), sv, ctx->a[i]);
+    }
+    ctx->og[c / 16] = g0;  /* each 16-column group's offset, met with the sums of x once the row is done */
+    ctx->og[c / 16 + 1] = g1;
 }
-
-/* The scale vector of a 32-column group whose halves (16 columns each) have scales s0 and s1. */
-static inline __m512 scales2(float s0, float s1) { return _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(s0), _mm512_set1_ps(s1)); }
 
 static inline __m256i load32(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+static inline __m512i widen32(__m256i v) { return _mm512_cvtepu8_epi16(v); }
 
-/* One block (columns c..) into the accumulators a and offset sums off, per format. */
-static inline __attribute__((always_inline)) void block_dots(const int fmt, const uint8_t *b, const uint16_t *x,
-                                                             int64_t cols, int64_t c, const int n, __m512 *a,
-                                                             float *og) {
+/* One block (columns c..), per format, through group32. */
+static inline __attribute__((always_inline)) void block_groups(const int mode, const int fmt, const uint8_t *b,
+                                                               int64_t c, const int n, const struct gguf_ctx *ctx) {
     const __m256i nib = _mm256_set1_epi8(15);
-    if (fmt == G_Q8_0) {  /* signed codes: through fp32 to bf16 (exact for |q| <= 128) */
+    if (fmt == G_Q8_0) {
         const float d = half_to_f32(b);
-        const __m512 lo = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 2))));
-        const __m512 hi = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 18))));
-        const __m512i w = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
-        dot32(w, _mm512_set1_ps(d), 0.0f, 0.0f, x, cols, c, n, a, og);
+        group32(mode, _mm512_cvtepi8_epi16(load32(b + 2)), 1, 0, d, d, 0.0f, 0.0f, c, n, ctx);
     } else if (fmt == G_Q5_0) {  /* low nibbles: columns 0..15, high: 16..31; fifth bits from qh */
         const float d = half_to_f32(b);
         uint32_t qh;
         memcpy(&qh, b + 2, 4);
         const __m256i w = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(b + 6)));
-        const __m256i lo = _mm256_ternarylogic_epi32(w, _mm256_set1_epi16(15), _mm256_set1_epi16(0x4300), 0xea);
-        const __m256i hi = _mm256_or_si256(_mm256_srli_epi16(w, 4), _mm256_set1_epi16(0x4300));
+        const __m256i lo = _mm256_and_si256(w, _mm256_set1_epi16(15)), hi = _mm256_srli_epi16(w, 4);
         __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
         q = _mm512_mask_add_epi16(q, (__mmask32)qh, q, _mm512_set1_epi16(16));  /* the fifth bits */
-        const float o = -(128.0f + 16.0f) * d;
-        dot32(q, _mm512_set1_ps(d), o, o, x, cols, c, n, a, og);
+        group32(mode, q, 0, 16, d, d, 0.0f, 0.0f, c, n, ctx);
     } else if (fmt == G_Q4_1) {
         const float d = half_to_f32(b), m = half_to_f32(b + 2);
         const __m128i qs = _mm_loadu_si128((const __m128i *)(b + 4)), n4 = _mm_set1_epi8(15);
         const __m256i q = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(qs, n4)),
                                                   _mm_and_si128(_mm_srli_epi16(qs, 4), n4), 1);
-        const float o = m - 128.0f * d;
-        dot32(bf16_codes(q), _mm512_set1_ps(d), o, o, x, cols, c, n, a, og);
+        group32(mode, widen32(q), 0, 0, d, d, m, m, c, n, ctx);
     } else if (fmt == G_Q4_K) {
         const float d = half_to_f32(b), dmin = half_to_f32(b + 2);
 #pragma GCC unroll 4
@@ -339,12 +364,12 @@ static inline __attribute__((always_inline)) void block_dots(const int fmt, cons
             const __m256i q = load32(b + 16 + 32 * k);
             int sc, m;
             scale_min_k4(2 * k, b + 4, &sc, &m);
-            float s = d * (float)sc, o = -(dmin * (float)m) - 128.0f * s;
-            dot32(bf16_codes(_mm256_and_si256(q, nib)), _mm512_set1_ps(s), o, o, x, cols, c + 64 * k, n, a, og);
+            float s = d * (float)sc, o = -(dmin * (float)m);
+            group32(mode, widen32(_mm256_and_si256(q, nib)), 0, 0, s, s, o, o, c + 64 * k, n, ctx);
             scale_min_k4(2 * k + 1, b + 4, &sc, &m);
-            s = d * (float)sc, o = -(dmin * (float)m) - 128.0f * s;
-            dot32(bf16_codes(_mm256_and_si256(_mm256_srli_epi16(q, 4), nib)), _mm512_set1_ps(s), o, o, x, cols,
-                  c + 64 * k + 32, n, a, og);
+            s = d * (float)sc, o = -(dmin * (float)m);
+            group32(mode, widen32(_mm256_and_si256(_mm256_srli_epi16(q, 4), nib)), 0, 0, s, s, o, o, c + 64 * k + 32,
+                    n, ctx);
         }
     } else {  /* G_Q6_K: scales a 16 columns */
         const float d = half_to_f32(b + 208);
@@ -360,8 +385,7 @@ static inline __attribute__((always_inline)) void block_dots(const int fmt, cons
                 const __m256i high = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * t), three), 4);
                 const __m256i q = _mm256_or_si256(_mm256_and_si256(ql, nib), high);
                 const float s0 = d * (float)sc[2 * t], s1 = d * (float)sc[2 * t + 1];
-                dot32(bf16_codes(q), scales2(s0, s1), -(128.0f + 32.0f) * s0, -(128.0f + 32.0f) * s1, x, cols,
-                      c + 128 * h + 32 * t, n, a, og);
+                group32(mode, widen32(q), 0, 32, s0, s1, 0.0f, 0.0f, c + 128 * h + 32 * t, n, ctx);
             }
         }
     }
@@ -380,9 +404,10 @@ static inline __attribute__((always_inline)) void row_dots_gguf(const uint8_t *w
     __m512 a[MAX_ROWS];
     float og[cols / 16 + 16];
     for (int i = 0; i < n; i++) a[i] = _mm512_setzero_ps();
+    const struct gguf_ctx ctx = {x, cols, a, og, NULL};
     for (int64_t c = 0; c < cols; c += bw, w += bb) {
         __builtin_prefetch(w + PREFETCH_BYTES);
-        block_dots(fmt, w, x, cols, c, n, a, og);
+        block_groups(DOT, fmt, w, c, n, &ctx);
     }
     const int64_t groups = cols / 16;
     for (int i = 0; i < n; i++) {  /* the offsets against the 16-column sums of x */
@@ -488,12 +513,24 @@ int kog_dequant_gguf(int fmt, const uint8_t *w, int64_t bpr, const int64_t *ids,
     const int bw = g_block_weights[fmt], bb = g_block_bytes[fmt];
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < n; r++) {
-        float buf[256];
         const uint8_t *row = w + (ids ? ids[r] : r) * bpr;
+#if defined(KOG_GGUF_BF16)
+        const struct gguf_ctx ctx = {NULL, cols, NULL, NULL, out + r * ldo};
+        switch (fmt) {  /* constant formats, so each loop decodes one way */
+            case G_Q8_0: for (int64_t c = 0; c < cols; c += 32) block_groups(DEQ, G_Q8_0, row + c / 32 * 34, c, 0, &ctx); break;
+            case G_Q5_0: for (int64_t c = 0; c < cols; c += 32) block_groups(DEQ, G_Q5_0, row + c / 32 * 22, c, 0, &ctx); break;
+            case G_Q4_1: for (int64_t c = 0; c < cols; c += 32) block_groups(DEQ, G_Q4_1, row + c / 32 * 20, c, 0, &ctx); break;
+            case G_Q4_K: for (int64_t c = 0; c < cols; c += 256) block_groups(DEQ, G_Q4_K, row + c / 256 * 144, c, 0, &ctx); break;
+            default: for (int64_t c = 0; c < cols; c += 256) block_groups(DEQ, G_Q6_K, row + c / 256 * 210, c, 0, &ctx); break;
+        }
+        (void)bw, (void)bb;
+#else
+        float buf[256];
         for (int64_t c = 0; c < cols; c += bw) {
             decode_block(fmt, row + c / bw * bb, buf);
             for (int l = 0; l < bw; l++) out[r * ldo + c + l] = f32_to_bf16(buf[l]);
         }
+#endif
     }
     return 0;
 }
