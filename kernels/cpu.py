@@ -1,4 +1,5 @@
-"""The CPU matrix-vector kernel (`cpu_matvec.c`): bf16 or int8 weights, or GGUF blocks as stored, times 1..8 rows.
+"""The CPU matrix-vector kernel (`cpu_matvec.c`): bf16 or int8 weights, or GGUF blocks as stored,
+times 1..8 activation rows.
 
 Built once per machine with the system C compiler (`$CC`, else `cc`) for the host's instruction set
 (`-march=native`, OpenMP) into a cache folder, and called through ctypes on the tensors' memory.
@@ -22,7 +23,8 @@ import torch
 SOURCE = Path(__file__).with_name("cpu_matvec.c")
 MAX_ROWS = 8  # activation rows one call takes (decode is 1, speculative verification up to this)
 L1_FLOATS = 4096  # fp32 activation values (rows x columns) the kernel takes for more than one row
-FLAGS = ["-O3", "-std=c11", "-fPIC", "-shared", "-fopenmp", "-ffp-contract=off"]  # gguf's roundings, as written
+# -ffp-contract=off: a multiply and an add stay two roundings, as gguf's dequantization does them.
+FLAGS = ["-O3", "-std=c11", "-fPIC", "-shared", "-fopenmp", "-ffp-contract=off"]
 ARCH_FLAGS = (["-march=native"], [])  # the host's vector instructions; plain when the compiler refuses
 
 
