@@ -90,6 +90,34 @@ __device__ __forceinline__ void activate8<kog_silu_pair>(const kog_raw8<kog_silu
   for (int e = 0; e < 8; ++e) v[e] = r.v[e] / (1.f + expf(-r.v[e])) * r.up[e];
 }
 
+// Values v of columns c..c+7 of activation row n (the j-th group of 8; the 4 groups of a 32-column
+// block on adjacent lanes, every lane taking part in the shuffles, `live` or not) as kog_qx: their bytes
+// (in rows of row_bytes, or with FRAG in fragment order), the block's scale and each 16 columns' sum.
+template <int N, int Unit, bool FRAG>
+__device__ __forceinline__ void kog_qx_store8(const float (&v)[8], bool live, int n, int c, int j, int k,
+                                              unsigned char* bytes, int row_bytes, float* scale, float* sum16) {
+  float amax = 0.f;
+#pragma unroll
+  for (int e = 0; e < 8; ++e) amax = fmaxf(amax, fabsf(v[e]));
+  amax = fmaxf(amax, KOG_SHFL_XOR(amax, 1));
+  amax = fmaxf(amax, KOG_SHFL_XOR(amax, 2));
+  kog_u32 h0, h1, l0, l1;
+  int sum;
+  const float s = kog_qx_pack8(v, amax, h0, h1, l0, l1, sum);
+  sum += KOG_SHFL_XOR(sum, 1);
+  if (!live) return;
+  if (FRAG) {
+    *reinterpret_cast<uint4*>(bytes + ((size_t)((c >> 5) * N + n) * 4 + ((c >> 3) & 3)) * 16) =
+        make_uint4(h0, h1, l0, l1);
+  } else {
+    unsigned char* at = bytes + (size_t)n * row_bytes + kog_qx_group<Unit>(c & ~15) + (c & 15);
+    *reinterpret_cast<uint2*>(at) = make_uint2(h0, h1);
+    *reinterpret_cast<uint2*>(at + 16) = make_uint2(l0, l1);
+  }
+  if (j % 4 == 0) scale[n * (k / 32) + c / 32] = s;
+  if (j % 2 == 0) sum16[n * (k / 16) + c / 16] = s * (float)sum;
+}
+
 #define KOG_STAGE_UNROLL 4  // activation loads a thread has in flight while staging
 
 // Block prologue, after the wait on the previous kernel: the N activation rows (times the norm weight
@@ -135,27 +163,7 @@ __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, cons
           }
         }
       }
-      float amax = 0.f;
-#pragma unroll
-      for (int e = 0; e < 8; ++e) amax = fmaxf(amax, fabsf(v[e]));
-      amax = fmaxf(amax, KOG_SHFL_XOR(amax, 1));
-      amax = fmaxf(amax, KOG_SHFL_XOR(amax, 2));
-      kog_u32 h0, h1, l0, l1;
-      int sum;
-      const float s = kog_qx_pack8(v, amax, h0, h1, l0, l1, sum);
-      sum += KOG_SHFL_XOR(sum, 1);
-      if (live) {
-        if (FRAG) {
-          *reinterpret_cast<uint4*>(bytes + ((size_t)((c >> 5) * N + n) * 4 + ((c >> 3) & 3)) * 16) =
-              make_uint4(h0, h1, l0, l1);
-        } else {
-          unsigned char* at = bytes + (size_t)n * row_bytes + kog_qx_group<Unit>(c & ~15) + (c & 15);
-          *reinterpret_cast<uint2*>(at) = make_uint2(h0, h1);
-          *reinterpret_cast<uint2*>(at + 16) = make_uint2(l0, l1);
-        }
-        if (j % 4 == 0) scale[n * (k / 32) + c / 32] = s;
-        if (j % 2 == 0) sum16[n * (k / 16) + c / 16] = s * (float)sum;
-      }
+      kog_qx_store8<N, Unit, FRAG>(v, live, n, c, j, k, bytes, row_bytes, scale, sum16);
     }
   }
   if (NORM) {

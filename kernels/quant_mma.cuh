@@ -440,23 +440,8 @@ __device__ __forceinline__ void kog_mma_image(const float* x, int k, unsigned ch
     load_raw8<kog_silu_pair>(reinterpret_cast<const kog_silu_pair*>(x), n, k, c, raw);
     activate8<kog_silu_pair>(raw, v);
   }
-  float amax = 0.f;
-#pragma unroll
-  for (int e = 0; e < 8; ++e) amax = fmaxf(amax, fabsf(v[e]));
-  amax = fmaxf(amax, KOG_SHFL_XOR(amax, 1));  // the 4 threads of a 32-column block are adjacent lanes
-  amax = fmaxf(amax, KOG_SHFL_XOR(amax, 2));
-  kog_u32 h0, h1, l0, l1;
-  int sum;
-  const float s = kog_qx_pack8(v, amax, h0, h1, l0, l1, sum);
-  sum += KOG_SHFL_XOR(sum, 1);
-  if (live) {
-    *reinterpret_cast<uint4*>(image + ((size_t)((c >> 5) * N + n) * 4 + ((c >> 3) & 3)) * 16) =
-        make_uint4(h0, h1, l0, l1);
-    float* scale = reinterpret_cast<float*>(image + (size_t)N * 2 * k);
-    float* sum16 = scale + N * (k / 32);
-    if (j % 4 == 0) scale[n * (k / 32) + c / 32] = s;
-    if (j % 2 == 0) sum16[n * (k / 16) + c / 16] = s * (float)sum;
-  }
+  float* scale = reinterpret_cast<float*>(image + (size_t)N * 2 * k);
+  kog_qx_store8<N, 32, true>(v, live, n, c, j, k, image, 0, scale, scale + N * (k / 32));
 }
 
 #define KOG_QUANT_MMA(PREFIX, FMT, MMA, KIND, XT, NORM, PRE)                                              \
