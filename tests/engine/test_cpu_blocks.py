@@ -12,7 +12,7 @@ from tiny_model import write_tiny_gguf
 from kog.engine import Engine
 from kog.engine.engine import uses_stored_blocks
 from kog.engine.errors import DeviceError
-from kog.engine.models.blocks import BlockWeight
+from kog.engine.models.blocks import BLOCK_PREFILL_CHUNK, BlockWeight
 from kog.engine.registry import ResolvedModel
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
@@ -25,6 +25,8 @@ def test_engine_gguf_mode_follows_float32(tmp_path, monkeypatch):
     blocks = Engine.load(path, device="cpu", dtype="gguf", draft="none")
     assert blocks.info.dtype == "gguf blocks"
     assert any(isinstance(w, BlockWeight) for w in blocks.runner.model.w.values())
+    # Each prefill step dequantizes every matrix, so stored blocks take longer steps than the default.
+    assert blocks.runner.prefill_chunk == BLOCK_PREFILL_CHUNK and not hasattr(ref.runner, "prefill_chunk")
     ids = torch.tensor(ref.tokenizer.encode("hello world, hello there"))
     for start, stop in ((0, ids.numel() - 3), (ids.numel() - 3, ids.numel())):  # prefill, then 1..3 rows
         a = ref.runner.forward(ids[start:stop], start).float()
