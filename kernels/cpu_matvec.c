@@ -278,17 +278,19 @@ static inline __attribute__((always_inline)) void decode_block(const int fmt, co
 #define KOG_GGUF_BF16 1
 /* With AVX512-BF16 the codes meet the bf16 activations as they are, in vdpbf16ps (exact products,
  * fp32 sums of column pairs). A code q < 128 is the bf16 number 128 + q with the bits 0x4300 | q, so a
- * group of weights (q - bias) * scale + offset adds scale * dot(128 + q, x) + (offset - (128 + bias) *
- * scale) * sum(x): one dot product and one FMA a 32 columns, the group sums of x computed once a call.
+ * group of weights (q - bias) * scale + offset adds scale * dot(128 + q - 128 - bias, x) + offset *
+ * sum(x). The product starts from kb * (x[2l] + x[2l + 1]) in each lane l (kb = -(128 + bias), the
+ * call's `xk`), so one vdpbf16ps and one FMA take a 32-column group to the accumulators; formats with
+ * a min a group (Q4_1, Q4_K, kb = -128) add offset * sum(x) as (offset / -128) * xk in a second one.
  * Each format's decoder hands 32-column groups to group32, which either multiplies them into the
  * accumulators (DOT) or writes the weights as bf16 (DEQ, gguf's own arithmetic, then rounded). */
 enum { DOT, DEQ };
 
-struct gguf_ctx {  /* what group32 needs: the activations and accumulators (DOT), or the output row (DEQ) */
-    const uint16_t *x;
+struct gguf_ctx {  /* what group32 needs: activations and accumulators (DOT), or the output row (DEQ) */
+    const uint16_t *x;  /* n rows of cols bf16 */
+    const float *xk;    /* n rows of cols / 2: kb * (x[2l] + x[2l + 1]) */
     int64_t cols;
-    __m512 *a;
-    float *og;
+    __m512 *a, *b;      /* this weight row's accumulators: the products, the mins */
     uint16_t *out;
 };
 
@@ -302,7 +304,8 @@ static inline __attribute__((always_inline)) void deq16(__m512i q, const int bia
 }
 
 /* One 32-column group at column c: codes q16 (32 x 16-bit; signed for Q8_0, else below 128), columns
- * c..c+15 with scale s0 and offset o0, c+16.. with s1 and o1. */
+ * c..c+15 with scale s0 and offset o0, c+16.. with s1 and o1 (DOT: the offset is the format's bias,
+ * in xk, plus o0 == o1 for formats with a min). */
 static inline __attribute__((always_inline)) void group32(const int mode, __m512i q16, const int is_signed,
                                                           const int bias, const float s0, const float s1,
                                                           const float o0, const float o1, int64_t c, const int n,
@@ -313,23 +316,19 @@ static inline __attribute__((always_inline)) void group32(const int mode, __m512
         deq16(is_signed ? _mm512_cvtepi16_epi32(hi) : _mm512_cvtepu16_epi32(hi), bias, s1, o1, ctx->out + c + 16);
         return;
     }
-    __m512i w;
-    float g0 = o0, g1 = o1;
-    if (is_signed) {  /* |q| <= 128 is exact in bf16 */
-        w = (__m512i)_mm512_cvtne2ps_pbh(_mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(hi)),
-                                         _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(lo)));
-        g0 -= (float)bias * s0, g1 -= (float)bias * s1;
-    } else {
-        w = _mm512_or_si512(q16, _mm512_set1_epi16(0x4300));
-        g0 -= (128.0f + (float)bias) * s0, g1 -= (128.0f + (float)bias) * s1;
-    }
+    const __m512i w = is_signed  /* |q| <= 128 is exact in bf16 */
+        ? (__m512i)_mm512_cvtne2ps_pbh(_mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(hi)),
+                                       _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(lo)))
+        : _mm512_or_si512(q16, _mm512_set1_epi16(0x4300));
     const __m512 sv = s0 == s1 ? _mm512_set1_ps(s0) : _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(s0), _mm512_set1_ps(s1));
+    const int64_t half = ctx->cols / 2;
     for (int i = 0; i < n; i++) {
         const __m512bh xv = (__m512bh)_mm512_loadu_si512((const void *)(ctx->x + i * ctx->cols + c));
-        ctx->a[i] = _mm512_fmadd_ps(_mm512_dpbf16_ps(_mm512_setzero_ps(), (__m512bh)w, xv), sv, ctx->a[i]);
+        const __m512 k = is_signed ? _mm512_setzero_ps() : _mm512_loadu_ps(ctx->xk + i * half + c / 2);
+        ctx->a[i] = _mm512_fmadd_ps(_mm512_dpbf16_ps(k, (__m512bh)w, xv), sv, ctx->a[i]);
+        if (!is_signed && bias == 0)  /* a min a group: Q4_1, Q4_K (o0 == o1) */
+            ctx->b[i] = _mm512_fmadd_ps(_mm512_set1_ps(o0 * (-1.0f / 128.0f)), k, ctx->b[i]);
     }
-    ctx->og[c / 16] = g0;  /* each 16-column group's offset, met with the sums of x once the row is done */
-    ctx->og[c / 16 + 1] = g1;
 }
 
 static inline __m256i load32(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
@@ -392,36 +391,41 @@ static inline __attribute__((always_inline)) void block_groups(const int mode, c
 }
 #endif
 
+#if defined(KOG_GGUF_BF16)
+/* The bias each format's codes carry (Q8_0's are signed): kb = -(128 + bias) scales the call's xk. */
+static const int g_code_bias[] = {0, 16, 0, 0, 32};
+
+/* R adjacent weight rows of blocks (R * n independent accumulator chains) against n activation rows:
+ * acc[r * n + i]. */
+static inline __attribute__((always_inline)) void rows_dots_gguf(const uint8_t *w, int64_t bpr, const int fmt,
+                                                                 const uint16_t *x, const float *xk, const int R,
+                                                                 const int n, int64_t cols, float *acc) {
+    const int bw = g_block_weights[fmt], bb = g_block_bytes[fmt];
+    __m512 a[4][MAX_ROWS], b[4][MAX_ROWS];
+    struct gguf_ctx ctx[4];
+    for (int r = 0; r < R; r++) {
+        for (int i = 0; i < n; i++) a[r][i] = b[r][i] = _mm512_setzero_ps();
+        ctx[r] = (struct gguf_ctx){x, xk, cols, a[r], b[r], NULL};
+    }
+    for (int64_t c = 0, off = 0; c < cols; c += bw, off += bb)
+        for (int r = 0; r < R; r++) {
+            __builtin_prefetch(w + r * bpr + off + PREFETCH_BYTES);
+            block_groups(DOT, fmt, w + r * bpr + off, c, n, &ctx[r]);
+        }
+    for (int r = 0; r < R; r++)
+        for (int i = 0; i < n; i++) acc[r * n + i] = _mm512_reduce_add_ps(_mm512_add_ps(a[r][i], b[r][i]));
+}
+
+/* Weight rows processed together for n activation rows: enough independent chains to hide the FMA's
+ * latency when n is small. */
+#define KOG_ROWS_AT_ONCE(N) ((N) == 1 ? 4 : (N) == 2 ? 2 : 1)
+#else
 /* One row of blocks against n activation rows (xf: n rows of cols fp32). */
-static inline __attribute__((always_inline)) void row_dots_gguf(const uint8_t *w, const int fmt, const uint16_t *x,
-                                                                const float *xf, const float *xs, const int n,
-                                                                int64_t cols, float *acc) {
+static inline __attribute__((always_inline)) void row_dots_gguf(const uint8_t *w, const int fmt, const float *xf,
+                                                                const int n, int64_t cols, float *acc) {
     const int bw = g_block_weights[fmt], bb = g_block_bytes[fmt];
     float buf[256] __attribute__((aligned(64)));
-#if defined(KOG_GGUF_BF16)
-    (void)buf;
-    (void)xf;
-    __m512 a[MAX_ROWS];
-    float og[cols / 16 + 16];
-    for (int i = 0; i < n; i++) a[i] = _mm512_setzero_ps();
-    const struct gguf_ctx ctx = {x, cols, a, og, NULL};
-    for (int64_t c = 0; c < cols; c += bw, w += bb) {
-        __builtin_prefetch(w + PREFETCH_BYTES);
-        block_groups(DOT, fmt, w, c, n, &ctx);
-    }
-    const int64_t groups = cols / 16;
-    for (int i = 0; i < n; i++) {  /* the offsets against the 16-column sums of x */
-        __m512 o = _mm512_setzero_ps();
-        int64_t g = 0;
-        for (; g + 16 <= groups; g += 16)
-            o = _mm512_fmadd_ps(_mm512_loadu_ps(og + g), _mm512_loadu_ps(xs + i * groups + g), o);
-        float t = _mm512_reduce_add_ps(_mm512_add_ps(a[i], o));
-        for (; g < groups; g++) t += og[g] * xs[i * groups + g];
-        acc[i] = t;
-    }
-#elif KOG_VEC
-    (void)x;
-    (void)xs;
+#if KOG_VEC
     vec a[MAX_ROWS];
     for (int i = 0; i < n; i++) a[i] = vzero();
     for (int64_t c = 0; c < cols; c += bw, w += bb) {
@@ -434,8 +438,6 @@ static inline __attribute__((always_inline)) void row_dots_gguf(const uint8_t *w
     }
     for (int i = 0; i < n; i++) acc[i] = vsum(a[i]);
 #else
-    (void)x;
-    (void)xs;
     for (int i = 0; i < n; i++) acc[i] = 0.0f;
     for (int64_t c = 0; c < cols; c += bw, w += bb) {
         decode_block(fmt, w, buf);
@@ -444,22 +446,42 @@ static inline __attribute__((always_inline)) void row_dots_gguf(const uint8_t *w
     }
 #endif
 }
+#endif
 
 /* Rows r0..r1 of one (format, activation rows) pair: a function each, so both are constants inside
  * (an OpenMP region outlines its body once, with them as run-time values and the accumulators in
- * memory: four times slower). */
-typedef void (*gguf_rows_fn)(const uint8_t *, int64_t, const uint16_t *, const float *, const float *, uint16_t *,
-                             int64_t, int64_t, int64_t, int64_t);
+ * memory: four times slower). `xa` is the call's prepared activations: xk (AVX512-BF16) or fp32 x. */
+typedef void (*gguf_rows_fn)(const uint8_t *, int64_t, const uint16_t *, const float *, uint16_t *, int64_t, int64_t,
+                             int64_t, int64_t);
+#if defined(KOG_GGUF_BF16)
 #define KOG_GROWS(FMT, N)                                                                                   \
-    static void gguf_rows_##FMT##_##N(const uint8_t *w, int64_t bpr, const uint16_t *x, const float *xf,       \
-                                      const float *xs, uint16_t *y, int64_t ldy, int64_t r0, int64_t r1,     \
-                                      int64_t cols) {                                                       \
-        for (int64_t r = r0; r < r1; r++) {                                                                 \
-            float acc[MAX_ROWS];                                                                            \
-            row_dots_gguf(w + r * bpr, FMT, x, xf, xs, N, cols, acc);                                          \
+    static void gguf_rows_##FMT##_##N(const uint8_t *w, int64_t bpr, const uint16_t *x, const float *xa,       \
+                                      uint16_t *y, int64_t ldy, int64_t r0, int64_t r1, int64_t cols) {     \
+        enum { R = KOG_ROWS_AT_ONCE(N) };                                                                   \
+        float acc[R * MAX_ROWS];                                                                            \
+        int64_t r = r0;                                                                                     \
+        for (; r + R <= r1; r += R) {                                                                       \
+            rows_dots_gguf(w + r * bpr, bpr, FMT, x, xa, R, N, cols, acc);                                  \
+            for (int k = 0; k < R; k++)                                                                     \
+                for (int i = 0; i < N; i++) y[i * ldy + r + k] = f32_to_bf16(acc[k * N + i]);               \
+        }                                                                                                   \
+        for (; r < r1; r++) {                                                                               \
+            rows_dots_gguf(w + r * bpr, bpr, FMT, x, xa, 1, N, cols, acc);                                  \
             for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
         }                                                                                                   \
     }
+#else
+#define KOG_GROWS(FMT, N)                                                                                   \
+    static void gguf_rows_##FMT##_##N(const uint8_t *w, int64_t bpr, const uint16_t *x, const float *xa,       \
+                                      uint16_t *y, int64_t ldy, int64_t r0, int64_t r1, int64_t cols) {     \
+        (void)x;                                                                                            \
+        for (int64_t r = r0; r < r1; r++) {                                                                 \
+            float acc[MAX_ROWS];                                                                            \
+            row_dots_gguf(w + r * bpr, FMT, xa, N, cols, acc);                                              \
+            for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
+        }                                                                                                   \
+    }
+#endif
 #define KOG_GROWS_ALL(FMT) \
     KOG_GROWS(FMT, 1) KOG_GROWS(FMT, 2) KOG_GROWS(FMT, 3) KOG_GROWS(FMT, 4) \
     KOG_GROWS(FMT, 5) KOG_GROWS(FMT, 6) KOG_GROWS(FMT, 7) KOG_GROWS(FMT, 8)
@@ -475,6 +497,228 @@ static const gguf_rows_fn gguf_rows[5][MAX_ROWS] = {KOG_GROWS_ROW(G_Q8_0), KOG_G
                                                     KOG_GROWS_ROW(G_Q4_1), KOG_GROWS_ROW(G_Q4_K),
                                                     KOG_GROWS_ROW(G_Q6_K)};
 
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
+#define KOG_GGUF_VNNI 1
+/* Integer dot products (AVX512-VNNI) for a few activation rows. Each 32-column group of an activation
+ * row becomes 16-bit integers v = x / dx (|v| <= 32512, dx = max|x| / 32512: exact for the bf16 values
+ * within 2^8 of the group's largest, otherwise off by under 2^-15 of it), split into a signed high and
+ * low byte, v = 256 * hi + lo. The codes are unsigned bytes (Q8_0's flipped to q + 128), so vpdpbusd
+ * takes 64 of them against 64 activation bytes: two instructions (hi, lo) a 64 columns, against two
+ * vdpbf16ps a 64 columns of the bf16 path plus the widening of every code to 16 bits. Each 32-bit lane
+ * sums 4 columns; the lane's sum (256 * dot(hi) + dot(lo) - bias * sum(v), exact in int32) is scaled by
+ * its group's weight scale times dx in fp32, and a min a group adds min * dx * sum(v). */
+struct vnni_x {   /* n activation rows prepared for one call; cols rounded up to 64 (zeros) */
+    int8_t *hi, *lo;  /* [n][cols64] */
+    int32_t *k;       /* [n][cols64 / 4]: -bias * (sum of the lane's 4 integers) */
+    float *dx, *xs;   /* [n][cols64 / 4]: the lane's group scale dx; dx * the lane's sum (mins) */
+    int64_t cols64;
+};
+
+static int vnni_prepare(struct vnni_x *p, const uint16_t *x, int64_t n, int64_t cols, int bias) {
+    const int64_t c64 = (cols + 63) / 64 * 64, lanes = c64 / 4;
+    char *mem = (char *)malloc((size_t)(n * (2 * c64 + lanes * 3 * 4)) + 64);
+    if (!mem) return -1;
+    p->cols64 = c64;
+    p->hi = (int8_t *)mem;
+    p->lo = p->hi + n * c64;
+    p->k = (int32_t *)(p->lo + n * c64);
+    p->dx = (float *)(p->k + n * lanes);
+    p->xs = p->dx + n * lanes;
+    const __m512i ones = _mm512_set1_epi8(1);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t c = 0; c < c64; c += 32) {
+            int8_t *hi = p->hi + i * c64 + c, *lo = p->lo + i * c64 + c;
+            const int64_t lane = i * lanes + c / 4;
+            if (c >= cols) {  /* padding: no weights meet it */
+                memset(hi, 0, 32), memset(lo, 0, 32);
+                for (int l = 0; l < 8; l++) p->k[lane + l] = 0, p->dx[lane + l] = p->xs[lane + l] = 0.0f;
+                continue;
+            }
+            const uint16_t *xc = x + i * cols + c;
+            const __m512 x0 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)xc)), 16));
+            const __m512 x1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(xc + 16))), 16));
+            const float m = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
+            const float dx = m > 0.0f ? m / 32512.0f : 0.0f, inv = m > 0.0f ? 32512.0f / m : 0.0f;
+            __m512i v[2] = {_mm512_cvtps_epi32(_mm512_mul_ps(x0, _mm512_set1_ps(inv))),
+                            _mm512_cvtps_epi32(_mm512_mul_ps(x1, _mm512_set1_ps(inv)))};
+            for (int h = 0; h < 2; h++) {
+                /* clamp: a rounding of exactly 32512.5 cannot happen, but keep the bytes in range */
+                v[h] = _mm512_max_epi32(_mm512_min_epi32(v[h], _mm512_set1_epi32(32512)), _mm512_set1_epi32(-32512));
+                const __m512i vh = _mm512_srai_epi32(_mm512_add_epi32(v[h], _mm512_set1_epi32(128)), 8);
+                const __m512i vl = _mm512_sub_epi32(v[h], _mm512_slli_epi32(vh, 8));
+                _mm_storeu_si128((__m128i *)(hi + 16 * h), _mm512_cvtepi32_epi8(vh));
+                _mm_storeu_si128((__m128i *)(lo + 16 * h), _mm512_cvtepi32_epi8(vl));
+            }
+            /* each lane's sum of 4 integers: 256 * sum(hi) + sum(lo) */
+            const __m256i hs = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm512_castsi512_si256(ones),
+                                                   _mm256_loadu_si256((const __m256i *)hi));
+            const __m256i ls = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm512_castsi512_si256(ones),
+                                                   _mm256_loadu_si256((const __m256i *)lo));
+            const __m256i s4 = _mm256_add_epi32(_mm256_slli_epi32(hs, 8), ls);
+            _mm256_storeu_si256((__m256i *)(p->k + lane), _mm256_mullo_epi32(s4, _mm256_set1_epi32(-bias)));
+            _mm256_storeu_ps(p->dx + lane, _mm256_set1_ps(dx));
+            _mm256_storeu_ps(p->xs + lane, _mm256_mul_ps(_mm256_cvtepi32_ps(s4), _mm256_set1_ps(dx)));
+        }
+    return 0;
+}
+
+/* Scale (and min) vectors of a 256-column block, one lane a 16 (Q6_K) or 32 (Q4_K) columns. */
+static inline __m512 q6k_scales(const uint8_t *b) {
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 192)))),
+                         _mm512_set1_ps(half_to_f32(b + 208)));
+}
+
+static inline void q4k_scales(const uint8_t *b, __m512 *s, __m512 *m) {
+    uint32_t u[3];
+    memcpy(u, b + 4, 12);
+    const uint64_t sc = (uint64_t)(u[0] & 0x3f3f3f3fu) |
+                        (uint64_t)((u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4)) << 32;
+    const uint64_t mn = (uint64_t)(u[1] & 0x3f3f3f3fu) |
+                        (uint64_t)(((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4)) << 32;
+    *s = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_cvtsi64_si128((long long)sc))),
+                       _mm512_set1_ps(half_to_f32(b)));
+    *m = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_cvtsi64_si128((long long)mn))),
+                       _mm512_set1_ps(-half_to_f32(b + 2)));
+}
+
+/* Two 32-column blocks (b0, and b1 unless NULL: the row's odd last block) of a 32-column format as 64
+ * codes in column order, with their scales (and mins) a lane. */
+static inline __attribute__((always_inline)) __m512i pair_codes(const int fmt, const uint8_t *b0, const uint8_t *b1,
+                                                                __m512 *sw, __m512 *mv) {
+    const int bb = g_block_bytes[fmt];
+    const float d0 = half_to_f32(b0), d1 = b1 ? half_to_f32(b1) : 0.0f;
+    *sw = _mm512_insertf32x8(_mm512_set1_ps(d0), _mm256_set1_ps(d1), 1);
+    if (fmt == G_Q8_0) {
+        const __m256i q0 = _mm256_loadu_si256((const __m256i *)(b0 + 2));
+        const __m256i q1 = b1 ? _mm256_loadu_si256((const __m256i *)(b1 + 2)) : _mm256_set1_epi8((char)0x80);
+        return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q0), q1, 1), _mm512_set1_epi8((char)0x80));
+    }
+    /* 16 bytes of nibbles a block: low nibbles columns 0..15, high 16..31 */
+    const int at = fmt == G_Q5_0 ? 6 : 4;
+    const __m128i n0 = _mm_loadu_si128((const __m128i *)(b0 + at));
+    const __m128i n1 = b1 ? _mm_loadu_si128((const __m128i *)(b1 + at)) : _mm_setzero_si128();
+    __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_broadcastsi128_si256(n0)), _mm256_broadcastsi128_si256(n1), 1);
+    z = _mm512_and_si512(_mm512_srlv_epi16(z, _mm512_set_epi64(0x0004000400040004LL, 0x0004000400040004LL, 0, 0, 0x0004000400040004LL, 0x0004000400040004LL, 0, 0)), _mm512_set1_epi8(15));
+    if (fmt == G_Q5_0) {
+        uint32_t h0, h1 = 0;
+        memcpy(&h0, b0 + 2, 4);
+        if (b1) memcpy(&h1, b1 + 2, 4);
+        z = _mm512_mask_add_epi8(z, (__mmask64)h0 | (__mmask64)h1 << 32, z, _mm512_set1_epi8(16));
+    } else {  /* Q4_1: m */
+        *mv = _mm512_insertf32x8(_mm512_set1_ps(half_to_f32(b0 + 2)), _mm256_set1_ps(b1 ? half_to_f32(b1 + 2) : 0.0f), 1);
+    }
+    (void)bb;
+    return z;
+}
+
+/* Rows of the chunk's codes against n prepared activation rows, at lane l (= column / 4). */
+static inline __attribute__((always_inline)) void vnni_rows(const __m512i codes, const __m512 sw, const __m512 mv,
+                                                            const int has_min, const struct vnni_x *p, int64_t l,
+                                                            const int n, __m512 *a, __m512 *b) {
+    const int64_t c64 = p->cols64, lanes = c64 / 4;
+    for (int i = 0; i < n; i++) {
+        const __m512i lo = _mm512_dpbusd_epi32(_mm512_loadu_si512(p->k + i * lanes + l), codes,
+                                               _mm512_loadu_si512(p->lo + i * c64 + 4 * l));
+        const __m512i hi = _mm512_dpbusd_epi32(_mm512_setzero_si512(), codes, _mm512_loadu_si512(p->hi + i * c64 + 4 * l));
+        const __m512 t = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_slli_epi32(hi, 8), lo));
+        a[i] = _mm512_fmadd_ps(t, _mm512_mul_ps(sw, _mm512_loadu_ps(p->dx + i * lanes + l)), a[i]);
+        if (has_min) b[i] = _mm512_fmadd_ps(mv, _mm512_loadu_ps(p->xs + i * lanes + l), b[i]);
+    }
+}
+
+/* One weight row of blocks against n prepared activation rows. */
+static inline __attribute__((always_inline)) void vnni_row(const uint8_t *w, const int fmt, const struct vnni_x *p,
+                                                           const int n, int64_t cols, float *acc) {
+    __m512 a[MAX_ROWS], b[MAX_ROWS];
+    for (int i = 0; i < n; i++) a[i] = b[i] = _mm512_setzero_ps();
+    const __m512 none = _mm512_setzero_ps();
+    if (fmt == G_Q8_0 || fmt == G_Q5_0 || fmt == G_Q4_1) {
+        const int bb = g_block_bytes[fmt], has_min = fmt == G_Q4_1;
+        const int64_t blocks = cols / 32;
+        int64_t j = 0;
+        for (; j + 2 <= blocks; j += 2) {
+            __builtin_prefetch(w + j * bb + PREFETCH_BYTES);
+            __m512 sw, mv = none;
+            const __m512i q = pair_codes(fmt, w + j * bb, w + (j + 1) * bb, &sw, &mv);
+            vnni_rows(q, sw, mv, has_min, p, j * 8, n, a, b);
+        }
+        if (j < blocks) {
+            __m512 sw, mv = none;
+            const __m512i q = pair_codes(fmt, w + j * bb, NULL, &sw, &mv);
+            vnni_rows(q, sw, mv, has_min, p, j * 8, n, a, b);
+        }
+    } else if (fmt == G_Q4_K) {
+        for (int64_t c = 0; c < cols; c += 256, w += 144) {
+            __builtin_prefetch(w + PREFETCH_BYTES);
+            __builtin_prefetch(w + PREFETCH_BYTES + 64);
+            __m512 s, m;
+            q4k_scales(w, &s, &m);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) {  /* 32 bytes: low nibbles columns 64k.., high 64k + 32.. */
+                __m512i z = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(w + 16 + 32 * k)));
+                z = _mm512_and_si512(_mm512_srlv_epi16(z, _mm512_set_epi64(0x0004000400040004LL, 0x0004000400040004LL, 0x0004000400040004LL, 0x0004000400040004LL, 0, 0, 0, 0)), _mm512_set1_epi8(15));
+                const __m512i idx = _mm512_set_epi32(2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1,
+                                                     2 * k + 1, 2 * k + 1, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k,
+                                                     2 * k, 2 * k);
+                vnni_rows(z, _mm512_permutexvar_ps(idx, s), _mm512_permutexvar_ps(idx, m), 1, p, c / 4 + 16 * k, n, a,
+                          b);
+            }
+        }
+    } else {  /* Q6_K */
+        for (int64_t c = 0; c < cols; c += 256, w += 210) {
+            __builtin_prefetch(w + PREFETCH_BYTES);
+            __builtin_prefetch(w + PREFETCH_BYTES + 64);
+            __builtin_prefetch(w + PREFETCH_BYTES + 128);
+            const __m512 s = q6k_scales(w);
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) {
+                const __m512i ql = _mm512_loadu_si512(w + 64 * h);
+                const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(w + 128 + 32 * h)));
+                const __m512i zs = _mm512_srlv_epi16(qh, _mm512_set_epi64(0x0002000200020002LL, 0x0002000200020002LL, 0x0002000200020002LL, 0x0002000200020002LL, 0, 0, 0, 0));
+                const __m512i h0 = _mm512_and_si512(_mm512_slli_epi16(zs, 4), _mm512_set1_epi8(0x30));
+                const __m512i h1 = _mm512_and_si512(zs, _mm512_set1_epi8(0x30));
+                const __m512i q0 = _mm512_or_si512(_mm512_and_si512(ql, _mm512_set1_epi8(15)), h0);
+                const __m512i q1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), _mm512_set1_epi8(15)), h1);
+                /* lane l of chunk t (columns 128h + 64t + 4l) takes scale 8h + 4t + l / 4 */
+                const __m512i i0 = _mm512_add_epi32(_mm512_srli_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 2),
+                                                    _mm512_set1_epi32(8 * h));
+                vnni_rows(q0, _mm512_permutexvar_ps(i0, s), none, 0, p, c / 4 + 32 * h, n, a, b);
+                vnni_rows(q1, _mm512_permutexvar_ps(_mm512_add_epi32(i0, _mm512_set1_epi32(4)), s), none, 0, p,
+                          c / 4 + 32 * h + 16, n, a, b);
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) acc[i] = _mm512_reduce_add_ps(_mm512_add_ps(a[i], b[i]));
+}
+
+typedef void (*vnni_rows_fn)(const uint8_t *, int64_t, const struct vnni_x *, uint16_t *, int64_t, int64_t, int64_t,
+                             int64_t);
+#define KOG_VROWS(FMT, N)                                                                                   \
+    static void vnni_rows_##FMT##_##N(const uint8_t *w, int64_t bpr, const struct vnni_x *p, uint16_t *y,    \
+                                      int64_t ldy, int64_t r0, int64_t r1, int64_t cols) {                  \
+        for (int64_t r = r0; r < r1; r++) {                                                                 \
+            float acc[MAX_ROWS];                                                                            \
+            vnni_row(w + r * bpr, FMT, p, N, cols, acc);                                                    \
+            for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
+        }                                                                                                   \
+    }
+#define KOG_VROWS_ALL(FMT) KOG_VROWS(FMT, 1) KOG_VROWS(FMT, 2)
+KOG_VROWS_ALL(G_Q8_0)
+KOG_VROWS_ALL(G_Q5_0)
+KOG_VROWS_ALL(G_Q4_1)
+KOG_VROWS_ALL(G_Q4_K)
+KOG_VROWS_ALL(G_Q6_K)
+/* Activation rows up to which the integer path runs: each row costs it two vpdpbusd, a conversion and
+ * two FMAs a 64 columns, so from three rows on the bf16 path (one vdpbf16ps and one FMA a 32 columns
+ * and row, the codes decoded once) is as fast or faster. */
+#define VNNI_ROWS 2
+#define KOG_VROWS_ROW(FMT) {vnni_rows_##FMT##_1, vnni_rows_##FMT##_2}
+static const vnni_rows_fn vnni_fns[5][VNNI_ROWS] = {KOG_VROWS_ROW(G_Q8_0), KOG_VROWS_ROW(G_Q5_0),
+                                                        KOG_VROWS_ROW(G_Q4_1), KOG_VROWS_ROW(G_Q4_K),
+                                                        KOG_VROWS_ROW(G_Q6_K)};
+static const int g_vnni_bias[] = {128, 16, 0, 0, 32};
+#endif
+
 static int gguf_shape_ok(int fmt, int64_t bpr, int64_t cols) {
     return fmt >= G_Q8_0 && fmt <= G_Q6_K && cols > 0 && cols % g_block_weights[fmt] == 0 &&
            bpr == cols / g_block_weights[fmt] * g_block_bytes[fmt];
@@ -486,22 +730,37 @@ static int gguf_shape_ok(int fmt, int64_t bpr, int64_t cols) {
 int kog_matvec_gguf(int fmt, const uint8_t *w, int64_t bpr, const uint16_t *x, uint16_t *y, int64_t ldy, int64_t n,
                     int64_t rows, int64_t cols) {
     if (n < 1 || n > MAX_ROWS || !gguf_shape_ok(fmt, bpr, cols)) return -1;
-    float *xf = (float *)malloc((size_t)(n * cols + n * cols / 16) * sizeof(float));
-    if (!xf) return -1;
-    float *xs = xf + n * cols;  /* sums of every 16 columns of every row */
-    for (int64_t i = 0; i < n * cols; i++) xf[i] = bf16_to_f32(x[i]);
-    for (int64_t g = 0; g < n * cols / 16; g++) {
-        float t = 0.0f;
-        for (int l = 0; l < 16; l++) t += xf[16 * g + l];
-        xs[g] = t;
+#if defined(KOG_GGUF_VNNI)
+    if (n <= VNNI_ROWS) {
+        struct vnni_x p;
+        if (vnni_prepare(&p, x, n, cols, g_vnni_bias[fmt]) != 0) return -1;
+        const vnni_rows_fn fn = vnni_fns[fmt][n - 1];
+#pragma omp parallel
+        {
+            const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+            fn(w, bpr, &p, y, ldy, rows * t / threads, rows * (t + 1) / threads, cols);
+        }
+        free(p.hi);
+        return 0;
     }
+#endif
+#if defined(KOG_GGUF_BF16)
+    /* xk: kb * (x[2l] + x[2l + 1]), the format's bias against each lane's pair of columns */
+    float *xa = (float *)malloc((size_t)(n * cols / 2) * sizeof(float));
+    if (!xa) return -1;
+    const float kb = -(128.0f + (float)g_code_bias[fmt]);
+    for (int64_t l = 0; l < n * cols / 2; l++) xa[l] = kb * (bf16_to_f32(x[2 * l]) + bf16_to_f32(x[2 * l + 1]));
+#else
+    float *xa = widen(x, n * cols);
+    if (!xa) return -1;
+#endif
     const gguf_rows_fn fn = gguf_rows[fmt][n - 1];
 #pragma omp parallel
     {  /* a contiguous run of rows a thread: one sequential stream a core */
         const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-        fn(w, bpr, x, xf, xs, y, ldy, rows * t / threads, rows * (t + 1) / threads, cols);
+        fn(w, bpr, x, xa, y, ldy, rows * t / threads, rows * (t + 1) / threads, cols);
     }
-    free(xf);
+    free(xa);
     return 0;
 }
 
@@ -515,7 +774,7 @@ int kog_dequant_gguf(int fmt, const uint8_t *w, int64_t bpr, const int64_t *ids,
     for (int64_t r = 0; r < n; r++) {
         const uint8_t *row = w + (ids ? ids[r] : r) * bpr;
 #if defined(KOG_GGUF_BF16)
-        const struct gguf_ctx ctx = {NULL, cols, NULL, NULL, out + r * ldo};
+        const struct gguf_ctx ctx = {NULL, NULL, cols, NULL, NULL, out + r * ldo};
         switch (fmt) {  /* constant formats, so each loop decodes one way */
             case G_Q8_0: for (int64_t c = 0; c < cols; c += 32) block_groups(DEQ, G_Q8_0, row + c / 32 * 34, c, 0, &ctx); break;
             case G_Q5_0: for (int64_t c = 0; c < cols; c += 32) block_groups(DEQ, G_Q5_0, row + c / 32 * 22, c, 0, &ctx); break;

@@ -21,7 +21,7 @@ from kog.kernels.quant_reference import FORMATS, random_blocks
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
 
-SHAPES = [(1, 256), (7, 512), (33, 768), (65, 2304), (300, 896)]
+SHAPES = [(1, 256), (7, 512), (33, 768), (65, 2304), (300, 896), (9, 1120)]  # 1120: an odd block count
 
 
 @pytest.fixture(scope="module")
