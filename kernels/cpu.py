@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-SOURCE = Path(__file__).with_name("cpu_matvec.c")
+SOURCES = tuple(Path(__file__).with_name(n) for n in ("cpu_matvec.c", "cpu_ops.c"))
 MAX_ROWS = 8  # activation rows one call takes (decode is 1, speculative verification up to this)
 L1_FLOATS = 4096  # fp32 activation values (rows x columns) the kernel takes for more than one row
 # -ffp-contract=off: a multiply and an add stay two roundings, as gguf's dequantization does them.
 FLAGS = ["-O3", "-std=c11", "-fPIC", "-shared", "-fopenmp", "-ffp-contract=off"]
+LIBS = ["-lm"]  # after the sources
 ARCH_FLAGS = (["-march=native"], [])  # the host's vector instructions; plain when the compiler refuses
 
 
@@ -61,7 +62,13 @@ class CpuMatvec:
         ]
         self._dequant.argtypes += [ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64]
         self._gguf.restype = self._dequant.restype = ctypes.c_int
+        self._gguf_parts = lib.kog_matvec_gguf_parts
+        self._gguf_parts.argtypes = [ctypes.c_int64] + [ctypes.c_void_p] * 6 + [ctypes.c_int64] * 3
+        self._gguf_parts.restype = ctypes.c_int
         self.vector_width = int(lib.kog_matvec_width())
+        self._allow = lib.kog_gguf_allow
+        self._allow.argtypes, self._allow.restype = [ctypes.c_int, ctypes.c_int], None
+        self.ops = CpuOps(lib)
 
     def handles(self, x: torch.Tensor, weight: torch.Tensor) -> bool:
         """Whether the kernel takes x @ weight.T (weight bf16, or the int8 codes of an int8 matrix)."""
@@ -136,6 +143,16 @@ class CpuMatvec:
             raise RuntimeError(f"cpu gguf matvec failed for {x.shape[0]} rows of {cols} (out of memory?)")
         return out
 
+    def allow(self, vnni: bool = True, amx: bool = True) -> None:
+        """Which CPU-specific paths the block kernel may take (integer dot products for one or two rows,
+        AMX tiles for more); tests take them away to run the others."""
+        self._allow(int(vnni), int(amx))
+
+    def stack(self, parts: list[tuple[str, np.ndarray]], cols: int) -> GgufStack:
+        """Matrices of GGUF blocks (qtype, uint8 [rows, bytes_per_row]) stacked by rows, bound for
+        products through one kernel call each."""
+        return GgufStack(self, parts, cols)
+
     def dequantize(
         self, blocks: np.ndarray, qtype: str, cols: int, out: torch.Tensor, ids: torch.Tensor | None = None
     ) -> torch.Tensor:
@@ -162,6 +179,124 @@ class CpuMatvec:
         )
         if status != 0:
             raise RuntimeError(f"cpu gguf dequantize failed for {qtype} rows of {cols}")
+        return out
+
+
+class CpuOps:
+    """The small steps of a decode step around the products (`cpu_ops.c`), for a few bf16 rows; each
+    matches its plain-torch counterpart in the decoder (tests compare them)."""
+
+    def __init__(self, lib: ctypes.CDLL):
+        self._norm, self._silu, self._attn = lib.kog_rmsnorm, lib.kog_silu_mul, lib.kog_attention_rows
+        self._norm.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_float, ctypes.c_void_p] + [
+            ctypes.c_int64
+        ] * 2
+        self._silu.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p] + [ctypes.c_int64] * 2
+        self._attn.argtypes = [ctypes.c_void_p, ctypes.c_int64] + [ctypes.c_void_p] * 4 + [ctypes.c_int64] * 6
+        self._attn.argtypes += [ctypes.c_void_p]
+        self._norm.restype = self._silu.restype = self._attn.restype = ctypes.c_int
+
+    def rmsnorm(self, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+        """bf16 x [n, d], fp32 weight [d] -> bf16 rms_norm(x) * weight."""
+        _need(x.dtype == torch.bfloat16 and x.dim() == 2 and x.is_contiguous(), "x: contiguous bf16 [n, d]")
+        _need(weight.dtype == torch.float32 and weight.shape == (x.shape[1],), "weight: fp32 [d]")
+        y = torch.empty_like(x)
+        _status(self._norm(x.data_ptr(), weight.data_ptr(), eps, y.data_ptr(), *x.shape), "rmsnorm")
+        return y
+
+    def silu_mul(self, gate_up: torch.Tensor) -> torch.Tensor:
+        """bf16 [n, 2f] (gate | up) -> bf16 silu(gate) * up [n, f]."""
+        n, two_f = gate_up.shape
+        _need(
+            gate_up.dtype == torch.bfloat16 and gate_up.stride(1) == 1 and two_f % 2 == 0,
+            "gate_up: bf16 [n, 2f]",
+        )
+        y = torch.empty(n, two_f // 2, dtype=torch.bfloat16)
+        _status(self._silu(gate_up.data_ptr(), gate_up.stride(0), y.data_ptr(), n, two_f // 2), "silu_mul")
+        return y
+
+    def attention_rows(
+        self,
+        qkv: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        k_cache: torch.Tensor,
+        v_cache: torch.Tensor,
+        start: int,
+        heads: int,
+    ) -> torch.Tensor:
+        """RoPE, the KV-cache write and causal attention for rows qkv [n, q | k | v] (bf16) at positions
+        start..; caches bf16 [kv_heads, max_seq, head_dim] (one layer's), cos/sin fp32 [max_seq,
+        head_dim]. Returns bf16 [n, heads * head_dim]."""
+        kv_heads, max_seq, hd = k_cache.shape
+        n = qkv.shape[0]
+        _need(qkv.dtype == torch.bfloat16 and qkv.stride(1) == 1, "qkv: bf16 rows with unit column stride")
+        _need(qkv.shape[1] == (heads + 2 * kv_heads) * hd, "qkv: heads and kv_heads x head_dim columns")
+        for t in (k_cache, v_cache):
+            _need(t.dtype == torch.bfloat16 and t.is_contiguous() and t.shape == k_cache.shape, "caches")
+        for t in (cos, sin):
+            _need(t.dtype == torch.float32 and t.is_contiguous() and t.shape[1] == hd, "cos/sin: fp32 tables")
+        _need(0 <= start and start + n <= min(max_seq, cos.shape[0]), "positions past the cache")
+        out = torch.empty(n, heads * hd, dtype=torch.bfloat16)
+        status = self._attn(
+            qkv.data_ptr(), qkv.stride(0), cos.data_ptr(), sin.data_ptr(), k_cache.data_ptr(),
+            v_cache.data_ptr(), max_seq, start, n, heads, kv_heads, hd, out.data_ptr(),
+        )  # fmt: skip
+        _status(status, "attention")
+        return out
+
+
+def _need(ok: bool, what: str) -> None:
+    if not ok:
+        raise ValueError(f"cpu ops: {what}")
+
+
+def _status(status: int, what: str) -> None:
+    if status != 0:
+        raise RuntimeError(f"cpu {what} failed (bad shape or out of memory)")
+
+
+class GgufStack:
+    """Row-stacked GGUF block matrices (q/k/v, gate/up) multiplied in one kernel call: the threads split
+    the stacked rows, and the activations are prepared once. Shapes are checked here, once."""
+
+    def __init__(self, kernel: CpuMatvec, parts: list[tuple[str, np.ndarray]], cols: int):
+        if not parts:
+            raise ValueError("a stack needs at least one matrix")
+        for qtype, blocks in parts:
+            _check_blocks(blocks, qtype, cols)
+        k = len(parts)
+        self.kernel, self.cols, self._blocks = kernel, cols, [b for _, b in parts]  # kept alive
+        self.rows = sum(b.shape[0] for b in self._blocks)
+        self._args = (
+            k,
+            (ctypes.c_int * k)(*(GGUF_CODES[q] for q, _ in parts)),
+            (ctypes.c_void_p * k)(*(b.ctypes.data for b in self._blocks)),
+            (ctypes.c_int64 * k)(*(b.shape[1] for b in self._blocks)),
+            (ctypes.c_int64 * k)(*(b.shape[0] for b in self._blocks)),
+        )
+
+    def __call__(self, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """x: contiguous bf16 [n <= 8, cols] -> bf16 [n, rows] (into `out` when given: bf16 [n, >= rows]
+        with unit column stride)."""
+        n = x.shape[0]
+        if x.dtype != torch.bfloat16 or x.dim() != 2 or x.shape[1] != self.cols or not x.is_contiguous():
+            raise ValueError(
+                f"activations must be contiguous bf16 [n, {self.cols}], not {tuple(x.shape)} {x.dtype}"
+            )
+        if not 1 <= n <= MAX_ROWS:
+            raise ValueError(f"the kernel takes 1..{MAX_ROWS} activation rows, not {n}")
+        if out is None:
+            out = torch.empty(n, self.rows, dtype=torch.bfloat16)
+        elif (
+            out.dtype != torch.bfloat16 or out.shape[0] != n or out.shape[1] < self.rows or out.stride(1) != 1
+        ):
+            raise ValueError("out must be bf16 [n, >= rows] with unit column stride")
+        status = self.kernel._gguf_parts(
+            *self._args, x.data_ptr(), out.data_ptr(), out.stride(0), n, self.cols
+        )
+        if status != 0:
+            raise RuntimeError(f"cpu gguf matvec failed for {n} rows of {self.cols} (out of memory?)")
         return out
 
 
@@ -226,7 +361,7 @@ def _library_name(cc: str, arch: list[str]) -> str:
         version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError) as err:
         raise CpuKernelError(f"the C compiler {cc!r} does not run: {err}") from err
-    key = "|".join([SOURCE.read_text(), cc, version, *FLAGS, *arch, _cpu_signature()])
+    key = "|".join([*(p.read_text() for p in SOURCES), cc, version, *FLAGS, *LIBS, *arch, _cpu_signature()])
     return f"cpu_matvec-{hashlib.sha256(key.encode()).hexdigest()[:16]}.so"
 
 
@@ -243,7 +378,10 @@ def build_cpu_matvec(cache_dir: Path) -> Path:
         os.close(fd)
         try:
             done = subprocess.run(
-                [cc, *FLAGS, *arch, str(SOURCE), "-o", tmp], capture_output=True, text=True, timeout=300
+                [cc, *FLAGS, *arch, *map(str, SOURCES), *LIBS, "-o", tmp],
+                capture_output=True,
+                text=True,
+                timeout=300,
             )
             if done.returncode == 0:
                 os.replace(tmp, target)
@@ -254,7 +392,7 @@ def build_cpu_matvec(cache_dir: Path) -> Path:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    raise CpuKernelError(f"{cc} could not build {SOURCE.name}: {errors[-1][0]}")
+    raise CpuKernelError(f"{cc} could not build {SOURCES[0].name}: {errors[-1][0]}")
 
 
 def load_cpu_matvec(cache_dir: Path) -> CpuMatvec:

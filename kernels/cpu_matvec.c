@@ -10,11 +10,16 @@
  * Threads come from OpenMP. Loaded into a process that has imported torch, `libgomp.so.1` is the one
  * torch already loaded, so these loops share torch's thread pool instead of competing with it.
  */
+#define _GNU_SOURCE  /* syscall() */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <omp.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #if defined(__F16C__)
 #include <immintrin.h>
 #endif
@@ -186,9 +191,11 @@ int kog_matvec_q8(const int8_t *w, const uint16_t *scale, const uint16_t *x, con
 int kog_matvec_width(void) { return KOG_VEC; }
 
 /* ---- GGUF blocks as stored (Q8_0, Q5_0, Q4_1, Q4_K, Q6_K) ----------------------------------------
- * The same streaming loop over a matrix of GGUF blocks: each block is decoded into fp32 with gguf's
- * own arithmetic (ggml-common.h), in L1, and meets the activation rows there. A quarter to a half of
- * bf16's bytes a weight, and exactly the file's values. */
+ * The same streaming loop over a matrix of GGUF blocks (a quarter to a half of bf16's bytes a weight,
+ * exactly the file's values), each block decoded in registers where it meets the activation rows.
+ * Three ways, by what the CPU has: integer dot products over 16-bit activation integers (AVX512-VNNI,
+ * one or two activation rows), bf16 dot products of the codes as they are (AVX512-BF16, more rows),
+ * or each block decoded to fp32 with gguf's own arithmetic (ggml-common.h) and an FMA loop. */
 
 enum { G_Q8_0, G_Q5_0, G_Q4_1, G_Q4_K, G_Q6_K };
 
@@ -284,14 +291,15 @@ static inline __attribute__((always_inline)) void decode_block(const int fmt, co
  * a min a group (Q4_1, Q4_K, kb = -128) add offset * sum(x) as (offset / -128) * xk in a second one.
  * Each format's decoder hands 32-column groups to group32, which either multiplies them into the
  * accumulators (DOT) or writes the weights as bf16 (DEQ, gguf's own arithmetic, then rounded). */
-enum { DOT, DEQ };
+enum { DOT, DEQ, CODES };
 
 struct gguf_ctx {  /* what group32 needs: activations and accumulators (DOT), or the output row (DEQ) */
     const uint16_t *x;  /* n rows of cols bf16 */
     const float *xk;    /* n rows of cols / 2: kb * (x[2l] + x[2l + 1]) */
     int64_t cols;
     __m512 *a, *b;      /* this weight row's accumulators: the products, the mins */
-    uint16_t *out;
+    uint16_t *out;      /* DEQ: the row's bf16 weights; CODES: its codes as bf16 numbers */
+    float *sc, *of;     /* CODES: each 16 columns' scale and offset against those numbers */
 };
 
 /* 16 weights (q - bias) * scale + offset from 16 codes (32-bit lanes), rounded to bf16 and stored. */
@@ -320,6 +328,13 @@ static inline __attribute__((always_inline)) void group32(const int mode, __m512
         ? (__m512i)_mm512_cvtne2ps_pbh(_mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(hi)),
                                        _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(lo)))
         : _mm512_or_si512(q16, _mm512_set1_epi16(0x4300));
+    if (mode == CODES) {  /* weight = scale * number + offset, number = q (signed) or 128 + q */
+        const float k = is_signed ? (float)bias : 128.0f + (float)bias;
+        _mm512_storeu_si512(ctx->out + c, w);
+        ctx->sc[c / 16] = s0, ctx->sc[c / 16 + 1] = s1;
+        ctx->of[c / 16] = o0 - k * s0, ctx->of[c / 16 + 1] = o1 - k * s1;
+        return;
+    }
     const __m512 sv = s0 == s1 ? _mm512_set1_ps(s0) : _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(s0), _mm512_set1_ps(s1));
     const int64_t half = ctx->cols / 2;
     for (int i = 0; i < n; i++) {
@@ -405,7 +420,7 @@ static inline __attribute__((always_inline)) void rows_dots_gguf(const uint8_t *
     struct gguf_ctx ctx[4];
     for (int r = 0; r < R; r++) {
         for (int i = 0; i < n; i++) a[r][i] = b[r][i] = _mm512_setzero_ps();
-        ctx[r] = (struct gguf_ctx){x, xk, cols, a[r], b[r], NULL};
+        ctx[r] = (struct gguf_ctx){x, xk, cols, a[r], b[r], NULL, NULL, NULL};
     }
     for (int64_t c = 0, off = 0; c < cols; c += bw, off += bb)
         for (int r = 0; r < R; r++) {
@@ -724,44 +739,231 @@ static int gguf_shape_ok(int fmt, int64_t bpr, int64_t cols) {
            bpr == cols / g_block_weights[fmt] * g_block_bytes[fmt];
 }
 
-/* y[i, r] (bf16, row stride ldy) = x[i, :] (bf16) . row r of a rows x cols matrix of GGUF blocks of
- * format fmt (0 Q8_0, 1 Q5_0, 2 Q4_1, 3 Q4_K, 4 Q6_K; bpr bytes a row), for n <= 8 rows of x.
- * Returns 0, or -1 for a bad format / shape / row count or no memory (y untouched). */
-int kog_matvec_gguf(int fmt, const uint8_t *w, int64_t bpr, const uint16_t *x, uint16_t *y, int64_t ldy, int64_t n,
-                    int64_t rows, int64_t cols) {
-    if (n < 1 || n > MAX_ROWS || !gguf_shape_ok(fmt, bpr, cols)) return -1;
-#if defined(KOG_GGUF_VNNI)
-    if (n <= VNNI_ROWS) {
-        struct vnni_x p;
-        if (vnni_prepare(&p, x, n, cols, g_vnni_bias[fmt]) != 0) return -1;
-        const vnni_rows_fn fn = vnni_fns[fmt][n - 1];
-#pragma omp parallel
-        {
-            const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-            fn(w, bpr, &p, y, ldy, rows * t / threads, rows * (t + 1) / threads, cols);
+#if defined(KOG_GGUF_BF16) && defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__linux__)
+#define KOG_GGUF_AMX 1
+/* Passes of 3..8 activation rows on AMX tiles. For 16 weight rows at a time, each block's codes are
+ * written as the bf16 numbers the other paths use (q, or 128 + q: exact) with each 16 columns' scale
+ * and offset; tdpbf16ps multiplies a group's numbers (32 columns, 16 for Q6_K's scales) by the
+ * activation rows (exact products, fp32 sums), and the group's 16 x n sums are scaled into fp32
+ * accumulators, the offsets meeting the activations' group sums. The codes are decoded once for all
+ * rows, so a pass of 8 rows costs little more than one of 3. */
+struct amx_tiles {  /* the LDTILECFG layout (palette 1) */
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+};
+
+/* Whether this process may use the AMX tile registers (Linux grants them on request, once). */
+static int amx_ready(void) {
+    static int state = 0;  /* 0 not asked, 1 granted, -1 refused */
+    if (state == 0) state = syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XTILEDATA */) == 0 ? 1 : -1;
+    return state == 1;
+}
+
+struct amx_x {      /* n activation rows prepared for one call */
+    uint16_t *b;    /* the B operand: for each column pair, the n rows' pairs (bf16) */
+    float *xs;      /* [cols / 16][n]: each 16 columns' sum (fp32) */
+};
+
+static struct amx_x *amx_prepare(const uint16_t *x, int64_t n, int64_t cols) {
+    struct amx_x *p = (struct amx_x *)malloc(sizeof *p + (size_t)(n * cols) * 2 + (size_t)(n * cols / 16) * 4);
+    if (!p) return NULL;
+    p->xs = (float *)(p + 1);
+    p->b = (uint16_t *)(p->xs + n * cols / 16);
+    for (int64_t c = 0; c < cols; c += 2)
+        for (int64_t i = 0; i < n; i++) {
+            p->b[c * n + 2 * i] = x[i * cols + c];
+            p->b[c * n + 2 * i + 1] = x[i * cols + c + 1];
         }
-        free(p.hi);
-        return 0;
+    for (int64_t g = 0; g < cols / 16; g++)
+        for (int64_t i = 0; i < n; i++) {
+            float t = 0.0f;
+            for (int l = 0; l < 16; l++) t += bf16_to_f32(x[i * cols + 16 * g + l]);
+            p->xs[g * n + i] = t;
+        }
+    return p;
+}
+
+#define AMX_ROWS 16
+/* From this many activation rows on the tiles beat the bf16 path (which takes a vdpbf16ps and an FMA a
+ * 32 columns and row, against the tiles' fixed cost a group: their epilogue over 16 weight rows). */
+#define AMX_MIN_ROWS 5
+/* Weight rows r0..r1 of format fmt against the n prepared activation rows. */
+static void amx_rows(const int fmt, const uint8_t *w, int64_t bpr, const struct amx_x *x, uint16_t *y, int64_t ldy,
+                     int64_t n, int64_t r0, int64_t r1, int64_t cols) {
+    const int bw = g_block_weights[fmt], bb = g_block_bytes[fmt], gw = fmt == G_Q6_K ? 16 : 32;
+    uint16_t a[AMX_ROWS * 256] __attribute__((aligned(64)));  /* 16 rows of one block's numbers */
+    float sc[AMX_ROWS * 16], of[AMX_ROWS * 16];
+    float sums[AMX_ROWS * 8] __attribute__((aligned(64)));  /* a group's products, 8 floats a weight row */
+    struct amx_tiles cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.palette = 1;
+    cfg.rows[0] = AMX_ROWS, cfg.colsb[0] = (uint16_t)(4 * n);   /* C: weight rows x activation rows */
+    cfg.rows[1] = AMX_ROWS, cfg.colsb[1] = (uint16_t)(2 * gw);  /* A: weight rows x a group's numbers */
+    cfg.rows[2] = (uint8_t)(gw / 2), cfg.colsb[2] = (uint16_t)(4 * n);  /* B: column pairs x rows */
+    _tile_loadconfig(&cfg);
+    memset(sums, 0, sizeof sums);
+    for (int64_t r = r0; r < r1; r += AMX_ROWS) {
+        const int64_t m = r1 - r < AMX_ROWS ? r1 - r : AMX_ROWS;
+        if (m < AMX_ROWS) {  /* missing rows: zero numbers, scales and offsets */
+            memset(a, 0, sizeof a), memset(sc, 0, sizeof sc), memset(of, 0, sizeof of);
+        }
+        __m256 acc[AMX_ROWS];
+        for (int k = 0; k < AMX_ROWS; k++) acc[k] = _mm256_setzero_ps();
+        for (int64_t c0 = 0; c0 < cols; c0 += bw) {
+            for (int64_t k = 0; k < m; k++) {
+                const uint8_t *blk = w + (r + k) * bpr + c0 / bw * bb;
+                __builtin_prefetch(blk + PREFETCH_BYTES);
+                const struct gguf_ctx ctx = {NULL, NULL, cols, NULL, NULL, a + k * bw, sc + k * 16, of + k * 16};
+                block_groups(CODES, fmt, blk, 0, 0, &ctx);
+            }
+            for (int g = 0; g < bw; g += gw) {
+                _tile_zero(0);
+                _tile_loadd(1, a + g, bw * 2);
+                _tile_loadd(2, x->b + (c0 + g) * n, 4 * n);
+                _tile_dpbf16ps(0, 1, 2);
+                _tile_stored(0, sums, 32);
+                const float *xs = x->xs + (c0 + g) / 16 * n;
+                __m256 s16 = _mm256_loadu_ps(xs);  /* lanes past n: unused */
+                if (gw == 32) s16 = _mm256_add_ps(s16, _mm256_loadu_ps(xs + n));
+#pragma GCC unroll 16
+                for (int k = 0; k < AMX_ROWS; k++) {
+                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(sc[k * 16 + g / 16]), _mm256_load_ps(sums + 8 * k), acc[k]);
+                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(of[k * 16 + g / 16]), s16, acc[k]);
+                }
+            }
+        }
+        float out[AMX_ROWS * 8];
+        for (int k = 0; k < AMX_ROWS; k++) _mm256_storeu_ps(out + 8 * k, acc[k]);
+        for (int64_t k = 0; k < m; k++)
+            for (int64_t i = 0; i < n; i++) y[i * ldy + r + k] = f32_to_bf16(out[8 * k + i]);
+    }
+    _tile_release();
+}
+#endif
+
+/* How a call's products run: integer dot products (one or two rows), AMX tiles (more rows), or the
+ * bf16 / plain path. `kog_gguf_allow` can take the first two away (tests run every path). */
+enum { M_PLAIN, M_VNNI, M_AMX };
+static int g_allow_vnni = 1, g_allow_amx = 1;
+
+void kog_gguf_allow(int vnni, int amx) { g_allow_vnni = vnni, g_allow_amx = amx; }
+
+static int gguf_mode(int64_t n) {
+#if defined(KOG_GGUF_VNNI)
+    if (n <= VNNI_ROWS && g_allow_vnni) return M_VNNI;
+#endif
+#if defined(KOG_GGUF_AMX)
+    if (n >= AMX_MIN_ROWS && g_allow_amx && amx_ready()) return M_AMX;
+#endif
+    (void)n;
+    return M_PLAIN;
+}
+
+/* A call's activations, prepared for the parts whose codes carry one bias: the integer path's bytes
+ * and lane sums (struct vnni_x), the AMX path's B operand, the bf16 path's xk, or fp32 x (the other
+ * builds). NULL: out of memory. */
+static void *gguf_prepare(int fmt, int mode, const uint16_t *x, int64_t n, int64_t cols) {
+#if defined(KOG_GGUF_VNNI)
+    if (mode == M_VNNI) {
+        struct vnni_x *p = (struct vnni_x *)malloc(sizeof *p);
+        if (p && vnni_prepare(p, x, n, cols, g_vnni_bias[fmt]) != 0) free(p), p = NULL;
+        return p;
     }
 #endif
+#if defined(KOG_GGUF_AMX)
+    if (mode == M_AMX) return amx_prepare(x, n, cols);
+#endif
+    (void)mode;
 #if defined(KOG_GGUF_BF16)
     /* xk: kb * (x[2l] + x[2l + 1]), the format's bias against each lane's pair of columns */
     float *xa = (float *)malloc((size_t)(n * cols / 2) * sizeof(float));
-    if (!xa) return -1;
     const float kb = -(128.0f + (float)g_code_bias[fmt]);
-    for (int64_t l = 0; l < n * cols / 2; l++) xa[l] = kb * (bf16_to_f32(x[2 * l]) + bf16_to_f32(x[2 * l + 1]));
+    if (xa)
+        for (int64_t l = 0; l < n * cols / 2; l++) xa[l] = kb * (bf16_to_f32(x[2 * l]) + bf16_to_f32(x[2 * l + 1]));
+    return xa;
 #else
-    float *xa = widen(x, n * cols);
-    if (!xa) return -1;
+    (void)fmt;
+    return widen(x, n * cols);
 #endif
-    const gguf_rows_fn fn = gguf_rows[fmt][n - 1];
-#pragma omp parallel
-    {  /* a contiguous run of rows a thread: one sequential stream a core */
-        const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-        fn(w, bpr, x, xa, y, ldy, rows * t / threads, rows * (t + 1) / threads, cols);
-    }
-    free(xa);
+}
+
+static void gguf_release(void *prep, int mode) {
+#if defined(KOG_GGUF_VNNI)
+    if (mode == M_VNNI && prep) free(((struct vnni_x *)prep)->hi);
+#endif
+    (void)mode;
+    free(prep);
+}
+
+/* Which prepared activations a format's part reads (its code bias; one set for AMX and plain builds). */
+static int gguf_slot(int fmt, int mode) {
+    if (mode == M_AMX) return 0;
+#if defined(KOG_GGUF_VNNI)
+    if (mode == M_VNNI) return fmt == G_Q8_0 ? 3 : fmt == G_Q5_0 ? 1 : fmt == G_Q6_K ? 2 : 0;
+#endif
+#if defined(KOG_GGUF_BF16)
+    return fmt == G_Q5_0 ? 1 : fmt == G_Q6_K ? 2 : 0;
+#else
+    (void)fmt;
     return 0;
+#endif
+}
+
+/* y[i, r] (bf16, row stride ldy) = x[i, :] (bf16) . row r of the matrix made of `parts` matrices of
+ * GGUF blocks stacked by rows (part p: format fmt[p] (0 Q8_0, 1 Q5_0, 2 Q4_1, 3 Q4_K, 4 Q6_K), rows[p]
+ * rows of bpr[p] bytes at w[p]; every part cols wide), for n <= 8 rows of x. The threads split the
+ * stacked rows, so q/k/v or gate/up take one pass. Returns 0, or -1 for a bad format / shape / row
+ * count or no memory (y untouched). */
+int kog_matvec_gguf_parts(int64_t parts, const int *fmt, const uint8_t *const *w, const int64_t *bpr,
+                          const int64_t *rows, const uint16_t *x, uint16_t *y, int64_t ldy, int64_t n, int64_t cols) {
+    if (n < 1 || n > MAX_ROWS || parts < 1) return -1;
+    int64_t total = 0;
+    for (int64_t p = 0; p < parts; p++) {
+        if (!gguf_shape_ok(fmt[p], bpr[p], cols) || rows[p] < 0) return -1;
+        total += rows[p];
+    }
+    const int mode = gguf_mode(n);
+    void *prep[4] = {NULL, NULL, NULL, NULL};
+    int status = 0;
+    for (int64_t p = 0; p < parts && status == 0; p++) {
+        const int slot = gguf_slot(fmt[p], mode);
+        if (!prep[slot] && !(prep[slot] = gguf_prepare(fmt[p], mode, x, n, cols))) status = -1;
+    }
+    if (status == 0) {
+#pragma omp parallel
+        {  /* a contiguous run of the stacked rows a thread: one sequential stream a core */
+            const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+            const int64_t lo = total * t / threads, hi = total * (t + 1) / threads;
+            int64_t base = 0;
+            for (int64_t p = 0; p < parts; base += rows[p], p++) {
+                const int64_t r0 = lo > base ? lo - base : 0, r1 = hi - base < rows[p] ? hi - base : rows[p];
+                if (r0 >= r1) continue;
+                const void *a = prep[gguf_slot(fmt[p], mode)];
+#if defined(KOG_GGUF_VNNI)
+                if (mode == M_VNNI) {
+                    vnni_fns[fmt[p]][n - 1](w[p], bpr[p], (const struct vnni_x *)a, y + base, ldy, r0, r1, cols);
+                    continue;
+                }
+#endif
+#if defined(KOG_GGUF_AMX)
+                if (mode == M_AMX) {
+                    amx_rows(fmt[p], w[p], bpr[p], (const struct amx_x *)a, y + base, ldy, n, r0, r1, cols);
+                    continue;
+                }
+#endif
+                gguf_rows[fmt[p]][n - 1](w[p], bpr[p], x, (const float *)a, y + base, ldy, r0, r1, cols);
+            }
+        }
+    }
+    for (int k = 0; k < 4; k++) gguf_release(prep[k], mode);
+    return status;
+}
+
+/* The same for one matrix. */
+int kog_matvec_gguf(int fmt, const uint8_t *w, int64_t bpr, const uint16_t *x, uint16_t *y, int64_t ldy, int64_t n,
+                    int64_t rows, int64_t cols) {
+    return kog_matvec_gguf_parts(1, &fmt, &w, &bpr, &rows, x, y, ldy, n, cols);
 }
 
 /* out[r, :] (bf16, row stride ldo) = row ids[r] (or r, ids NULL) of the matrix dequantized, r < n
@@ -774,7 +976,7 @@ int kog_dequant_gguf(int fmt, const uint8_t *w, int64_t bpr, const int64_t *ids,
     for (int64_t r = 0; r < n; r++) {
         const uint8_t *row = w + (ids ? ids[r] : r) * bpr;
 #if defined(KOG_GGUF_BF16)
-        const struct gguf_ctx ctx = {NULL, NULL, cols, NULL, NULL, out + r * ldo};
+        const struct gguf_ctx ctx = {NULL, NULL, cols, NULL, NULL, out + r * ldo, NULL, NULL};
         switch (fmt) {  /* constant formats, so each loop decodes one way */
             case G_Q8_0: for (int64_t c = 0; c < cols; c += 32) block_groups(DEQ, G_Q8_0, row + c / 32 * 34, c, 0, &ctx); break;
             case G_Q5_0: for (int64_t c = 0; c < cols; c += 32) block_groups(DEQ, G_Q5_0, row + c / 32 * 22, c, 0, &ctx); break;

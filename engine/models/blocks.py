@@ -43,6 +43,7 @@ class BlockWeight:
                 raise ValueError(f"the CPU kernel reads {', '.join(GGUF_CODES)} blocks, not {part.qtype}")
         self.parts, self.in_features, self.kernel = parts, in_features, kernel
         self.out_features = sum(p.rows for p in parts)
+        self._stack = None  # the kernel's binding of the parts, made on first use
 
     @classmethod
     def of(cls, qtype: str, blocks: np.ndarray, in_features: int, kernel: CpuMatvec) -> BlockWeight:
@@ -78,15 +79,13 @@ class BlockWeight:
         n = x.shape[0]
         if n > KERNEL_MAX_ROWS:  # prefill: one dequantization, then the matrix product
             return F.linear(x, self.dequantize())
+        if self._stack is None:
+            self._stack = self.kernel.stack([(p.qtype, p.blocks) for p in self.parts], self.in_features)
+        if n <= MAX_ROWS:
+            return self._stack(x)
         out = torch.empty(n, self.out_features, dtype=torch.bfloat16)
         for first in range(0, n, MAX_ROWS):
-            rows = x[first : first + MAX_ROWS]
-            col = 0
-            for part in self.parts:
-                self.kernel.gguf(
-                    rows, part.blocks, part.qtype, self.in_features, out[first : first + MAX_ROWS, col:]
-                )
-                col += part.rows
+            self._stack(x[first : first + MAX_ROWS], out[first : first + MAX_ROWS])
         return out
 
     def dequantize(self) -> torch.Tensor:

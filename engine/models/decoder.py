@@ -9,7 +9,7 @@ from kog.engine.config import ModelConfig
 from kog.engine.models.blocks import BlockWeight
 from kog.engine.models.int8 import Int8Weight
 from kog.engine.models.kv_cache import KVCache
-from kog.kernels.cpu import CpuMatvec
+from kog.kernels.cpu import MAX_ROWS, CpuMatvec
 
 
 def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
@@ -98,10 +98,28 @@ class Decoder:
         device = weights["embed"].device
         self.cos, self.sin = rope_tables(cfg, cache.max_seq_len, device)
         self.lm_head = weights.get("lm_head", weights["embed"])
+        # The compiled CPU steps around the products (norm, RoPE + cache + attention, SiLU * up) for
+        # decode steps and verification passes in bf16; prefill chunks and other dtypes run torch's.
+        self.ops = matvec.ops if matvec is not None else None
+        self._fp32: dict[str, torch.Tensor] = {}
+
+    def _compiled(self, x: torch.Tensor) -> bool:
+        return self.ops is not None and x.dtype == torch.bfloat16 and x.shape[0] <= MAX_ROWS
+
+    def norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        if not self._compiled(x):
+            return rms_norm(x, self.w[name], self.cfg.rms_eps)
+        if name not in self._fp32:
+            self._fp32[name] = self.w[name].float().contiguous()
+        return self.ops.rmsnorm(x.contiguous(), self._fp32[name], self.cfg.rms_eps)
 
     def attention(self, i: int, h: torch.Tensor, start: int) -> torch.Tensor:
         cfg, n = self.cfg, h.shape[0]
         qkv = linear(h, self.w[f"layers.{i}.qkv_proj"], self.w.get(f"layers.{i}.qkv_bias"), self.matvec)
+        if self._compiled(h):
+            k_cache, v_cache = self.cache.k[i], self.cache.v[i]
+            out = self.ops.attention_rows(qkv, self.cos, self.sin, k_cache, v_cache, start, cfg.n_heads)
+            return linear(out, self.w[f"layers.{i}.o_proj"], matvec=self.matvec)
         q, k, v = qkv.split([cfg.q_size, cfg.kv_size, cfg.kv_size], dim=-1)
         q = q.reshape(n, cfg.n_heads, cfg.head_dim).transpose(0, 1)  # [heads, n, head_dim]
         k = k.reshape(n, cfg.n_kv_heads, cfg.head_dim).transpose(0, 1)
@@ -125,18 +143,22 @@ class Decoder:
         return linear(out, self.w[f"layers.{i}.o_proj"], matvec=self.matvec)
 
     def mlp(self, i: int, h: torch.Tensor) -> torch.Tensor:
-        gate, up = linear(h, self.w[f"layers.{i}.gate_up_proj"], matvec=self.matvec).chunk(2, dim=-1)
-        return linear(F.silu(gate) * up, self.w[f"layers.{i}.down_proj"], matvec=self.matvec)
+        gate_up = linear(h, self.w[f"layers.{i}.gate_up_proj"], matvec=self.matvec)
+        if self._compiled(h):
+            act = self.ops.silu_mul(gate_up)
+        else:
+            gate, up = gate_up.chunk(2, dim=-1)
+            act = F.silu(gate) * up
+        return linear(act, self.w[f"layers.{i}.down_proj"], matvec=self.matvec)
 
     def hidden(self, input_ids: torch.Tensor, start: int) -> torch.Tensor:
         """Final-norm hidden states [n, hidden] of n new tokens at positions start.."""
-        eps = self.cfg.rms_eps
         embed = self.w["embed"]
         x = embed.rows(input_ids) if isinstance(embed, (Int8Weight, BlockWeight)) else embed[input_ids]
         for i in range(self.cfg.n_layers):
-            x = x + self.attention(i, rms_norm(x, self.w[f"layers.{i}.attn_norm"], eps), start)
-            x = x + self.mlp(i, rms_norm(x, self.w[f"layers.{i}.mlp_norm"], eps))
-        return rms_norm(x, self.w["norm"], eps)
+            x = x + self.attention(i, self.norm(x, f"layers.{i}.attn_norm"), start)
+            x = x + self.mlp(i, self.norm(x, f"layers.{i}.mlp_norm"))
+        return self.norm(x, "norm")
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return linear(hidden, self.lm_head, matvec=self.matvec).float()  # [n, vocab]

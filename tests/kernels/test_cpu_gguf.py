@@ -16,7 +16,7 @@ import torch
 from kernel_testing import rel_err
 
 from kog.engine.models.blocks import KERNEL_MAX_ROWS, BlockWeight
-from kog.kernels.cpu import FLAGS, GGUF_CODES, MAX_ROWS, SOURCE, CpuMatvec, load_cpu_matvec
+from kog.kernels.cpu import FLAGS, GGUF_CODES, LIBS, MAX_ROWS, SOURCES, CpuMatvec, load_cpu_matvec
 from kog.kernels.quant_reference import FORMATS, random_blocks
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
@@ -48,11 +48,18 @@ def expected(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 @pytest.mark.parametrize("qtype,rows,cols", cases(SHAPES))
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 8])
-def test_matches_gguf_dequantization(kernel, qtype, rows, cols, n):
+@pytest.mark.parametrize("paths", ["cpu", "plain"])
+def test_matches_gguf_dequantization(kernel, qtype, rows, cols, n, paths):
+    """paths: the CPU-specific ones where the build has them (integer dot products, AMX tiles), or
+    the bf16 / plain one alone."""
     blocks, values = blocks_and_values(qtype, rows, cols, seed=rows + cols + n)
     x = torch.randn(n, cols, generator=torch.Generator().manual_seed(n)).bfloat16()
     out = torch.full((n, rows), float("nan"), dtype=torch.bfloat16)
-    kernel.gguf(x, blocks, qtype, cols, out)
+    kernel.allow(vnni=paths == "cpu", amx=paths == "cpu")
+    try:
+        kernel.gguf(x, blocks, qtype, cols, out)
+    finally:
+        kernel.allow()
     # fp32 sums of exact products, in another order; one rounding to bf16 at the end.
     assert rel_err(out, expected(values, x)) < 4e-3
 
@@ -84,7 +91,7 @@ def test_dequantizes_to_ggufs_values_rounded(kernel, qtype):
 def test_paths_without_avx512_bf16_match(tmp_path: Path, arch):
     """The block-decoding paths -march=native does not pick here, built on purpose."""
     library = tmp_path / "matvec.so"
-    subprocess.run(["cc", *FLAGS, *arch, str(SOURCE), "-o", str(library)], check=True)
+    subprocess.run(["cc", *FLAGS, *arch, *map(str, SOURCES), *LIBS, "-o", str(library)], check=True)
     kernel = CpuMatvec(library)
     for qtype in GGUF_CODES:
         blocks, values = blocks_and_values(qtype, 33, 768 if FORMATS[qtype].block_weights == 256 else 800)

@@ -15,8 +15,9 @@ from kernel_testing import rel_err
 from kog.kernels.cpu import (
     FLAGS,
     L1_FLOATS,
+    LIBS,
     MAX_ROWS,
-    SOURCE,
+    SOURCES,
     CpuKernelError,
     CpuMatvec,
     build_cpu_matvec,
@@ -78,7 +79,7 @@ def test_avx2_and_plain_c_paths_match_the_reference(tmp_path: Path, arch, width)
     from kog.engine.models.int8 import Int8Weight
 
     library = tmp_path / "matvec.so"
-    subprocess.run(["cc", *FLAGS, *arch, str(SOURCE), "-o", str(library)], check=True)
+    subprocess.run(["cc", *FLAGS, *arch, *map(str, SOURCES), *LIBS, "-o", str(library)], check=True)
     kernel = CpuMatvec(library)
     assert kernel.vector_width == width
     g = torch.Generator().manual_seed(width)
