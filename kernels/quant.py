@@ -22,6 +22,7 @@ from kog.kernels.quant_plan import (
     mma_shared_bytes,
     plan_gemv,
     plan_mma,
+    staged_activation_bytes,
 )
 from kog.kernels.quant_reference import dequantize_reference, quant_format
 
@@ -140,7 +141,7 @@ class QuantLinear:
         check_out(out, (n, rows), torch.float32, "out")
         check(out.data_ptr() != x.data_ptr(), "out must not alias x")
         x_kind = (
-            "f32_silu" if silu_pair
+            "image" if silu_pair  # silu(gate) * up staged once by a small kernel, then copied in
             else "bf16" if x.dtype == torch.bfloat16
             else "f32_norm" if norm is not None
             else "f32"
@@ -152,8 +153,7 @@ class QuantLinear:
         while start < n:  # rows past what one launch stages in shared memory take further launches
             xin = x[start:]
             if tensor_cores and (mma or n - start >= MMA_MIN_ROWS):
-                kind = "image" if silu_pair else x_kind
-                mplan = plan_mma(self.fmt, rows, k, n - start, kind, index, split)
+                mplan = plan_mma(self.fmt, rows, k, n - start, x_kind, index, split)
                 name, act_rows, blocks, threads = (
                     mplan.kernel_name,
                     mplan.act_rows,
@@ -162,7 +162,7 @@ class QuantLinear:
                 )
                 shared, last = mplan.shared_mem, i32(mplan.split)
                 if silu_pair:
-                    xin = self._silu_image(x[start : start + act_rows], index, pdl)
+                    xin = self._silu_image(x[start : start + act_rows], index, pdl, mma=True)
             else:
                 plan = plan_gemv(self.fmt, rows, k, n - start, x_kind, index, rows_per_warp, warps)
                 name, act_rows, blocks, threads = (
@@ -172,6 +172,8 @@ class QuantLinear:
                     32 * plan.warps,
                 )
                 shared, last = plan.shared_mem, i32(plan.stage_bytes)
+                if silu_pair:
+                    xin = self._silu_image(x[start : start + act_rows], index, pdl, mma=False)
             stop = start + act_rows
             res = residual[start:stop] if residual is not None else None
             args = [
@@ -183,13 +185,16 @@ class QuantLinear:
             start = stop
         return out
 
-    def _silu_image(self, x: torch.Tensor, index: int, pdl: bool) -> torch.Tensor:
-        """silu(gate) * up of x's rows, staged once for every block of the GEMV that follows (a buffer
-        per device and size, shared by every matrix: the launches that write and read it are in order)."""
+    def _silu_image(self, x: torch.Tensor, index: int, pdl: bool, mma: bool) -> torch.Tensor:
+        """silu(gate) * up of x's rows, staged once for every block of the GEMV that follows, in the
+        layout of the tensor-core kernels (mma) or of the dp4a ones (a buffer per device and size,
+        shared by every matrix: the launches that write and read it are in order)."""
         n, k = x.shape[0], self.in_features
-        image = _workspace(index, mma_shared_bytes(k, n))
+        size = mma_shared_bytes(k, n) if mma else staged_activation_bytes(self.fmt, k, n)
+        image = _workspace(index, size)
         threads = n * k // 8
-        kernel = load_kernel(self.fmt.source, f"{self.fmt.prefix}_mma_silu_image", n)
+        name = f"{self.fmt.prefix}_{'mma' if mma else 'gemv'}_silu_image"
+        kernel = load_kernel(self.fmt.source, name, n)
         launch(kernel, (-(-threads // 256), 1, 1), (256, 1, 1), [ptr(x), i32(k), ptr(image)], pdl=pdl)
         return image
 

@@ -178,7 +178,9 @@ __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, cons
 
 // y[n, o] = residual[n, o] + bias[o] + sum_c deq(W)[o, c] * a[n, c], a = x (or its RMSNorm with
 // norm), for the KOG_ROWS activation rows. W: rows x bpr bytes of F blocks (+16 bytes of slack).
-template <class F, int R, typename XT, bool NORM>
+// PRE: x is the image kog_gemv_image wrote (the staged activations of stage_quant_activations, in
+// global memory), copied in with one cp.async per 16 bytes instead of staged.
+template <class F, int R, typename XT, bool NORM, bool PRE = false>
 __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
                                                 const XT* x, const kog_bf16* __restrict__ norm, float eps,
                                                 const kog_bf16* __restrict__ bias, const float* residual, float* y,
@@ -209,7 +211,16 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   }
   // NOTE: only weights were touched above; the activations are the previous kernel's output.
   kog_wait_prior_grid();
-  stage_quant_activations<N, F::UNIT, NORM, XT>(x, k, norm, smem, scale, sum16, red);
+  if constexpr (PRE) {  // every chunk in flight at once (the wait also covers the weight copies above)
+    const int chunks = (N * (qx.row_bytes + 4 * (qx.blocks32 + qx.groups16)) + 15) / 16;
+    for (int c = threadIdx.x; c < chunks; c += blockDim.x)
+      copy_async_16(reinterpret_cast<uint4*>(smem) + c, reinterpret_cast<const uint4*>(x) + c);
+    copy_async_commit();
+    copy_async_wait_all();
+    __syncthreads();
+  } else {
+    stage_quant_activations<N, F::UNIT, NORM, XT>(x, k, norm, smem, scale, sum16, red);
+  }
   float rms[N];
 #pragma unroll
   for (int n = 0; n < N; ++n) {
@@ -285,6 +296,29 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
   }
 }
 
+// The down projection's input, silu(gate) * up of [gate | up] fp32 rows, staged once for every block
+// of the GEMV that follows: the shared-memory image of stage_quant_activations (rows of kog_qx bytes,
+// then scales [n][k/32], then 16-column sums [n][k/16]) written to global memory, a thread per 8
+// columns. Staged in each block instead (up to 264 blocks reading 2 x 8,960 floats each), the 1.5B's
+// down projections took three to four times their weights' time.
+template <int Unit>
+__device__ __forceinline__ void kog_gemv_image(const float* x, int k, unsigned char* image) {
+  constexpr int N = KOG_ROWS;
+  kog_allow_next_grid();
+  kog_wait_prior_grid();
+  const int per_row = k / 8, j = blockIdx.x * blockDim.x + threadIdx.x, row_bytes = kog_qx_row_bytes<Unit>(k);
+  const bool live = j < N * per_row;  // NOTE: dead threads still take part in the shuffles
+  const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
+  float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+  if (live) {
+    kog_raw8<kog_silu_pair> raw;
+    load_raw8<kog_silu_pair>(reinterpret_cast<const kog_silu_pair*>(x), n, k, c, raw);
+    activate8<kog_silu_pair>(raw, v);
+  }
+  float* scale = reinterpret_cast<float*>(image + (size_t)N * row_bytes);
+  kog_qx_store8<N, Unit, false>(v, live, n, c, j, k, image, row_bytes, scale, scale + N * (k / 32));
+}
+
 #define KOG_QGEMV_ARGS                                                                                     \
   const unsigned char *__restrict__ W, int bpr, int rows, int k, const void *x, const kog_bf16 *__restrict__ norm, \
       float eps, const kog_bf16 *__restrict__ bias, const float *residual, float *y, int stage_bytes
@@ -302,8 +336,8 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_norm_r##R(KOG_QGEMV_ARGS) { \
     quant_gemv_body<FMT, R, float, true>(KOG_QGEMV_PASS(float));                                          \
   }                                                                                                       \
-  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_silu_r##R(KOG_QGEMV_ARGS) { \
-    quant_gemv_body<FMT, R, kog_silu_pair, false>(KOG_QGEMV_PASS(kog_silu_pair));                         \
+  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_image_r##R(KOG_QGEMV_ARGS) {   \
+    quant_gemv_body<FMT, R, unsigned char, false, true>(KOG_QGEMV_PASS(unsigned char));                   \
   }
 
 // Rows per warp times activation rows is kept at most 4 (registers), so a module built for more
@@ -319,11 +353,15 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
 #define KOG_QUANT_GEMV_R4(PREFIX, FMT)
 #endif
 
-// Every kernel of one format: GEMVs for 1, 2 and 4 weight rows per warp, and row dequantization.
+// Every kernel of one format: GEMVs for 1, 2 and 4 weight rows per warp, the SiLU image the "image"
+// GEMVs copy in, and row dequantization.
 #define KOG_QUANT_KERNELS(PREFIX, FMT)                                                        \
   KOG_QUANT_GEMV(PREFIX, FMT, 1)                                                              \
   KOG_QUANT_GEMV_R2(PREFIX, FMT)                                                              \
   KOG_QUANT_GEMV_R4(PREFIX, FMT)                                                              \
+  extern "C" __global__ void __launch_bounds__(256) PREFIX##_gemv_silu_image(const float* x, int k, void* image) { \
+    kog_gemv_image<FMT::UNIT>(x, k, reinterpret_cast<unsigned char*>(image));                 \
+  }                                                                                           \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_rows_f32(KOG_QROWS_ARGS) {       \
     quant_rows_body<FMT, float>(W, bpr, k, ids, n, reinterpret_cast<float*>(out), out_stride); \
   }                                                                                           \
