@@ -3,7 +3,7 @@
 Prints decode and prefill tok/s of both, prefix-reuse time to first token, and cold/warm load
 times, and saves them as JSON under bench/results/. Run it on an otherwise idle machine.
 
-    python bench/cpu_bench.py [--model qwen2.5-coder-0.5b] [--dtype float32] [--prompt-tokens 512] [--new 64]
+    python bench/cpu_bench.py [--model qwen2.5-coder-0.5b] [--dtype auto] [--prompt-tokens 512] [--new 64]
 """
 
 from __future__ import annotations
@@ -91,9 +91,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="qwen2.5-coder-0.5b")
     ap.add_argument(
-        "--dtype", default="float32", choices=["float32", "bfloat16", "int8", "gguf"],
-        help="the engine's weights (gguf: the file's blocks as stored); transformers runs the same dtype "
-        "(float32 for int8, bfloat16 for gguf)",
+        "--dtype", default="auto", choices=["auto", "float32", "bfloat16", "int8", "gguf"],
+        help="the engine's weights (auto: the engine's default; gguf: the file's blocks as stored); "
+        "transformers runs the same dtype (bfloat16 for auto and gguf, float32 for int8)",
     )  # fmt: skip
     ap.add_argument("--prompt-tokens", type=int, default=512)
     ap.add_argument("--new", type=int, default=64)
@@ -112,8 +112,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    dtype = "gguf" if args.dtype == "gguf" else getattr(torch, args.dtype)
-    default_peer = {"int8": torch.float32, "gguf": torch.bfloat16}.get(args.dtype, dtype)
+    dtype = {"auto": None, "gguf": "gguf"}.get(args.dtype) or getattr(torch, args.dtype)
+    default_peer = {"int8": torch.float32, "gguf": torch.bfloat16, "auto": torch.bfloat16}.get(args.dtype, dtype)
     peer_dtype = getattr(torch, args.peer_dtype) if args.peer_dtype else default_peer
     out = {
         "machine": machine_facts(),
@@ -139,6 +139,7 @@ def main() -> None:
     out["warm_load_s"] = time.perf_counter() - t
     matvec = getattr(engine.runner.model, "matvec", None)
     out["engine_matvec"] = f"compiled kernel, {matvec.vector_width}-wide" if matvec else "torch"
+    out["engine_dtype"] = engine.info.dtype
     prompt = make_prompt(engine, args.prompt_tokens)
     out["engine"] = engine_figures(engine, prompt, args.new)
     del engine
@@ -163,7 +164,7 @@ def main() -> None:
         f"\n{args.model} {args.dtype}, prompt {len(prompt)} tok, {args.new} new, {out['machine']['cpu']} "
         f"x{out['machine']['torch_threads']} threads, commit {out['machine']['commit']}"
     )
-    print(f"engine matrix-vector products: {out['engine_matvec']}")
+    print(f"engine weights: {out['engine_dtype']}; matrix-vector products: {out['engine_matvec']}")
     if "cold_load_s" in out:
         print(f"cold load (assemble + convert)   {out['cold_load_s']:8.1f} s")
     print(f"warm load                        {out['warm_load_s']:8.1f} s")

@@ -16,7 +16,7 @@ from kog.engine.api import Chunk, Completion, Message, ModelInfo, ProgressFn, Sa
 from kog.engine.errors import DeviceError, InvalidSamplingError, PromptTooLongError
 from kog.engine.gguf_file import QuantTensor
 from kog.engine.loader import LoadedModel, load_model, load_stored_blocks
-from kog.engine.models.blocks import BlockWeight
+from kog.engine.models.blocks import BlockWeight, DualWeight
 from kog.engine.registry import ResolvedModel, kog_home, resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
@@ -26,7 +26,7 @@ from kog.engine.spec.prompt_lookup import PromptLookupDrafter
 from kog.engine.spec.verify import verify
 from kog.engine.stops import StopMatcher
 from kog.engine.tokenizer import StreamDecoder
-from kog.kernels.cpu import CpuKernelError, CpuMatvec, load_cpu_matvec
+from kog.kernels.cpu import GGUF_CODES, CpuKernelError, CpuMatvec, load_cpu_matvec
 
 PREFILL_CHUNK = 512
 DEFAULT_MAX_SEQ_LEN = 16384
@@ -129,6 +129,30 @@ def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, ma
     return TorchRunner(model.cfg, weights, max_seq_len, dtype, matvec=matvec)
 
 
+def uses_dual_weights(
+    device: torch.device, dtype: object, picked: torch.dtype, resolved: ResolvedModel
+) -> bool:
+    """The CPU default for a GGUF model, where the CPU computes bf16 and the compiled kernel has its
+    integer path: bf16 weights plus the file's blocks, which decode steps read (`DualWeight`)."""
+    if device.type != "cpu" or dtype is not None or picked != torch.bfloat16 or resolved.kind != "gguf":
+        return False
+    kernel = cpu_matvec()
+    return kernel is not None and bool(kernel.block_paths & 1)
+
+
+def dual_weights(dense: dict[str, object], stored: dict[str, object]) -> dict[str, object]:
+    """`dense` (bf16) with every matrix the CPU kernel reads in `stored` (`load_stored_blocks`) paired
+    with its blocks."""
+    kernel = cpu_matvec()
+    out = {}
+    for name, w in dense.items():
+        q = stored.get(name)
+        if isinstance(q, QuantTensor) and q.qtype in GGUF_CODES and kernel is not None:
+            w = DualWeight(w, BlockWeight.of(q.qtype, q.data, q.shape[1], kernel))
+        out[name] = w
+    return out
+
+
 def cpu_block_weights(weights: dict[str, object]) -> dict[str, object]:
     """The stored-block weights dict (`load_stored_blocks`) for the CPU: quantized matrices become
     `BlockWeight`s read by the CPU kernel, the rest stays as loaded."""
@@ -190,6 +214,7 @@ class Engine:
         self.model, self.tokenizer, self.cfg = model, model.tokenizer, model.cfg
         self.max_seq_len = min(max_seq_len, model.cfg.context_length)
         stored_blocks = any(isinstance(w, QuantTensor) for w in model.weights.values())
+        dual = " + gguf blocks" if any(isinstance(w, DualWeight) for w in model.weights.values()) else ""
         self.runner = make_runner(model, device, dtype, self.max_seq_len)
         # NOTE: the runner holds its own (fused, device) copies; dropping the loaded dict halves peak memory.
         model.weights = {}
@@ -203,7 +228,7 @@ class Engine:
             name=model.name,
             arch=model.cfg.arch,
             device=str(device),
-            dtype="gguf blocks" if stored_blocks else str(dtype).removeprefix("torch."),
+            dtype="gguf blocks" if stored_blocks else str(dtype).removeprefix("torch.") + dual,
             context_length=self.max_seq_len,
             vocab_size=model.cfg.vocab_size,
             n_params=model.cfg.n_params(),
@@ -237,8 +262,9 @@ class Engine:
         draft: str = "auto",
     ) -> Engine:
         """`dtype`: None picks per device: on a GPU a GGUF file's quantized blocks as stored ("gguf"), other
-        models in bfloat16; on the CPU bfloat16 where the CPU computes it natively, else float32; "int8" and
-        "gguf" (the file's blocks as stored, read by the compiled CPU kernel) are CPU modes too. `draft`: "auto" (prompt lookup), "prompt-lookup", "none",
+        models in bfloat16; on the CPU bfloat16 where the CPU computes it natively, else float32, and for a
+        GGUF file the blocks too, which decode steps read through the compiled kernel; "int8" and "gguf"
+        (the file's blocks alone) are CPU modes too. `draft`: "auto" (prompt lookup), "prompt-lookup", "none",
         "draft:<model>", "mtp" or "mtp:<heads file>"."""
         dev = pick_device(device)
         resolved = resolve_model(model, progress)
@@ -247,6 +273,8 @@ class Engine:
         else:
             dt = pick_dtype(dev, None if dtype == "gguf" else dtype)
             loaded = load_model(resolved, dt, progress)
+            if uses_dual_weights(dev, dtype, dt, resolved):
+                loaded.weights = dual_weights(loaded.weights, load_stored_blocks(resolved).weights)
         return cls(loaded, dev, dt, max_seq_len or DEFAULT_MAX_SEQ_LEN, draft, progress)
 
     # -- prompts ---------------------------------------------------------------------------------

@@ -68,6 +68,8 @@ class CpuMatvec:
         self.vector_width = int(lib.kog_matvec_width())
         self._allow = lib.kog_gguf_allow
         self._allow.argtypes, self._allow.restype = [ctypes.c_int, ctypes.c_int], None
+        # The block kernel's fast paths: integer dot products for decode steps (1), bf16 dot products (2).
+        self.block_paths = int(lib.kog_gguf_paths())
         self.ops = CpuOps(lib)
 
     def handles(self, x: torch.Tensor, weight: torch.Tensor) -> bool:

@@ -849,6 +849,21 @@ static int g_allow_vnni = 1, g_allow_amx = 1;
 
 void kog_gguf_allow(int vnni, int amx) { g_allow_vnni = vnni, g_allow_amx = amx; }
 
+/* The block paths this build has: 1 integer dot products (VNNI), 2 bf16 dot products, 4 AMX tiles. */
+int kog_gguf_paths(void) {
+    int paths = 0;
+#if defined(KOG_GGUF_VNNI)
+    paths |= 1;
+#endif
+#if defined(KOG_GGUF_BF16)
+    paths |= 2;
+#endif
+#if defined(KOG_GGUF_AMX)
+    paths |= 4;
+#endif
+    return paths;
+}
+
 static int gguf_mode(int64_t n) {
 #if defined(KOG_GGUF_VNNI)
     if (n <= VNNI_ROWS && g_allow_vnni) return M_VNNI;

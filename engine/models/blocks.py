@@ -16,6 +16,10 @@ import torch.nn.functional as F
 
 from kog.kernels.cpu import GGUF_CODES, MAX_ROWS, CpuMatvec
 
+# A DualWeight's passes of up to this many rows read the blocks, longer ones the bf16 copy (one CPU's
+# costs, 1.5B at 1,024 positions, ms a pass of 1 / 2 / 3 rows: blocks 87 / 128 / 235, bf16 168 / 187 /
+# 204; bench/cpu_pass_costs.py).
+DUAL_BLOCK_ROWS = 2
 # Up to this many rows go through the kernel, 8 at a time; more dequantize the matrix once for a bf16
 # matrix product (a fixed cost of a pass over every weight, worth it past ~3 kernel passes).
 KERNEL_MAX_ROWS = 3 * MAX_ROWS
@@ -106,3 +110,35 @@ class BlockWeight:
         out = torch.empty(flat.numel(), self.in_features, dtype=torch.bfloat16)
         self.kernel.dequantize(part.blocks, part.qtype, self.in_features, out, ids=flat)
         return out.reshape(*ids.shape, self.in_features).to(dtype)
+
+
+class DualWeight:
+    """One matrix held twice on the CPU: the file's blocks, which decode steps and two-row passes read
+    through the kernel (a half or less of bf16's bytes), and bf16, for longer verification passes and
+    prefill (torch's product over bf16 weights, oneDNN on AMX where the CPU has it, beats decoding the
+    blocks for every row there)."""
+
+    def __init__(self, dense: torch.Tensor, blocks: BlockWeight):
+        if tuple(dense.shape) != tuple(blocks.shape):
+            raise ValueError(f"the two copies differ in shape: {tuple(dense.shape)}, {tuple(blocks.shape)}")
+        self.dense, self.blocks = dense, blocks
+
+    def pick(self, rows: int) -> torch.Tensor | BlockWeight:
+        return self.blocks if rows <= DUAL_BLOCK_ROWS else self.dense
+
+    @classmethod
+    def cat(cls, weights: list[DualWeight]) -> DualWeight:
+        return cls(torch.cat([w.dense for w in weights]), BlockWeight.cat([w.blocks for w in weights]))
+
+    @property
+    def shape(self) -> torch.Size:
+        return self.dense.shape
+
+    @property
+    def device(self) -> torch.device:
+        return self.dense.device
+
+    def to(self, device: torch.device | str) -> DualWeight:
+        if torch.device(device).type != "cpu":
+            raise ValueError("dual weights are the CPU path")
+        return self

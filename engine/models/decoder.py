@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from kog.engine.config import ModelConfig
-from kog.engine.models.blocks import BlockWeight
+from kog.engine.models.blocks import BlockWeight, DualWeight
 from kog.engine.models.int8 import Int8Weight
 from kog.engine.models.kv_cache import KVCache
 from kog.kernels.cpu import MAX_ROWS, CpuMatvec
@@ -39,10 +39,12 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 
 def linear(
     x: torch.Tensor,
-    weight: torch.Tensor | Int8Weight | BlockWeight,
+    weight: torch.Tensor | Int8Weight | BlockWeight | DualWeight,
     bias: torch.Tensor | None = None,
     matvec: CpuMatvec | None = None,
 ) -> torch.Tensor:
+    if isinstance(weight, DualWeight):
+        weight = weight.pick(x.shape[0])
     if isinstance(weight, BlockWeight):
         y = weight.matmul(x)
         return y + bias if bias is not None else y
@@ -74,7 +76,10 @@ def fuse_projections(cfg: ModelConfig, weights: dict[str, torch.Tensor]) -> dict
     return fused
 
 
-def _cat(parts: list) -> torch.Tensor | Int8Weight | BlockWeight:
+def _cat(parts: list) -> torch.Tensor | Int8Weight | BlockWeight | DualWeight:
+    if all(isinstance(p, DualWeight) for p in parts):
+        return DualWeight.cat(parts)
+    parts = [p.dense if isinstance(p, DualWeight) else p for p in parts]  # a stack with a dense part
     blocks = [isinstance(p, BlockWeight) for p in parts]
     if all(blocks):
         return BlockWeight.cat(parts)
@@ -154,6 +159,8 @@ class Decoder:
     def hidden(self, input_ids: torch.Tensor, start: int) -> torch.Tensor:
         """Final-norm hidden states [n, hidden] of n new tokens at positions start.."""
         embed = self.w["embed"]
+        if isinstance(embed, DualWeight):
+            embed = embed.dense
         x = embed.rows(input_ids) if isinstance(embed, (Int8Weight, BlockWeight)) else embed[input_ids]
         for i in range(self.cfg.n_layers):
             x = x + self.attention(i, self.norm(x, f"layers.{i}.attn_norm"), start)

@@ -12,7 +12,8 @@ from tiny_model import write_tiny_gguf
 from kog.engine import Engine
 from kog.engine.engine import uses_stored_blocks
 from kog.engine.errors import DeviceError
-from kog.engine.models.blocks import BLOCK_PREFILL_CHUNK, BlockWeight
+from kog.engine.models.blocks import BLOCK_PREFILL_CHUNK, DUAL_BLOCK_ROWS, BlockWeight, DualWeight
+from kog.engine.models.decoder import linear
 from kog.engine.registry import ResolvedModel
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
@@ -36,3 +37,45 @@ def test_engine_gguf_mode_follows_float32(tmp_path, monkeypatch):
     hf.mkdir()
     with pytest.raises(DeviceError, match="GGUF model"):
         uses_stored_blocks(torch.device("cpu"), "gguf", ResolvedModel("x", "hf", hf))
+
+
+def test_the_cpu_default_pairs_bf16_with_the_blocks_and_follows_float32(tmp_path, monkeypatch):
+    """A GGUF model on a CPU with bf16 and the kernel's integer path: bf16 weights plus the blocks,
+    read by decode steps and two-row passes; an explicit dtype keeps one copy."""
+    from kog.engine.engine import cpu_has_bf16, cpu_matvec
+
+    monkeypatch.setenv("KOG_HOME", str(tmp_path / "home"))
+    path = write_tiny_gguf(tmp_path / "tiny.gguf", "qwen2").path
+    kernel = cpu_matvec()
+    if not (cpu_has_bf16() and kernel is not None and kernel.block_paths & 1):
+        pytest.skip("needs a CPU with bf16 and VNNI")
+    dual = Engine.load(path, device="cpu", draft="none")
+    assert dual.info.dtype == "bfloat16 + gguf blocks"
+    assert any(isinstance(w, DualWeight) for w in dual.runner.model.w.values())
+    plain = Engine.load(path, device="cpu", dtype="bfloat16", draft="none")
+    assert not any(isinstance(w, DualWeight) for w in plain.runner.model.w.values())
+    ref = Engine.load(path, device="cpu", dtype="float32", draft="none")
+    ids = torch.tensor(ref.tokenizer.encode("hello world, hello there, and more"))
+    start = ids.numel() - 6
+    for a, b in ((0, start), (start, start + 1), (start + 1, start + 3), (start + 3, ids.numel())):
+        want = ref.runner.forward(ids[a:b], a).float()  # prefill, then 1, 2 and 3 rows
+        got = dual.runner.forward(ids[a:b], a).float()
+        assert (want - got).norm() / want.norm() < 3e-2
+
+
+def test_a_dual_weight_reads_the_blocks_for_short_passes_only(tmp_path):
+    from kog.engine.engine import cpu_matvec
+    from kog.kernels.quant_reference import random_blocks
+
+    kernel = cpu_matvec()
+    if kernel is None:
+        pytest.skip("no CPU kernel")
+    blocks = BlockWeight.of("Q8_0", random_blocks("Q8_0", 48, 64, device="cpu", seed=0).numpy(), 64, kernel)
+    dual = DualWeight(blocks.dequantize(), blocks)
+    gen = torch.Generator().manual_seed(0)
+    for n in range(1, 5):
+        x = torch.randn(n, 64, generator=gen).bfloat16()
+        want = blocks.matmul(x) if n <= DUAL_BLOCK_ROWS else torch.nn.functional.linear(x, dual.dense)
+        assert torch.equal(linear(x, dual), want)
+    with pytest.raises(ValueError, match="differ in shape"):
+        DualWeight(blocks.dequantize()[:-1], blocks)
