@@ -112,8 +112,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    dtype = {"auto": None, "gguf": "gguf"}.get(args.dtype) or getattr(torch, args.dtype)
-    default_peer = {"int8": torch.float32, "gguf": torch.bfloat16, "auto": torch.bfloat16}.get(args.dtype, dtype)
+    dtype = None if args.dtype == "auto" else "gguf" if args.dtype == "gguf" else getattr(torch, args.dtype)
+    peers = {"int8": torch.float32, "gguf": torch.bfloat16, "auto": torch.bfloat16}
+    default_peer = peers.get(args.dtype, dtype)
     peer_dtype = getattr(torch, args.peer_dtype) if args.peer_dtype else default_peer
     out = {
         "machine": machine_facts(),
