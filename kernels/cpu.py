@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 SOURCES = tuple(Path(__file__).with_name(n) for n in ("cpu_matvec.c", "cpu_ops.c"))
+HEADERS = (Path(__file__).with_name("cpu_common.h"),)
 MAX_ROWS = 8  # activation rows one call takes (decode is 1, speculative verification up to this)
 L1_FLOATS = 4096  # fp32 activation values (rows x columns) the kernel takes for more than one row
 # -ffp-contract=off: a multiply and an add stay two roundings, as gguf's dequantization does them.
@@ -363,7 +364,9 @@ def _library_name(cc: str, arch: list[str]) -> str:
         version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError) as err:
         raise CpuKernelError(f"the C compiler {cc!r} does not run: {err}") from err
-    key = "|".join([*(p.read_text() for p in SOURCES), cc, version, *FLAGS, *LIBS, *arch, _cpu_signature()])
+    key = "|".join(
+        [*(p.read_text() for p in SOURCES + HEADERS), cc, version, *FLAGS, *LIBS, *arch, _cpu_signature()]
+    )
     return f"cpu_matvec-{hashlib.sha256(key.encode()).hexdigest()[:16]}.so"
 
 

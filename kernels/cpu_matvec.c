@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <omp.h>
+#include "cpu_common.h"
 #if defined(__linux__)
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,19 +38,6 @@
 #define MAX_ROWS 8
 #define PREFETCH_BYTES 2048
 
-static inline float bf16_to_f32(uint16_t v) {
-    union { uint32_t u; float f; } c;
-    c.u = (uint32_t)v << 16;
-    return c.f;
-}
-
-static inline uint16_t f32_to_bf16(float f) {  /* round to nearest even, NaN kept quiet */
-    union { uint32_t u; float f; } c;
-    c.f = f;
-    if ((c.u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((c.u >> 16) | 0x40);
-    c.u += 0x7fffu + ((c.u >> 16) & 1u);
-    return (uint16_t)(c.u >> 16);
-}
 
 #if KOG_VEC == 16
 typedef __m512 vec;

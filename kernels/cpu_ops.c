@@ -10,23 +10,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <omp.h>
+#include "cpu_common.h"
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
-
-static inline float bf(uint16_t v) {
-    union { uint32_t u; float f; } c;
-    c.u = (uint32_t)v << 16;
-    return c.f;
-}
-
-static inline uint16_t to_bf(float f) {  /* round to nearest even, NaN kept quiet */
-    union { uint32_t u; float f; } c;
-    c.f = f;
-    if ((c.u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((c.u >> 16) | 0x40);
-    c.u += 0x7fffu + ((c.u >> 16) & 1u);
-    return (uint16_t)(c.u >> 16);
-}
 
 /* e^x in fp32 without a library call, so loops of it vectorize: x = n ln2 + r, |r| <= ln2 / 2, e^r by
  * Cephes' polynomial (within 2 ulp over the range), 2^n through the exponent bits. x is clamped to
@@ -73,7 +60,7 @@ static inline float dot16(const float *a, const float *b, int64_t m) {
 }
 
 static inline void widen(const uint16_t *x, float *out, int64_t m) {
-    for (int64_t c = 0; c < m; c++) out[c] = bf(x[c]);
+    for (int64_t c = 0; c < m; c++) out[c] = bf16_to_f32(x[c]);
 }
 
 /* y[i] = bf16(x[i] * rsqrt(mean(x[i]^2) + eps) * w) for n rows of d (w in fp32). */
@@ -84,7 +71,7 @@ int kog_rmsnorm(const uint16_t *x, const float *w, float eps, uint16_t *y, int64
     for (int64_t i = 0; i < n; i++) {
         widen(x + i * d, xf, d);
         const float r = 1.0f / sqrtf(dot16(xf, xf, d) / (float)d + eps);
-        for (int64_t c = 0; c < d; c++) y[i * d + c] = to_bf((xf[c] * r) * w[c]);
+        for (int64_t c = 0; c < d; c++) y[i * d + c] = f32_to_bf16((xf[c] * r) * w[c]);
     }
     free(xf);
     return 0;
@@ -95,8 +82,8 @@ int kog_silu_mul(const uint16_t *gu, int64_t ld, uint16_t *y, int64_t n, int64_t
     if (n < 1 || f < 1) return -1;
     for (int64_t i = 0; i < n; i++)
         for (int64_t c = 0; c < f; c++) {
-            const float g = bf(gu[i * ld + c]);
-            y[i * f + c] = to_bf(bf(to_bf(g / (1.0f + exp_fast(-g)))) * bf(gu[i * ld + f + c]));
+            const float g = bf16_to_f32(gu[i * ld + c]);
+            y[i * f + c] = f32_to_bf16(bf16_to_f32(f32_to_bf16(g / (1.0f + exp_fast(-g)))) * bf16_to_f32(gu[i * ld + f + c]));
         }
     return 0;
 }
@@ -132,8 +119,8 @@ static inline float qk(const float *q, const uint16_t *qb, const uint16_t *k, in
 static void rope(const uint16_t *x, const float *cos, const float *sin, int64_t hd, uint16_t *out) {
     const int64_t half = hd / 2;
     for (int64_t c = 0; c < hd; c++) {
-        const float r = c < half ? -bf(x[c + half]) : bf(x[c - half]);
-        out[c] = to_bf(bf(x[c]) * cos[c] + r * sin[c]);
+        const float r = c < half ? -bf16_to_f32(x[c + half]) : bf16_to_f32(x[c - half]);
+        out[c] = f32_to_bf16(bf16_to_f32(x[c]) * cos[c] + r * sin[c]);
     }
 }
 
@@ -167,7 +154,7 @@ int kog_attention_rows(const uint16_t *qkv, int64_t ld_qkv, const float *cos, co
         uint16_t qb[256];
         float q[256], kf[256], acc[256];
         rope(qkv + j * ld_qkv + h * hd, cos + (start + j) * hd, sin + (start + j) * hd, hd, qb);
-        for (int64_t c = 0; c < hd; c++) q[c] = bf(qb[c]), acc[c] = 0.0f;
+        for (int64_t c = 0; c < hd; c++) q[c] = bf16_to_f32(qb[c]), acc[c] = 0.0f;
         float *s = scores + task * len, top = -INFINITY;
         const uint16_t *k = kc + g * max_seq * hd, *v = vc + g * max_seq * hd;
         for (int64_t t = 0; t < seen; t++) {
@@ -177,8 +164,8 @@ int kog_attention_rows(const uint16_t *qkv, int64_t ld_qkv, const float *cos, co
         for (int64_t t = 0; t < seen; t++) s[t] = exp_fast(s[t] - top);
         const float sum = sum16(s, seen);
         for (int64_t t = 0; t < seen; t++)
-            for (int64_t c = 0; c < hd; c++) acc[c] += s[t] * bf(v[t * hd + c]);
-        for (int64_t c = 0; c < hd; c++) out[j * qs + h * hd + c] = to_bf(acc[c] / sum);
+            for (int64_t c = 0; c < hd; c++) acc[c] += s[t] * bf16_to_f32(v[t * hd + c]);
+        for (int64_t c = 0; c < hd; c++) out[j * qs + h * hd + c] = f32_to_bf16(acc[c] / sum);
     }
     free(scores);
     return 0;
