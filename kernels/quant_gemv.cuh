@@ -178,7 +178,7 @@ __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, cons
 
 // y[n, o] = residual[n, o] + bias[o] + sum_c deq(W)[o, c] * a[n, c], a = x (or its RMSNorm with
 // norm), for the KOG_ROWS activation rows. W: rows x bpr bytes of F blocks (+16 bytes of slack).
-// PRE: x is the image kog_gemv_image wrote (the staged activations of stage_quant_activations, in
+// PRE: x is the image kog_silu_image wrote (the staged activations of stage_quant_activations, in
 // global memory), copied in with one cp.async per 16 bytes instead of staged.
 template <class F, int R, typename XT, bool NORM, bool PRE = false>
 __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
@@ -297,16 +297,18 @@ __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict_
 }
 
 // The down projection's input, silu(gate) * up of [gate | up] fp32 rows, staged once for every block
-// of the GEMV that follows: the shared-memory image of stage_quant_activations (rows of kog_qx bytes,
-// then scales [n][k/32], then 16-column sums [n][k/16]) written to global memory, a thread per 8
-// columns. Staged in each block instead (up to 264 blocks reading 2 x 8,960 floats each), the 1.5B's
-// down projections took three to four times their weights' time.
-template <int Unit>
-__device__ __forceinline__ void kog_gemv_image(const float* x, int k, unsigned char* image) {
+// of the GEMV that follows: the shared-memory image of stage_quant_activations written to global
+// memory, a thread per 8 columns: rows of kog_qx bytes (FRAG: the tensor-core kernels' fragment
+// order, 2k bytes a row), then scales [n][k/32], then 16-column sums [n][k/16]. Staged in each block
+// instead (up to 264 blocks reading 2 x 8,960 floats each), the 1.5B's down projections took three to
+// four times their weights' time at one row, and longer than the weights at 8 rows.
+template <int Unit, bool FRAG>
+__device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned char* image) {
   constexpr int N = KOG_ROWS;
   kog_allow_next_grid();
   kog_wait_prior_grid();
-  const int per_row = k / 8, j = blockIdx.x * blockDim.x + threadIdx.x, row_bytes = kog_qx_row_bytes<Unit>(k);
+  const int per_row = k / 8, j = blockIdx.x * blockDim.x + threadIdx.x;
+  const int row_bytes = FRAG ? 2 * k : kog_qx_row_bytes<Unit>(k);
   const bool live = j < N * per_row;  // NOTE: dead threads still take part in the shuffles
   const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
   float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
@@ -316,7 +318,7 @@ __device__ __forceinline__ void kog_gemv_image(const float* x, int k, unsigned c
     activate8<kog_silu_pair>(raw, v);
   }
   float* scale = reinterpret_cast<float*>(image + (size_t)N * row_bytes);
-  kog_qx_store8<N, Unit, false>(v, live, n, c, j, k, image, row_bytes, scale, scale + N * (k / 32));
+  kog_qx_store8<N, Unit, FRAG>(v, live, n, c, j, k, image, row_bytes, scale, scale + N * (k / 32));
 }
 
 #define KOG_QGEMV_ARGS                                                                                     \
@@ -360,7 +362,7 @@ __device__ __forceinline__ void kog_gemv_image(const float* x, int k, unsigned c
   KOG_QUANT_GEMV_R2(PREFIX, FMT)                                                              \
   KOG_QUANT_GEMV_R4(PREFIX, FMT)                                                              \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_gemv_silu_image(const float* x, int k, void* image) { \
-    kog_gemv_image<FMT::UNIT>(x, k, reinterpret_cast<unsigned char*>(image));                 \
+    kog_silu_image<FMT::UNIT, false>(x, k, reinterpret_cast<unsigned char*>(image));          \
   }                                                                                           \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_rows_f32(KOG_QROWS_ARGS) {       \
     quant_rows_body<FMT, float>(W, bpr, k, ids, n, reinterpret_cast<float*>(out), out_stride); \

@@ -357,7 +357,7 @@ __device__ __forceinline__ void quant_mma_body(const unsigned char* __restrict__
   };
   prefetch(tile_of(0));  // weights only: before the wait on the previous kernel, alongside the staging
   kog_wait_prior_grid();
-  if constexpr (PRE) {  // x is the image kog_mma_image wrote: one copy, every chunk in flight at once
+  if constexpr (PRE) {  // x is the image kog_silu_image wrote: one copy, every chunk in flight at once
     const int chunks = (int)(((size_t)N * (2 * k + 4 * (xq.blocks32 + xq.groups16)) + 15) / 16);
     for (int c = threadIdx.x; c < chunks; c += blockDim.x)
       copy_async_16(reinterpret_cast<uint4*>(smem) + c, reinterpret_cast<const uint4*>(x) + c);
@@ -423,27 +423,6 @@ __device__ __forceinline__ void quant_mma_body(const unsigned char* __restrict__
   }
 }
 
-// The down projection's input, silu(gate) * up of [gate | up] fp32 rows, staged once for every block
-// of the GEMV that follows: the shared-memory image of stage_quant_activations with FRAG (fragment-order
-// bytes, then scales [n][k/32], then 16-column sums [n][k/16]) written to global memory, a thread per 8
-// columns. Staged in each block instead, 8 rows of 8,960 pairs took longer than the weights.
-__device__ __forceinline__ void kog_mma_image(const float* x, int k, unsigned char* image) {
-  constexpr int N = KOG_ROWS;
-  kog_allow_next_grid();
-  kog_wait_prior_grid();
-  const int per_row = k / 8, j = blockIdx.x * blockDim.x + threadIdx.x;
-  const bool live = j < N * per_row;  // NOTE: dead threads still take part in the shuffles
-  const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
-  float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-  if (live) {
-    kog_raw8<kog_silu_pair> raw;
-    load_raw8<kog_silu_pair>(reinterpret_cast<const kog_silu_pair*>(x), n, k, c, raw);
-    activate8<kog_silu_pair>(raw, v);
-  }
-  float* scale = reinterpret_cast<float*>(image + (size_t)N * 2 * k);
-  kog_qx_store8<N, 32, true>(v, live, n, c, j, k, image, 0, scale, scale + N * (k / 32));
-}
-
 #define KOG_QUANT_MMA(PREFIX, FMT, MMA, KIND, XT, NORM, PRE)                                              \
   extern "C" __global__ void __launch_bounds__(KOG_MMA_WARPS * KOG_WARP) PREFIX##_mma_##KIND(KOG_QMMA_ARGS) { \
     quant_mma_body<FMT, MMA, XT, NORM, PRE>(W, bpr, rows, k, reinterpret_cast<const XT*>(x), norm, eps, bias, \
@@ -461,7 +440,7 @@ __device__ __forceinline__ void kog_mma_image(const float* x, int k, unsigned ch
   KOG_QUANT_MMA(PREFIX, FMT, MMA, f32_norm, float, true, false)                                        \
   KOG_QUANT_MMA(PREFIX, FMT, MMA, image, unsigned char, false, true)                                   \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_mma_silu_image(const float* x, int k, void* image) { \
-    kog_mma_image(x, k, reinterpret_cast<unsigned char*>(image));                                     \
+    kog_silu_image<32, true>(x, k, reinterpret_cast<unsigned char*>(image));                          \
   }
 #else
 #define KOG_QUANT_MMA_KERNELS(PREFIX, FMT, MMA)  // no int8 mma.sync on this target: the dp4a GEMVs serve

@@ -35,7 +35,7 @@ class GemvPlan:
 
 
 def kernel_name(fmt: QuantFormat, x_kind: str, rows_per_warp: int) -> str:
-    """x_kind: "bf16", "f32", "f32_norm" or "image" (the SiLU image kog_gemv_image writes)."""
+    """x_kind: "bf16", "f32", "f32_norm" or "image" (the SiLU image kog_silu_image writes)."""
     return f"{fmt.prefix}_gemv_{x_kind}_r{rows_per_warp}"
 
 
