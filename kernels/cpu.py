@@ -69,7 +69,7 @@ class CpuMatvec:
         self.vector_width = int(lib.kog_matvec_width())
         self._allow = lib.kog_gguf_allow
         self._allow.argtypes, self._allow.restype = [ctypes.c_int, ctypes.c_int], None
-        # The block kernel's fast paths: integer dot products for decode steps (1), bf16 dot products (2).
+        # The block kernel's paths in this build: integer dot products (1), bf16 dot products (2), AMX (4).
         self.block_paths = int(lib.kog_gguf_paths())
         self.ops = CpuOps(lib)
 
@@ -191,9 +191,8 @@ class CpuOps:
 
     def __init__(self, lib: ctypes.CDLL):
         self._norm, self._silu, self._attn = lib.kog_rmsnorm, lib.kog_silu_mul, lib.kog_attention_rows
-        self._norm.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_float, ctypes.c_void_p] + [
-            ctypes.c_int64
-        ] * 2
+        self._norm.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_float, ctypes.c_void_p]
+        self._norm.argtypes += [ctypes.c_int64] * 2
         self._silu.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p] + [ctypes.c_int64] * 2
         self._attn.argtypes = [ctypes.c_void_p, ctypes.c_int64] + [ctypes.c_void_p] * 4 + [ctypes.c_int64] * 6
         self._attn.argtypes += [ctypes.c_void_p]
