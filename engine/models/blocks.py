@@ -130,6 +130,10 @@ class DualWeight:
     def cat(cls, weights: list[DualWeight]) -> DualWeight:
         return cls(torch.cat([w.dense for w in weights]), BlockWeight.cat([w.blocks for w in weights]))
 
+    def rows(self, ids: torch.Tensor, dtype: torch.dtype = torch.bfloat16) -> torch.Tensor:
+        """Embedding lookup (and an LM head's rows): from the bf16 copy."""
+        return self.dense[ids].to(dtype)
+
     @property
     def shape(self) -> torch.Size:
         return self.dense.shape

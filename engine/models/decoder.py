@@ -159,9 +159,11 @@ class Decoder:
     def hidden(self, input_ids: torch.Tensor, start: int) -> torch.Tensor:
         """Final-norm hidden states [n, hidden] of n new tokens at positions start.."""
         embed = self.w["embed"]
-        if isinstance(embed, DualWeight):
-            embed = embed.dense
-        x = embed.rows(input_ids) if isinstance(embed, (Int8Weight, BlockWeight)) else embed[input_ids]
+        x = (
+            embed.rows(input_ids)
+            if isinstance(embed, (Int8Weight, BlockWeight, DualWeight))
+            else embed[input_ids]
+        )
         for i in range(self.cfg.n_layers):
             x = x + self.attention(i, self.norm(x, f"layers.{i}.attn_norm"), start)
             x = x + self.mlp(i, self.norm(x, f"layers.{i}.mlp_norm"))

@@ -34,7 +34,7 @@ def default_heads_path(model_source: Path) -> Path:
 
 
 def lm_head_rows(lm_head, ids: torch.Tensor) -> torch.Tensor:
-    """The LM head's rows `ids` in float32, from a plain matrix or an int8 one (which has `rows`)."""
+    """The LM head's rows `ids` in float32, from a plain matrix or one with `rows` (int8, blocks, dual)."""
     if hasattr(lm_head, "rows"):
         return lm_head.rows(ids, torch.float32)
     return lm_head[ids].float()
