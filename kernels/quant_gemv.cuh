@@ -178,6 +178,17 @@ __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, cons
 
 // y[n, o] = residual[n, o] + bias[o] + sum_c deq(W)[o, c] * a[n, c], a = x (or its RMSNorm with
 // norm), for the KOG_ROWS activation rows. W: rows x bpr bytes of F blocks (+16 bytes of slack).
+// The block's copy of an image kog_silu_image wrote (its first `bytes`), every 16-byte chunk in
+// flight at once; the wait also covers any weight copies the block issued before.
+__device__ __forceinline__ void copy_image_in(unsigned char* smem, const void* image, size_t bytes) {
+  const int chunks = (int)((bytes + 15) / 16);
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x)
+    copy_async_16(reinterpret_cast<uint4*>(smem) + c, reinterpret_cast<const uint4*>(image) + c);
+  copy_async_commit();
+  copy_async_wait_all();
+  __syncthreads();
+}
+
 // PRE: x is the image kog_silu_image wrote (the staged activations of stage_quant_activations, in
 // global memory), copied in with one cp.async per 16 bytes instead of staged.
 template <class F, int R, typename XT, bool NORM, bool PRE = false>
@@ -211,13 +222,8 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   }
   // NOTE: only weights were touched above; the activations are the previous kernel's output.
   kog_wait_prior_grid();
-  if constexpr (PRE) {  // every chunk in flight at once (the wait also covers the weight copies above)
-    const int chunks = (N * (qx.row_bytes + 4 * (qx.blocks32 + qx.groups16)) + 15) / 16;
-    for (int c = threadIdx.x; c < chunks; c += blockDim.x)
-      copy_async_16(reinterpret_cast<uint4*>(smem) + c, reinterpret_cast<const uint4*>(x) + c);
-    copy_async_commit();
-    copy_async_wait_all();
-    __syncthreads();
+  if constexpr (PRE) {
+    copy_image_in(smem, x, (size_t)N * (qx.row_bytes + 4 * (qx.blocks32 + qx.groups16)));
   } else {
     stage_quant_activations<N, F::UNIT, NORM, XT>(x, k, norm, smem, scale, sum16, red);
   }

@@ -357,13 +357,8 @@ __device__ __forceinline__ void quant_mma_body(const unsigned char* __restrict__
   };
   prefetch(tile_of(0));  // weights only: before the wait on the previous kernel, alongside the staging
   kog_wait_prior_grid();
-  if constexpr (PRE) {  // x is the image kog_silu_image wrote: one copy, every chunk in flight at once
-    const int chunks = (int)(((size_t)N * (2 * k + 4 * (xq.blocks32 + xq.groups16)) + 15) / 16);
-    for (int c = threadIdx.x; c < chunks; c += blockDim.x)
-      copy_async_16(reinterpret_cast<uint4*>(smem) + c, reinterpret_cast<const uint4*>(x) + c);
-    copy_async_commit();
-    copy_async_wait_all();
-    __syncthreads();
+  if constexpr (PRE) {  // x is the image kog_silu_image wrote
+    copy_image_in(smem, x, (size_t)N * (2 * k + 4 * (xq.blocks32 + xq.groups16)));
   } else {
     stage_quant_activations<N, F::UNIT, NORM, XT, true>(x, k, norm, smem, scale, sum16, red);
   }
