@@ -18,6 +18,7 @@ from kog.kernels.qkv_rope import (
 )
 from kog.kernels.rmsnorm import rms_norm_reference
 from kog.kernels.sampling import (
+    argmax_tokens,
     kept_mask_reference,
     sample_tokens,
     sample_tokens_reference,
@@ -37,6 +38,7 @@ __all__ = [
     "embed_rows",
     "embed_rows_reference",
     "gate_up_silu",
+    "argmax_tokens",
     "gate_up_silu_reference",
     "gemv",
     "gemv_reference",

@@ -37,3 +37,37 @@ __device__ __forceinline__ void advance_decode_state(int token, int* state, int*
   history[(unsigned int)atomicAdd(state + 1, 1) % history_len] = token;
   atomicAdd(state, 1);
 }
+
+// Greedy over many blocks. Each block has put its best (value, index) of row r at
+// part_val/part_idx[r * gridDim.x + blockIdx.x]; the last block to get here (true in all its threads)
+// then merges them with argmax_merge_rows. `counter` is zero between launches (the merge resets it).
+__device__ __forceinline__ bool argmax_last_block(int* counter, bool* s_last) {
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) *s_last = atomicAdd(counter, 1) == (int)gridDim.x - 1;
+  __syncthreads();
+  if (*s_last) __threadfence();
+  return *s_last;
+}
+
+// ids_out[r] = the best of the blocks' partials of row r, for r < n (all-NaN rows give 0); resets the
+// counter and, with state, advances the decode bookkeeping with the last row's token.
+__device__ __forceinline__ void argmax_merge_rows(const float* part_val, const int* part_idx, int n, int* ids_out,
+                                                  int* counter, float* s_v, int* s_i, int* state, int* next_ids,
+                                                  int* history, int history_len) {
+  for (int r = 0; r < n; ++r) {
+    float v = -INFINITY;
+    int i = 0x7fffffff;
+    for (int b = threadIdx.x; b < (int)gridDim.x; b += blockDim.x) {
+      const float bv = load_cg(part_val + r * gridDim.x + b);
+      const int bi = load_cg(part_idx + r * gridDim.x + b);
+      if (argmax_better(bv, bi, v, i)) v = bv, i = bi;
+    }
+    block_argmax(v, i, s_v, s_i);
+    if (threadIdx.x == 0) ids_out[r] = i == 0x7fffffff ? 0 : i;
+  }
+  if (threadIdx.x == 0) {
+    *counter = 0;
+    if (state) advance_decode_state(ids_out[n - 1], state, next_ids, history, history_len);
+  }
+}

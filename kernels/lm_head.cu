@@ -47,25 +47,6 @@ extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS)
     block_argmax(v, i, s_v, s_i);
     if (threadIdx.x == 0) part_val[r * gridDim.x + blockIdx.x] = v, part_idx[r * gridDim.x + blockIdx.x] = i;
   }
-  __threadfence();
-  __syncthreads();
-  if (threadIdx.x == 0) s_last = atomicAdd(counter, 1) == (int)gridDim.x - 1;
-  __syncthreads();
-  if (!s_last) return;
-  __threadfence();
-  for (int r = 0; r < N; ++r) {
-    float v = -INFINITY;
-    int i = 0x7fffffff;
-    for (int b = threadIdx.x; b < (int)gridDim.x; b += blockDim.x) {
-      const float bv = load_cg(part_val + r * gridDim.x + b);
-      const int bi = load_cg(part_idx + r * gridDim.x + b);
-      if (argmax_better(bv, bi, v, i)) v = bv, i = bi;
-    }
-    block_argmax(v, i, s_v, s_i);
-    if (threadIdx.x == 0) ids_out[r] = i == 0x7fffffff ? 0 : i;  // all-NaN logits still give a valid id
-  }
-  if (threadIdx.x == 0) {
-    *counter = 0;
-    if (state) advance_decode_state(ids_out[N - 1], state, next_ids, history, history_len);
-  }
+  if (!argmax_last_block(counter, &s_last)) return;
+  argmax_merge_rows(part_val, part_idx, N, ids_out, counter, s_v, s_i, state, next_ids, history, history_len);
 }

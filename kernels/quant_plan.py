@@ -55,9 +55,14 @@ def most_rows_per_warp(n: int) -> int:
     return 4 if n == 1 else 2 if n == 2 else 1
 
 
+SMALL_MATRIX_BYTES = 4 << 20  # one row a warp up to this size (bench/NOTES.md, "One row a warp")
+
+
 def preferred_rows_per_warp(rows: int, bytes_per_row: int, n: int) -> int:
-    # Activation reads from shared memory are shared by the group's rows; few rows need more warps.
-    if rows <= 256:
+    # Activation reads from shared memory are shared by the group's rows; few rows need more warps, and
+    # small matrices (q/k/v, o) are latency-bound: a warp's chain of dependent steps per row group, not
+    # bytes, sets their time, so one row a warp.
+    if rows <= 256 or rows * bytes_per_row <= SMALL_MATRIX_BYTES:
         want = 1
     elif bytes_per_row <= 1024 and (rows >= 8192 or rows <= 1024):
         want = 4

@@ -190,3 +190,45 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
     if (state && gridDim.x == 1) advance_decode_state(token, state, next_ids, history, history_len);
   }
 }
+
+#define ARGMAX_THREADS 256
+#define ARGMAX_LOADS 4  // logits a thread has in flight
+
+// Greedy choice for fp32 logits of n rows, spread over the GPU: each block takes a stride of every
+// row (a 152k vocabulary read by one block, as sample_tokens does, took ~23 us on an H200), and the
+// last block to finish merges the blocks' bests (argmax.cuh), so ids are ready when the launch ends.
+extern "C" __global__ void __launch_bounds__(ARGMAX_THREADS)
+    argmax_tokens(const float* logits, int n, int vocab,
+                  float* part_val, int* part_idx,  // [n, gridDim.x] block partials
+                  int* counter,                    // zero between launches
+                  int* ids_out,                    // [n]
+                  int* state, int* next_ids, int* history, int history_len) {  // nullable: decode bookkeeping, 1 row
+  __shared__ float s_v[KOG_WARP];
+  __shared__ int s_i[KOG_WARP];
+  __shared__ bool s_last;
+  kog_allow_next_grid();
+  kog_wait_prior_grid();
+  const int stride = gridDim.x * blockDim.x;
+  for (int r = 0; r < n; ++r) {
+    const float* row = logits + (size_t)r * vocab;
+    float v = -INFINITY;
+    int i = 0x7fffffff;
+    for (int base = blockIdx.x * blockDim.x + threadIdx.x; base < vocab; base += ARGMAX_LOADS * stride) {
+      float x[ARGMAX_LOADS];
+#pragma unroll
+      for (int u = 0; u < ARGMAX_LOADS; ++u) {
+        const int j = base + u * stride;
+        x[u] = j < vocab ? load_cg(row + j) : -INFINITY;
+      }
+#pragma unroll
+      for (int u = 0; u < ARGMAX_LOADS; ++u) {
+        const int j = base + u * stride;
+        if (j < vocab && argmax_better(x[u], j, v, i)) v = x[u], i = j;
+      }
+    }
+    block_argmax(v, i, s_v, s_i);
+    if (threadIdx.x == 0) part_val[r * gridDim.x + blockIdx.x] = v, part_idx[r * gridDim.x + blockIdx.x] = i;
+  }
+  if (!argmax_last_block(counter, &s_last)) return;
+  argmax_merge_rows(part_val, part_idx, n, ids_out, counter, s_v, s_i, state, next_ids, history, history_len);
+}

@@ -7,9 +7,11 @@ import torch
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check
 from kog.kernels.launch import i32, launch, ptr
-from kog.kernels.lm_head import DecodeBookkeeping
+from kog.kernels.lm_head import ArgmaxWorkspace, DecodeBookkeeping
 
 THREADS = 1024
+ARGMAX_THREADS = 256  # argmax_tokens' block
+ARGMAX_LOADS = 4  # logits a thread of it loads at once
 
 
 def sampling_params_tensors(
@@ -53,6 +55,34 @@ def sample_tokens(
     args = [ptr(logits), i32(vocab), ptr(fparams), ptr(iparams), ptr(uniforms), ptr(ids_out)]
     args += bookkeeping.args() if bookkeeping is not None else DecodeBookkeeping.none_args()
     launch(load_kernel("sampling.cu", "sample_tokens"), (n, 1, 1), (THREADS, 1, 1), args, pdl=pdl)
+    return ids_out
+
+
+def argmax_tokens(
+    logits: torch.Tensor,
+    ids_out: torch.Tensor,
+    workspace: ArgmaxWorkspace,
+    *,
+    bookkeeping: DecodeBookkeeping | None = None,
+    pdl: bool = False,
+) -> torch.Tensor:
+    """ids_out[r] = argmax(logits[r]) (ties to the lower index, NaN never wins), over as many blocks as
+    the vocabulary fills; what `sample_tokens` does at temperature 0, without reading it on one SM."""
+    check(
+        logits.dtype == torch.float32 and logits.dim() == 2 and logits.is_contiguous(),
+        "logits: fp32 [n, vocab]",
+    )
+    n, vocab = logits.shape
+    check(ids_out.dtype == torch.int32 and ids_out.numel() >= n, "ids_out must hold n int32")
+    check(n * workspace.blocks <= workspace.part_val.numel(), "more rows than the argmax workspace holds")
+    check(bookkeeping is None or n == 1, "decode bookkeeping is for one row")
+    blocks = max(1, min(workspace.blocks, -(-vocab // (ARGMAX_THREADS * ARGMAX_LOADS))))
+    args = [
+        ptr(logits), i32(n), i32(vocab), ptr(workspace.part_val), ptr(workspace.part_idx),
+        ptr(workspace.counter), ptr(ids_out),
+    ]  # fmt: skip
+    args += bookkeeping.args() if bookkeeping is not None else DecodeBookkeeping.none_args()
+    launch(load_kernel("sampling.cu", "argmax_tokens"), (blocks, 1, 1), (ARGMAX_THREADS, 1, 1), args, pdl=pdl)
     return ids_out
 
 

@@ -23,6 +23,7 @@ from kog.engine.cuda.linear import Bf16Linear
 from kog.engine.cuda.weights import LayerWeights, ModelWeights
 from kog.kernels import (
     MAX_ROWS,
+    argmax_tokens,
     attention_decode,
     embed_rows,
     gate_up_silu,
@@ -31,7 +32,6 @@ from kog.kernels import (
     qkv_rope,
     rope_cache_write,
     sample_tokens,
-    sampling_params_tensors,
 )
 from kog.kernels.quant import QuantLinear
 
@@ -46,7 +46,6 @@ class DecodeStep:
     def __init__(self, cfg: ModelConfig, weights: ModelWeights, bufs: DecodeBuffers, *, pdl: bool) -> None:
         self.cfg, self.w, self.bufs, self.pdl = cfg, weights, bufs, pdl
         device = bufs.x.device
-        self._greedy_f, self._greedy_i = sampling_params_tensors(0.0, 1.0, 0, 0, device)
         # Outputs of the quantized q/k/v stacks and of the gate/up stack (fp32, shared by all layers).
         quant_attention = any(layer.qkv_stacks for layer in weights.layers)
         quant_mlp = any(layer.gate_up is not None for layer in weights.layers)
@@ -129,7 +128,8 @@ class DecodeStep:
                 w.lm_head.gemv(b.x[:n], norm=w.norm, eps=cfg.rms_eps, out=b.logits[:n], pdl=pdl)
             else:
                 unfused.lm_head_logits(cfg, w.lm_head, w.norm, b, n)
-            sample_tokens(b.logits[:n], self._greedy_f, self._greedy_i, b.out_ids, bookkeeping=book, pdl=pdl)
+            if mode is not StepMode.SAMPLE:  # sampling below picks the token instead
+                argmax_tokens(b.logits[:n], b.out_ids, b.argmax_ws, bookkeeping=book, pdl=pdl)
         if mode is StepMode.SAMPLE:
             sample_tokens(b.logits[:1], b.fparams, b.iparams, b.out_ids, bookkeeping=b.bookkeeping, pdl=pdl)
 

@@ -6,7 +6,15 @@ import pytest
 import torch
 from kernel_testing import gpu
 
-from kog.kernels import kept_mask_reference, sample_tokens, sample_tokens_reference, sampling_params_tensors
+from kog.kernels import (
+    ArgmaxWorkspace,
+    DecodeBookkeeping,
+    argmax_tokens,
+    kept_mask_reference,
+    sample_tokens,
+    sample_tokens_reference,
+    sampling_params_tensors,
+)
 
 pytestmark = gpu
 
@@ -54,3 +62,44 @@ def test_seeded_draws_stay_in_the_nucleus_and_follow_its_distribution():
     expected = torch.bincount(slice_of[keep], weights=probs[keep] / probs.sum(), minlength=10)
     observed = torch.bincount(slice_of[picked], minlength=10).double() / draws
     assert (observed - expected).abs().max() < 0.04, (observed, expected)
+
+
+@pytest.mark.parametrize("vocab", [7, 1000, 49152, 151936, 151937])
+@pytest.mark.parametrize("n", [1, 3, 8])
+def test_argmax_tokens_matches_torch(vocab, n):
+    ws = ArgmaxWorkspace.allocate(torch.device("cuda"))
+    g = torch.Generator(device="cuda").manual_seed(vocab + n)
+    logits = torch.randn(n, vocab, device="cuda", generator=g) * 4
+    logits[:, vocab // 3] += 30.0 * (torch.arange(n, device="cuda") % 2)  # some rows with a clear winner
+    ids = torch.full((n,), -1, dtype=torch.int32, device="cuda")
+    for _ in range(2):  # the counter is reset for the next launch
+        argmax_tokens(logits, ids, ws)
+        assert ids.long().tolist() == logits.argmax(-1).tolist()
+        assert ws.counter.item() == 0
+
+
+def test_argmax_tokens_ties_and_nan():
+    ws = ArgmaxWorkspace.allocate(torch.device("cuda"))
+    logits = torch.zeros(3, 151936, device="cuda")
+    logits[0, [90000, 5, 151935]] = 2.0  # ties: the lowest index
+    logits[1, 100] = float("nan")  # NaN never wins
+    logits[1, 70000] = 1.0
+    logits[2] = float("nan")  # nothing to pick: 0
+    ids = torch.full((3,), -1, dtype=torch.int32, device="cuda")
+    argmax_tokens(logits, ids, ws)
+    assert ids.tolist() == [5, 70000, 0]
+
+
+def test_argmax_tokens_advances_the_decode_state():
+    ws = ArgmaxWorkspace.allocate(torch.device("cuda"))
+    book = DecodeBookkeeping(
+        state=torch.tensor([10, 3], dtype=torch.int32, device="cuda"),
+        next_ids=torch.full((1,), -1, dtype=torch.int32, device="cuda"),
+        history=torch.full((4,), -1, dtype=torch.int32, device="cuda"),
+    )
+    logits = torch.zeros(1, 5000, device="cuda")
+    logits[0, 4321] = 1.0
+    ids = torch.empty(1, dtype=torch.int32, device="cuda")
+    argmax_tokens(logits, ids, ws, bookkeeping=book)
+    assert ids.item() == 4321 and book.next_ids.item() == 4321
+    assert book.state.tolist() == [11, 4] and book.history.tolist() == [-1, -1, -1, 4321]
