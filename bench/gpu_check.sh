@@ -4,6 +4,7 @@
 set -uo pipefail
 OUT=${OUT:-/tmp/kog-gpu-check}
 mkdir -p "$OUT"
+started=$(mktemp)  # results written after this are the run's own
 export PYTHONUNBUFFERED=1
 stages=()
 while [[ $# -gt 0 && $1 != "--" ]]; do stages+=("$1"); shift; done
@@ -24,7 +25,7 @@ for stage in "${stages[@]}"; do
       grep -E "^(FAILED|ERROR)" "$OUT/pytest.log" | head -40 ;;
     bench)
       python3 bench/gpu_bench.py "$@" 2>&1 | tee "$OUT/bench.log" | grep -v "^\s*$" | tail -40 || status=1
-      cp bench/results/gpu-* "$OUT/" 2>/dev/null ;;
+      find bench/results -name "gpu-*" -newer "$started" -exec cp {} "$OUT/" \; ;;
   esac
 done
 exit $status
