@@ -36,7 +36,7 @@ __device__ __forceinline__ void gemv_body(const kog_bf16* __restrict__ W, const 
       const kog_bf16 *__restrict__ bias, const float *residual, float *y, int rows, int k, int x_shared
 #define KOG_GEMV_PASS W, x, norm, eps, bias, residual, y, rows, k, x_shared
 
-extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS) gemv_r1(KOG_GEMV_ARGS) { gemv_body<1, false>(KOG_GEMV_PASS); }
-extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS) gemv_r2(KOG_GEMV_ARGS) { gemv_body<2, false>(KOG_GEMV_PASS); }
-extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS) gemv_norm_r1(KOG_GEMV_ARGS) { gemv_body<1, true>(KOG_GEMV_PASS); }
-extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS) gemv_norm_r2(KOG_GEMV_ARGS) { gemv_body<2, true>(KOG_GEMV_PASS); }
+extern "C" __global__ void __launch_bounds__(KOG_GEMV_MAX_THREADS) gemv_r1(KOG_GEMV_ARGS) { gemv_body<1, false>(KOG_GEMV_PASS); }
+extern "C" __global__ void __launch_bounds__(KOG_GEMV_MAX_THREADS) gemv_r2(KOG_GEMV_ARGS) { gemv_body<2, false>(KOG_GEMV_PASS); }
+extern "C" __global__ void __launch_bounds__(KOG_GEMV_MAX_THREADS) gemv_norm_r1(KOG_GEMV_ARGS) { gemv_body<1, true>(KOG_GEMV_PASS); }
+extern "C" __global__ void __launch_bounds__(KOG_GEMV_MAX_THREADS) gemv_norm_r2(KOG_GEMV_ARGS) { gemv_body<2, true>(KOG_GEMV_PASS); }

@@ -6,7 +6,7 @@ import torch
 
 from kog.kernels.build import load_kernel
 from kog.kernels.checks import check, check_activations, check_out, check_vector, check_weight
-from kog.kernels.gemv_launch import THREADS, grid_blocks, rows_per_launch, shared_mem_plan
+from kog.kernels.gemv_launch import grid_blocks, rows_per_launch, shared_mem_plan, warps_per_block
 from kog.kernels.launch import f32, i32, launch, ptr
 from kog.kernels.rmsnorm import rms_norm_reference
 
@@ -49,8 +49,10 @@ def gemv(
     for start in range(0, n, step):
         stop = min(n, start + step)
         m = stop - start
-        smem, x_shared = shared_mem_plan(m, k, norm=norm is not None)
-        blocks = grid_blocks(-(-rows // r), smem)
+        groups = -(-rows // r)
+        warps = warps_per_block(groups, m, k, norm=norm is not None)
+        smem, x_shared = shared_mem_plan(m, k, norm=norm is not None, threads=32 * warps)
+        blocks = grid_blocks(groups, smem, warps)
         if max_blocks is not None:
             blocks = min(blocks, max_blocks)
         args = [
@@ -66,7 +68,7 @@ def gemv(
             i32(x_shared),
         ]
         kernel = load_kernel("gemv.cu", name, m)
-        launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
+        launch(kernel, (blocks, 1, 1), (32 * warps, 1, 1), args, shared_mem=smem, pdl=pdl)
     return out
 
 

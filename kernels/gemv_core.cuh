@@ -11,7 +11,8 @@
 #define KOG_ROWS 1  // activation rows per launch (1 for decode, up to k for verification); set by the builder
 #endif
 #define KOG_SLOTS 16          // uint4 weight slots per lane
-#define KOG_GEMV_THREADS 128  // every GEMV-family kernel runs 4 warps per block
+#define KOG_GEMV_THREADS 128  // the GEMV-family kernels run 4 warps per block,
+#define KOG_GEMV_MAX_THREADS 384  // the plain GEMV up to 12 for long rows (kernels/gemv.py)
 
 __device__ __forceinline__ void copy_async_16(uint4* smem_dst, const uint4* gmem_src) {
 #if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(__HIP_PLATFORM_AMD__)
@@ -34,7 +35,7 @@ __device__ __forceinline__ void copy_async_wait_all() {
 #endif
 }
 
-// Dynamic shared memory of a GEMV-family block: [4 warps x 32 lanes x KOG_SLOTS] uint4 weight slots,
+// Dynamic shared memory of a GEMV-family block: [warps x 32 lanes x KOG_SLOTS] uint4 weight slots,
 // then (when x_shared) the activations [N, k] fp32, 16 floats of scratch, and the norm weight [k] bf16.
 extern __shared__ uint4 kog_gemv_smem[];
 
@@ -42,7 +43,7 @@ __device__ __forceinline__ uint4* warp_slots() {
   return kog_gemv_smem + (threadIdx.x / KOG_WARP) * KOG_WARP * KOG_SLOTS;
 }
 __device__ __forceinline__ float* staged_x() {
-  return reinterpret_cast<float*>(kog_gemv_smem + KOG_GEMV_THREADS * KOG_SLOTS);
+  return reinterpret_cast<float*>(kog_gemv_smem + blockDim.x * KOG_SLOTS);
 }
 
 // Block prologue, after the wait on the previous kernel: the N activation rows into shared memory,
