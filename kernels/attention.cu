@@ -65,7 +65,6 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
                      int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
                      float scale_log2,  // log2(e) / sqrt(head_dim)
                      int cluster) {     // blocks per cluster along x (= the most splits), or 1
-  kog_allow_next_grid();
   const int split = blockIdx.x, h = blockIdx.y, r = blockIdx.z;
   const int tid = threadIdx.x, lane = tid % KOG_WARP, warp = tid / KOG_WARP;
   const int kvh = h / (n_heads / n_kv);
@@ -135,6 +134,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
     for (int p = 0; p < ATT_PASSES; ++p) kr[p] = kn[p], vr[p] = vn[p];
   }
 
+  kog_allow_next_grid();  // the next kernel launches once every block has read its context
   // Fold the slots of a warp together (lanes `lanes` apart hold the same dims of other positions),
   // then the warps through shared memory.
   for (int off = lanes; off < KOG_WARP; off <<= 1) {
