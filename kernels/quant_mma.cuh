@@ -329,7 +329,6 @@ __device__ __forceinline__ void quant_mma_body(const unsigned char* __restrict__
   constexpr int N = KOG_ROWS;
   __shared__ float red[KOG_QUANT_MAX_THREADS / KOG_WARP][N];
   __shared__ float rms[N];
-  kog_allow_next_grid();
   const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
   const int gid = lane >> 2, tid = lane & 3;
   unsigned char* smem = reinterpret_cast<unsigned char*>(kog_gemv_smem);
@@ -362,6 +361,7 @@ __device__ __forceinline__ void quant_mma_body(const unsigned char* __restrict__
   } else {
     stage_quant_activations<N, F::UNIT, NORM, XT, true>(x, k, norm, smem, scale, sum16, red);
   }
+  kog_allow_next_grid();  // after the prologue, as quant_gemv_body
   if (threadIdx.x < N) {
     float t = 0.f;
     if (NORM)
