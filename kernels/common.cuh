@@ -31,9 +31,13 @@ __device__ __forceinline__ T load_cg(const T* p) {
 
 typedef unsigned short kog_bf16;  // raw bfloat16 bits
 
-// Programmatic dependent launch (sm_90): the next kernel may start its prologue (weight prefetch)
-// while this one runs; `kog_wait_prior_grid` blocks until the previous kernel's writes are visible.
-// Without the launch attribute (or on other targets) both are no-ops.
+// Programmatic dependent launch (sm_90): once every block of this kernel has called
+// `kog_allow_next_grid` (or exited), the next kernel may start its prologue (weight prefetch) while
+// this one runs; `kog_wait_prior_grid` blocks until the previous kernel's writes are visible, so where
+// the release sits changes only the overlap. The GEMVs over stored blocks release after their own
+// prologue, attention after its context loop: released at entry, the next kernel's early blocks
+// crowded this one's start (bench/NOTES.md). Without the launch attribute (or on other targets) both
+// are no-ops.
 __device__ __forceinline__ void kog_wait_prior_grid() {
 #if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
   asm volatile("griddepcontrol.wait;" ::: "memory");
