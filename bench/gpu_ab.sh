@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# One device call comparing source trees on one GPU: each tree (a copy of the repository, e.g. a
+# `git archive` of the base commit beside the working tree) is installed in turn and its one-row
+# decode timed with graph replay, round after round, so every figure of a comparison comes from the
+# same machine and minutes. Optionally then: GPU tests on one tree, per-kernel times, pass costs of
+# 1..8 rows. Logs land in $OUT.
+#   TREES=".base .new" [ROUNDS=2] [WEIGHTS="gguf bf16"] [TESTTREE=.new TESTS="tests/..."]
+#   [PROFTREE=.new] [ROWSTREES=".base .new"] bench/gpu_ab.sh
+set -uo pipefail
+OUT=${OUT:-/tmp/kog-gpu-ab}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+ROOT=$(pwd)
+MODELS="qwen2.5-coder-1.5b qwen2.5-coder-0.5b"
+install() { (cd "$ROOT/$1" && python3 -m pip install -q --no-deps --no-build-isolation -e . >/dev/null 2>&1); }
+for round in $(seq 1 "${ROUNDS:-2}"); do
+  for tree in ${TREES:-}; do
+    install "$tree"
+    (cd "$ROOT/$tree" && KOG_COMMIT=$tree timeout 200 python3 bench/gpu_bench.py --model $MODELS \
+      --weights ${WEIGHTS:-gguf} --prompt 512 --no-peers --out /tmp/kog-ab-results 2>&1 | grep -v -i warn) \
+      >"$OUT/bench-$round$tree.log"
+    grep -E "^(0.5b|1.5b) (gguf|bf16) cuda|gemv GB" "$OUT/bench-$round$tree.log" | sed "s/^/$round $tree /"
+  done
+done
+if [[ -n "${TESTTREE:-}" ]]; then
+  install "$TESTTREE"
+  (cd "$ROOT/$TESTTREE" && timeout "${TESTTIME:-300}" python3 -m pytest -q -m gpu -p no:cacheprovider ${TESTS:-tests} \
+    >"$OUT/pytest.log" 2>&1)
+  tail -1 "$OUT/pytest.log"
+  grep -E "^(FAILED|ERROR)" "$OUT/pytest.log" | head -20
+fi
+if [[ -n "${PROFTREE:-}" ]]; then
+  install "$PROFTREE"
+  (cd "$ROOT/$PROFTREE" && timeout 200 python3 bench/profile_step.py --model $MODELS --weights ${WEIGHTS:-gguf} \
+    --steps 10 2>&1 | grep -v -i warn) >"$OUT/profile.log"
+  head -30 "$OUT/profile.log"
+fi
+for tree in ${ROWSTREES:-}; do
+  install "$tree"
+  (cd "$ROOT/$tree" && timeout 200 python3 bench/profile_step.py --model $MODELS --weights gguf --rows 8 --steps 3 \
+    2>&1 | grep -v -i warn) >"$OUT/rows-$tree.log"
+  grep "ms per graph" "$OUT/rows-$tree.log" | sed "s/^/$tree /"
+done
