@@ -67,7 +67,24 @@ __device__ __forceinline__ const float* stage_activations(const float* x, int k,
   copy_async_commit();
   copy_async_wait_all();  // also the first weight batch, issued earlier
   __syncthreads();
-  if (NORM) {
+  if (NORM && N == 1) {
+    // One row: every warp sums part of it (one warp alone took k / 32 dependent steps while the others
+    // waited at the barrier), and no division by k to find an element's row. The warps' sums go in the
+    // scale slots (NOTE: not in static shared memory, which the launch plans' occupancy does not count).
+    static_assert(KOG_GEMV_MAX_THREADS / KOG_WARP <= 16, "a warp's sum per scale slot");
+    float* part = scale;
+    const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
+    float ss = 0.f;
+    for (int i = threadIdx.x; i < k; i += blockDim.x) ss += xs[i] * xs[i];
+    ss = warp_sum(ss);
+    if (lane == 0) part[warp] = ss;
+    __syncthreads();
+    float t = 0.f;
+    for (int w = 0; w < (int)blockDim.x / KOG_WARP; ++w) t += part[w];
+    const float s = rsqrtf(t / (float)k + eps);
+    for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] *= s * bf16_to_float(gs[i]);
+    __syncthreads();
+  } else if (NORM) {
     const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
     for (int r = warp; r < N; r += blockDim.x / KOG_WARP) {
       float ss = 0.f;

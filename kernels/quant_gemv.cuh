@@ -141,14 +141,15 @@ __device__ __forceinline__ void stage_quant_activations(const XT* x, int k, cons
 #pragma unroll
     for (int u = 0; u < U; ++u) {
       const int j = base + u * blockDim.x + threadIdx.x;
-      if (j < total) load_raw8<XT>(x, j / per_row, k, (j % per_row) * 8, raw[u]);
+      if (j < total) load_raw8<XT>(x, N == 1 ? 0 : j / per_row, k, N == 1 ? 8 * j : (j % per_row) * 8, raw[u]);
     }
 #pragma unroll
     for (int u = 0; u < U; ++u) {
       const int j = base + u * blockDim.x + threadIdx.x;
       if (base + u * blockDim.x >= total) break;  // the same for the whole block
       const bool live = j < total;
-      const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
+      // NOTE: one row needs no division (it sat between the wait and the first load of every GEMV)
+      const int n = N == 1 || !live ? 0 : j / per_row, c = !live ? 0 : N == 1 ? 8 * j : (j % per_row) * 8;
       float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
       if (live) {
         activate8<XT>(raw[u], v);
@@ -316,7 +317,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
   const int per_row = k / 8, j = blockIdx.x * blockDim.x + threadIdx.x;
   const int row_bytes = FRAG ? 2 * k : kog_qx_row_bytes<Unit>(k);
   const bool live = j < N * per_row;  // NOTE: dead threads still take part in the shuffles
-  const int n = live ? j / per_row : 0, c = live ? (j % per_row) * 8 : 0;
+  const int n = N == 1 || !live ? 0 : j / per_row, c = !live ? 0 : N == 1 ? 8 * j : (j % per_row) * 8;
   float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
   if (live) {
     kog_raw8<kog_silu_pair> raw;
