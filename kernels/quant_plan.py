@@ -61,13 +61,10 @@ SMALL_MATRIX_BYTES = 4 << 20  # one row a warp up to this size (bench/NOTES.md, 
 def preferred_rows_per_warp(rows: int, bytes_per_row: int, n: int) -> int:
     # Activation reads from shared memory are shared by the group's rows; few rows need more warps, and
     # small matrices (q/k/v, o) are latency-bound: a warp's chain of dependent steps per row group, not
-    # bytes, sets their time, so one row a warp.
-    if rows <= 256 or rows * bytes_per_row <= SMALL_MATRIX_BYTES:
-        want = 1
-    elif bytes_per_row <= 1024 and (rows >= 8192 or rows <= 1024):
-        want = 4
-    else:
-        want = 2
+    # bytes, sets their time, so one row a warp. Larger ones take two: four (which short rows such as
+    # the gate/up projections had) measured 0.4% (1.5B) and 1.5% (0.5B) slower over a whole decode
+    # step (bench/NOTES.md, "Rows a warp, again").
+    want = 1 if rows <= 256 or rows * bytes_per_row <= SMALL_MATRIX_BYTES else 2
     return min(want, most_rows_per_warp(n))
 
 
