@@ -32,9 +32,9 @@ def gate_up_silu(
         out = torch.empty(n, inter, dtype=torch.float32, device=x.device)
     check_out(out, (n, inter), torch.float32, "out")
     smem, _ = shared_mem_plan(n, k, norm=True)
-    blocks = grid_blocks(inter, smem)
-    args = [ptr(w_gate), ptr(w_up), ptr(x), ptr(norm), f32(eps), ptr(out), i32(inter), i32(k)]
     kernel = load_kernel("gate_up.cu", "gate_up_silu_norm", n)
+    blocks = grid_blocks(inter, smem, kernel=kernel)
+    args = [ptr(w_gate), ptr(w_up), ptr(x), ptr(norm), f32(eps), ptr(out), i32(inter), i32(k)]
     launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
     return out
 

@@ -52,7 +52,8 @@ def gemv(
         groups = -(-rows // r)
         warps = warps_per_block(groups, m, k, norm=norm is not None)
         smem, x_shared = shared_mem_plan(m, k, norm=norm is not None, threads=32 * warps)
-        blocks = grid_blocks(groups, smem, warps)
+        kernel = load_kernel("gemv.cu", name, m)
+        blocks = grid_blocks(groups, smem, warps, kernel)
         if max_blocks is not None:
             blocks = min(blocks, max_blocks)
         args = [
@@ -67,7 +68,6 @@ def gemv(
             i32(k),
             i32(x_shared),
         ]
-        kernel = load_kernel("gemv.cu", name, m)
         launch(kernel, (blocks, 1, 1), (32 * warps, 1, 1), args, shared_mem=smem, pdl=pdl)
     return out
 

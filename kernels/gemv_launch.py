@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import torch
 
@@ -50,11 +51,19 @@ def _shared_mem_per_sm() -> int:
     return int(getattr(props, "shared_memory_per_multiprocessor", 228 * 1024))
 
 
-def grid_blocks(groups: int, smem: int, warps: int = WARPS) -> int:
+@functools.cache
+def _static_shared_bytes(kernel: Any) -> int:
+    return int(kernel.shared_size_bytes)  # a driver query: once per kernel
+
+
+def grid_blocks(groups: int, smem: int, warps: int = WARPS, kernel: Any = None) -> int:
     """Blocks for `groups` warp-sized row groups: one per group of `warps`, but no more than can be
     resident at once; the kernels loop over the rest, so each block stages its activations once and
-    keeps its weight stream double-buffered instead of paying a prologue per few rows."""
-    resident = max(1, min(MAX_BLOCKS_PER_SM, _shared_mem_per_sm() // (smem + 1024)))
+    keeps its weight stream double-buffered instead of paying a prologue per few rows. The kernel's
+    own static shared arrays count against residency too (48 bytes left uncounted once cost a second
+    wave of blocks: bench/NOTES.md)."""
+    static = _static_shared_bytes(kernel) if kernel is not None else 0
+    resident = max(1, min(MAX_BLOCKS_PER_SM, _shared_mem_per_sm() // (smem + static + 1024)))
     device = torch.cuda.current_device()
     return max(1, min(-(-groups // warps), sm_count(device) * resident))
 

@@ -77,13 +77,13 @@ def lm_head_argmax(
     check(ids_out.dtype == torch.int32 and ids_out.numel() >= n, "ids_out must hold n int32")
     check(bookkeeping is None or n == 1, "decode bookkeeping is for one row")
     smem, _ = shared_mem_plan(n, k, norm=True)
-    blocks = min(workspace.blocks, grid_blocks(-(-vocab // 2), smem))
+    kernel = load_kernel("lm_head.cu", "lm_head_argmax", n)
+    blocks = min(workspace.blocks, grid_blocks(-(-vocab // 2), smem, kernel=kernel))
     args = [
         ptr(w), ptr(x), ptr(norm), f32(eps), ptr(logits), i32(vocab), i32(k),
         ptr(workspace.part_val), ptr(workspace.part_idx), ptr(workspace.counter), ptr(ids_out),
     ]  # fmt: skip
     args += bookkeeping.args() if bookkeeping is not None else DecodeBookkeeping.none_args()
-    kernel = load_kernel("lm_head.cu", "lm_head_argmax", n)
     launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
 
 

@@ -73,13 +73,13 @@ def qkv_rope(
     check_out(q_out, (n, n_heads * head_dim), torch.float32, "q_out")
     pairs = (n_heads + 2 * n_kv) * head_dim // 2
     smem, _ = shared_mem_plan(n, k, norm=True)
-    blocks = grid_blocks(pairs, smem)
+    kernel = load_kernel("qkv_rope.cu", "qkv_rope_norm", n)
+    blocks = grid_blocks(pairs, smem, kernel=kernel)
     args = [
         ptr(wq), ptr(wk), ptr(wv), ptr(bq), ptr(bk), ptr(bv), ptr(x), ptr(norm), f32(eps), ptr(inv_freq),
         ptr(state), ptr(q_out), ptr(k_cache), ptr(v_cache),
         i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(k),
     ]  # fmt: skip
-    kernel = load_kernel("qkv_rope.cu", "qkv_rope_norm", n)
     launch(kernel, (blocks, 1, 1), (THREADS, 1, 1), args, shared_mem=smem, pdl=pdl)
 
 
