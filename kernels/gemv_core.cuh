@@ -70,7 +70,7 @@ __device__ __forceinline__ const float* stage_activations(const float* x, int k,
   if (NORM && N == 1) {
     // One row: every warp sums part of it (one warp alone took k / 32 dependent steps while the others
     // waited at the barrier), and no division by k to find an element's row. The warps' sums go in the
-    // scale slots (NOTE: not in static shared memory, which the launch plans' occupancy does not count).
+    // scale slots: a static array would take shared memory from the resident grid (bench/NOTES.md).
     static_assert(KOG_GEMV_MAX_THREADS / KOG_WARP <= 16, "a warp's sum per scale slot");
     float* part = scale;
     const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
