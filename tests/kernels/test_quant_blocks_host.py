@@ -22,6 +22,7 @@ from kog.kernels.quant_plan import (
     mma_act_rows,
     mma_shared_bytes,
     mma_split,
+    preferred_rows_per_warp,
     stage_bytes,
     staged_activation_bytes,
 )
@@ -211,3 +212,21 @@ def test_tensor_core_split_fills_the_gpu(tiles, steps, want):
     as many steps as warps (1.5B down, gate/up, LM head, k/v; 0.5B down; tiny matrices)."""
     split = mma_split(tiles, steps, 132)
     assert split == want and MMA_WARPS % split == 0
+
+
+@pytest.mark.parametrize(
+    "rows,bytes_per_row,n,want",
+    [
+        (2048, 864, 1, 1),  # 1.5B q/k/v (1.8 MB): one row a warp
+        (1536, 864, 1, 1),  # 1.5B o
+        (17920, 864, 1, 2),  # 1.5B gate/up: two (four measured slower over a whole step)
+        (9728, 616, 1, 2),  # 0.5B gate/up
+        (151936, 952, 1, 2),  # 0.5B LM head (Q8_0)
+        (1536, 7350, 1, 2),  # 1.5B Q6_K down projection
+        (17920, 864, 2, 2),
+        (17920, 864, 3, 1),  # more activation rows: fewer weight rows a warp (registers)
+        (200, 10**5, 1, 1),  # few rows, however long
+    ],
+)
+def test_rows_a_warp(rows, bytes_per_row, n, want):
+    assert preferred_rows_per_warp(rows, bytes_per_row, n) == want
