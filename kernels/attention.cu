@@ -10,7 +10,9 @@
 // from their shared memory between two cluster barriers. Long contexts (or `cluster` = 1): up to
 // max_splits slices, and the last block of a (row, head) to finish merges them from global memory,
 // found by an atomic counter; the clusters only group blocks then.
-// Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal).
+// Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal). The
+// position and the K/V of positions before state[0] (earlier passes wrote them) are read before the
+// wait on the previous kernel, so those round trips overlap its tail.
 #include "common.cuh"
 
 #define ATT_THREADS 128
@@ -75,9 +77,12 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   __shared__ float s_ml[ATT_WARPS][2];
   __shared__ __align__(16) float s_o[ATT_WARPS][256];  // each warp's output; later the merge weights
   __shared__ bool s_last;
-  kog_wait_prior_grid();
 
-  const int len = load_cg(state) + r + 1;
+  // Before the wait on the previous kernel: the position (written only between passes) and the cached
+  // K/V of positions before this pass's rows (written by earlier passes); only q and the rows' own
+  // K/V are the previous kernel's output.
+  const int fresh = load_cg(state);  // this pass's rows sit at positions fresh ..
+  const int len = fresh + r + 1;
   const bool in_cluster = cluster > 1 && len <= cluster * ATT_CLUSTER_BATCHES * batch;
   const int n_splits = min(in_cluster ? cluster : max_splits, (len + batch - 1) / batch);
   // Blocks past the last slice leave, except the first cluster's while it merges: they meet its barriers.
@@ -88,6 +93,22 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   const uint4* k_head = reinterpret_cast<const uint4*>(k_cache + (size_t)kvh * max_seq * head_dim) + d8;
   const uint4* v_head = reinterpret_cast<const uint4*>(v_cache + (size_t)kvh * max_seq * head_dim) + d8;
   const size_t row_head = (size_t)r * n_heads + h;
+
+  // A batch's K and V of the positions in [lo, hi); past the slice's end a harmless re-read.
+  uint4 kr[ATT_PASSES], vr[ATT_PASSES];
+  auto issue = [&](int base, int lo, int hi, uint4(&kd)[ATT_PASSES], uint4(&vd)[ATT_PASSES]) {
+#pragma unroll
+    for (int p = 0; p < ATT_PASSES; ++p) {
+      const int pos = min(base + p * n_slots + slot, end - 1);
+      if (pos >= lo && pos < hi) {
+        kd[p] = load_cg(k_head + (size_t)pos * lanes);
+        vd[p] = load_cg(v_head + (size_t)pos * lanes);
+      }
+    }
+  };
+  if (begin < end) issue(begin, 0, fresh, kr, vr);
+  kog_wait_prior_grid();
+  if (begin < end) issue(begin, fresh, end, kr, vr);
 
   float qf[8];
   {
@@ -100,19 +121,9 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
 #pragma unroll
   for (int e = 0; e < 8; ++e) acc[e] = 0.f;
 
-  uint4 kr[ATT_PASSES], vr[ATT_PASSES];
-  auto issue = [&](int base, uint4(&kd)[ATT_PASSES], uint4(&vd)[ATT_PASSES]) {
-#pragma unroll
-    for (int p = 0; p < ATT_PASSES; ++p) {
-      const int pos = min(base + p * n_slots + slot, end - 1);  // past the end: a harmless re-read
-      kd[p] = load_cg(k_head + (size_t)pos * lanes);
-      vd[p] = load_cg(v_head + (size_t)pos * lanes);
-    }
-  };
-  if (begin < end) issue(begin, kr, vr);
   for (int base = begin; base < end; base += batch) {
     uint4 kn[ATT_PASSES], vn[ATT_PASSES];
-    if (base + batch < end) issue(base + batch, kn, vn);
+    if (base + batch < end) issue(base + batch, 0, end, kn, vn);
 #pragma unroll
     for (int p = 0; p < ATT_PASSES; ++p) {
       float kf[8], vf[8];

@@ -12,23 +12,30 @@ __device__ __forceinline__ void gemv_body(const kog_bf16* __restrict__ W, const 
     for (int j = 0; j < R; ++j)  // a clamped duplicate row is computed and dropped
       w[j] = reinterpret_cast<const uint4*>(W + (size_t)min(grp * R + j, rows - 1) * k);
   };
+  // Lane 0 writes the group's outputs; its biases and residuals are loaded as the group starts.
+  float pre_b[R], pre_res[N][R];
+  const auto preload = [&](int grp) {
+    if (threadIdx.x % KOG_WARP != 0) return;
+#pragma unroll
+    for (int j = 0; j < R; ++j) {
+      const int row = min(grp * R + j, rows - 1);
+      pre_b[j] = bias ? bf16_to_float(bias[row]) : 0.f;
+#pragma unroll
+      for (int r = 0; r < N; ++r)  // NOTE: residual may alias y; same element, same lane, read first
+        pre_res[r][j] = residual ? load_cg(residual + (size_t)r * rows + row) : 0.f;
+    }
+  };
   const auto emit = [&](int grp, float (&acc)[N][R]) {
     if (threadIdx.x % KOG_WARP != 0) return;
 #pragma unroll
     for (int j = 0; j < R; ++j) {
       const int row = grp * R + j;
       if (row >= rows) continue;
-      const float b = bias ? bf16_to_float(bias[row]) : 0.f;
 #pragma unroll
-      for (int r = 0; r < N; ++r) {
-        const size_t at = (size_t)r * rows + row;
-        float v = acc[r][j] + b;
-        if (residual) v += load_cg(residual + at);  // NOTE: residual may alias y; same element, same lane
-        y[at] = v;
-      }
+      for (int r = 0; r < N; ++r) y[(size_t)r * rows + row] = acc[r][j] + pre_b[j] + pre_res[r][j];
     }
   };
-  gemv_blocks<N, R, NORM>((rows + R - 1) / R, k, x, norm, eps, x_shared != 0, rows_of, emit);
+  gemv_blocks<N, R, NORM>((rows + R - 1) / R, k, x, norm, eps, x_shared != 0, rows_of, emit, preload);
 }
 
 #define KOG_GEMV_ARGS                                                                                         \

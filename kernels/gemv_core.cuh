@@ -180,13 +180,20 @@ __device__ __forceinline__ void warp_prefetch_rows(const uint4* const (&rows)[R]
     if (j == lane) prefetch_row_l2(rows[j], k * 2);
 }
 
+struct NoPreload {
+  __device__ __forceinline__ void operator()(int) const {}
+};
+
 // A warp's loop over its row groups (grid-stride) as one stream of batches, double-buffered: the
 // next batch (of this group or the next one) is in flight while the current one is consumed.
 // `rows_of(grp, w)` gives a group's R row pointers, `emit(grp, acc)` consumes its reduced sums (all
-// lanes hold them). The first batch is issued before waiting on the previous kernel.
-template <int N, int R, bool NORM, typename RowsOf, typename Emit>
+// lanes hold them). `preload(grp)` is called as a group's work starts, after the wait on the previous
+// kernel (the first group's before the activations are staged): what emit will read from memory
+// (biases, the residual) is loaded then, so the round trip overlaps the dot products instead of
+// following the reduction. The first batch is issued before waiting on the previous kernel.
+template <int N, int R, bool NORM, typename RowsOf, typename Emit, typename Preload = NoPreload>
 __device__ __forceinline__ void gemv_blocks(int groups, int k, const float* x, const kog_bf16* __restrict__ g, float eps,
-                                            bool x_shared, RowsOf rows_of, Emit emit) {
+                                            bool x_shared, RowsOf rows_of, Emit emit, Preload preload = {}) {
   kog_allow_next_grid();
   constexpr int HALF = KOG_SLOTS / 2 * KOG_WARP;  // uint4 per half of a warp's slots
   const int lane = threadIdx.x % KOG_WARP;
@@ -204,6 +211,7 @@ __device__ __forceinline__ void gemv_blocks(int groups, int k, const float* x, c
   }
   // NOTE: everything above reads weights only; activations are the previous kernel's output.
   kog_wait_prior_grid();
+  if (grp < groups) preload(grp);
   const float* xs = stage_activations<N, NORM>(x, k, g, eps, x_shared);  // waits for the first batch too
   if (grp >= groups) return;
   float acc[N][R];
@@ -228,6 +236,7 @@ __device__ __forceinline__ void gemv_blocks(int groups, int k, const float* x, c
       warp_reduce_rows(acc);
       emit(grp, acc);
       zero_rows(acc);
+      if (more) preload(next_grp);
     }
     if (!more) break;
 #pragma unroll

@@ -24,17 +24,23 @@ __device__ __forceinline__ QkvPair qkv_pair(int p, int n_heads, int n_kv, int he
   return q;
 }
 
-// Rotates the pair (a, b) = rows (row0, row0 + head_dim/2) of q or k (not v) for position pos, then
+// The rotation of pair w at position pos: (sin, cos) of pos * inv_freq[d] for q and k, identity for v.
+__device__ __forceinline__ float2 rope_rotation(const QkvPair& w, int pos, const float* __restrict__ inv_freq,
+                                                int head_dim) {
+  if (w.kind == 2) return make_float2(0.f, 1.f);
+  float s, c;
+  sincosf((float)pos * inv_freq[w.row0 - w.head * head_dim], &s, &c);
+  return make_float2(s, c);
+}
+
+// Rotates the pair (a, b) = rows (row0, row0 + head_dim/2) of q or k by `rot` (rope_rotation), then
 // stores it: q as fp32 into activation row r of q_out, k and v as bf16 into their cache at pos.
-__device__ __forceinline__ void rope_store(const QkvPair& w, int r, int pos, float a, float b,
-                                           const float* __restrict__ inv_freq, float* __restrict__ q_out,
-                                           kog_bf16* __restrict__ k_cache, kog_bf16* __restrict__ v_cache,
-                                           int n_heads, int head_dim, int max_seq) {
+__device__ __forceinline__ void rope_store(const QkvPair& w, int r, int pos, float a, float b, float2 rot,
+                                           float* __restrict__ q_out, kog_bf16* __restrict__ k_cache,
+                                           kog_bf16* __restrict__ v_cache, int n_heads, int head_dim, int max_seq) {
   const int half = head_dim / 2, d = w.row0 - w.head * head_dim;
   if (w.kind != 2) {
-    float s, c;
-    sincosf((float)pos * inv_freq[d], &s, &c);
-    const float ra = a * c - b * s, rb = b * c + a * s;
+    const float ra = a * rot.y - b * rot.x, rb = b * rot.y + a * rot.x;
     a = ra, b = rb;
   }
   if (w.kind == 0) {
@@ -64,19 +70,29 @@ extern "C" __global__ void __launch_bounds__(KOG_GEMV_THREADS)
     w[0] = reinterpret_cast<const uint4*>(row0);
     w[1] = reinterpret_cast<const uint4*>(row0 + (size_t)half * k);
   };
-  const auto emit = [&](int p, float (&acc)[N][2]) {
+  // Lane 0 writes a pair's outputs; its biases, position and rotations are loaded as the pair starts.
+  float pre_b0, pre_b1;
+  int pre_pos;
+  float2 pre_rot[N];
+  const auto preload = [&](int p) {
     if (threadIdx.x % KOG_WARP != 0) return;
     const QkvPair q = qkv_pair(p, n_heads, n_kv, head_dim);
     const kog_bf16* bias = q.kind == 0 ? bq : q.kind == 1 ? bk : bv;
-    const float b0 = bias ? bf16_to_float(bias[q.row0]) : 0.f;
-    const float b1 = bias ? bf16_to_float(bias[q.row0 + half]) : 0.f;
-    const int pos0 = load_cg(state);
+    pre_b0 = bias ? bf16_to_float(bias[q.row0]) : 0.f;
+    pre_b1 = bias ? bf16_to_float(bias[q.row0 + half]) : 0.f;
+    pre_pos = load_cg(state);
+#pragma unroll
+    for (int r = 0; r < N; ++r) pre_rot[r] = rope_rotation(q, pre_pos + r, inv_freq, head_dim);
+  };
+  const auto emit = [&](int p, float (&acc)[N][2]) {
+    if (threadIdx.x % KOG_WARP != 0) return;
+    const QkvPair q = qkv_pair(p, n_heads, n_kv, head_dim);
 #pragma unroll
     for (int r = 0; r < N; ++r)
-      rope_store(q, r, pos0 + r, acc[r][0] + b0, acc[r][1] + b1, inv_freq, q_out, k_cache, v_cache, n_heads,
-                 head_dim, max_seq);
+      rope_store(q, r, pre_pos + r, acc[r][0] + pre_b0, acc[r][1] + pre_b1, pre_rot[r], q_out, k_cache, v_cache,
+                 n_heads, head_dim, max_seq);
   };
-  gemv_blocks<N, 2, true>((n_heads + 2 * n_kv) * half, k, x, norm, eps, true, rows_of, emit);
+  gemv_blocks<N, 2, true>((n_heads + 2 * n_kv) * half, k, x, norm, eps, true, rows_of, emit, preload);
 }
 
 // The same RoPE and cache write for q, k and v already projected (fp32, biases added) by other kernels,
@@ -88,16 +104,25 @@ extern "C" __global__ void __launch_bounds__(256)
                      kog_bf16* __restrict__ k_cache, kog_bf16* __restrict__ v_cache, int n_heads, int n_kv,
                      int head_dim, int max_seq, int n) {
   kog_allow_next_grid();
-  kog_wait_prior_grid();  // q, k, v are the previous kernels' outputs
+  // Before the wait: the position (written only between passes) and the first pair's rotation; q, k
+  // and v are the previous kernels' outputs.
   const int half = head_dim / 2, pairs = (n_heads + 2 * n_kv) * half;
   const int pos0 = load_cg(state);
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n * pairs; i += gridDim.x * blockDim.x) {
-    const int r = i / pairs;
-    const QkvPair w = qkv_pair(i % pairs, n_heads, n_kv, head_dim);
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  int r = i / pairs;
+  QkvPair w = qkv_pair(i % pairs, n_heads, n_kv, head_dim);
+  float2 rot = i < n * pairs ? rope_rotation(w, pos0 + r, inv_freq, head_dim) : make_float2(0.f, 1.f);
+  kog_wait_prior_grid();
+  while (i < n * pairs) {
     const float* src = w.kind == 0 ? q + (size_t)r * q_stride
                        : w.kind == 1 ? k + (size_t)r * k_stride
                                      : v + (size_t)r * v_stride;
-    rope_store(w, r, pos0 + r, load_cg(src + w.row0), load_cg(src + w.row0 + half), inv_freq, q_out, k_cache,
-               v_cache, n_heads, head_dim, max_seq);
+    rope_store(w, r, pos0 + r, load_cg(src + w.row0), load_cg(src + w.row0 + half), rot, q_out, k_cache, v_cache,
+               n_heads, head_dim, max_seq);
+    i += gridDim.x * blockDim.x;
+    if (i >= n * pairs) break;
+    r = i / pairs;
+    w = qkv_pair(i % pairs, n_heads, n_kv, head_dim);
+    rot = rope_rotation(w, pos0 + r, inv_freq, head_dim);
   }
 }

@@ -6,7 +6,13 @@ import pytest
 import torch
 from kernel_testing import gpu, poisoned, rel_err
 
-from kog.kernels import AttentionWorkspace, attention_decode, attention_reference
+from kog.kernels import (
+    AttentionWorkspace,
+    attention_decode,
+    attention_reference,
+    rope_cache_write,
+    rope_inv_freq,
+)
 
 pytestmark = gpu
 
@@ -57,3 +63,42 @@ def test_attention_replayed_in_a_graph(cluster):
         out.fill_(float("nan"))
         graph.replay()
         assert rel_err(out, attention_reference(q, k_cache, v_cache, start)) < 1e-4, start
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_attention_reads_the_rows_written_just_before(n):
+    """Behind the cache write in one PDL graph (as in the decode step), attention sees the rows' own
+    K/V, poisoned before every replay, as that kernel wrote them: it reads earlier positions before its
+    wait on that kernel and the rows' own only after. (Whether an early read would land before the
+    write is up to the scheduler, so this checks the chain's results, not the race itself.)"""
+    n_heads, n_kv, head_dim, max_seq = 12, 2, 128, 4096
+    g = torch.Generator(device="cuda").manual_seed(11 + n)
+    k_cache = torch.randn(n_kv, max_seq, head_dim, generator=g, device="cuda").to(torch.bfloat16)
+    v_cache = torch.randn(n_kv, max_seq, head_dim, generator=g, device="cuda").to(torch.bfloat16)
+    q = torch.randn(n, n_heads * head_dim, generator=g, device="cuda")
+    k = torch.randn(n, n_kv * head_dim, generator=g, device="cuda")
+    v = torch.randn(n, n_kv * head_dim, generator=g, device="cuda")
+    inv_freq = rope_inv_freq(head_dim, 1e6, "cuda")
+    state = torch.zeros(2, dtype=torch.int32, device="cuda")
+    ws = AttentionWorkspace.allocate(n_heads, n_kv, head_dim, max_seq, "cuda")
+    q_rot, out = torch.empty_like(q), poisoned(n, n_heads * head_dim)
+
+    def launches():
+        rope_cache_write(q, k, v, inv_freq, state, q_rot, k_cache, v_cache, n, pdl=True)
+        attention_decode(q_rot, k_cache, v_cache, state, out, ws, pdl=True)
+
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        launches()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, stream=stream):
+            launches()
+    torch.cuda.current_stream().wait_stream(stream)
+    for start in (0, 37, 511, 2000):
+        state[0] = start
+        k_cache[:, start : start + n] = float("nan")
+        v_cache[:, start : start + n] = float("nan")
+        out.fill_(float("nan"))
+        graph.replay()
+        assert rel_err(out, attention_reference(q_rot, k_cache, v_cache, start)) < 1e-4, start
