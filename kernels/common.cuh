@@ -38,6 +38,10 @@ typedef unsigned short kog_bf16;  // raw bfloat16 bits
 // prologue, attention after its context loop: released at entry, the next kernel's early blocks
 // crowded this one's start (bench/NOTES.md). Without the launch attribute (or on other targets) both
 // are no-ops.
+// What a kernel may read before its wait: whatever no kernel of the current pass writes (weights, the
+// position in `state`, K/V of earlier positions). A pass's first kernel (the embedding) releases the
+// next only after its own wait, so even passes launched back to back without a graph never overlap:
+// every kernel of a pass starts after the previous pass (which advances `state`) has finished.
 __device__ __forceinline__ void kog_wait_prior_grid() {
 #if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
   asm volatile("griddepcontrol.wait;" ::: "memory");

@@ -3,8 +3,8 @@
 
 extern "C" __global__ void __launch_bounds__(256)
     embed_rows(const kog_bf16* __restrict__ embed, const int* __restrict__ ids, float* __restrict__ x, int hidden) {
-  kog_allow_next_grid();
   kog_wait_prior_grid();
+  kog_allow_next_grid();  // only now: a pass's first kernel (common.cuh)
   const int r = blockIdx.y;
   const uint4* row = reinterpret_cast<const uint4*>(embed + (size_t)load_cg(ids + r) * hidden);
   float4* dst = reinterpret_cast<float4*>(x + (size_t)r * hidden);

@@ -285,8 +285,8 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
 template <class F, typename OT>
 __device__ __forceinline__ void quant_rows_body(const unsigned char* __restrict__ W, int bpr, int k, const int* ids,
                                                 int n, OT* out, int out_stride) {
-  kog_allow_next_grid();
   kog_wait_prior_grid();  // ids may be the previous kernel's output
+  kog_allow_next_grid();  // only now: the embedding lookup is a pass's first kernel (common.cuh)
   const int units = k / F::UNIT;
   const long long total = (long long)n * units;
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
