@@ -6,13 +6,14 @@ import subprocess
 
 import pytest
 
-from kog.agent.cmd_demo import example_names, prepare_example
+from kog.agent.cmd_demo import DEFAULT_EXAMPLE, example_names, prepare_example
 from kog.agent.errors import AgentError
 
 
 def test_the_examples_ship_with_the_package():
     names = example_names()
     assert "pagination" in names and len(names) >= 10
+    assert DEFAULT_EXAMPLE in names
 
 
 def test_an_example_becomes_a_clean_repository(tmp_path):
