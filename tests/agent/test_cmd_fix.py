@@ -67,6 +67,18 @@ def test_ci_that_cannot_fix_exits_1_with_the_tree_byte_identical(example_repo, t
     assert "not_fixed: step budget of 1 exhausted" in out  # the plain progress lines without --json
 
 
+def test_not_fixed_with_the_default_model_points_to_the_larger_one(example_repo, capsys):
+    root = example_repo("pagination")
+    assert (
+        cmd_fix.run(parse("ci", "--repo", root, "--max-steps", 1), load=scripted(DIAGNOSIS, PAGE_WRONG)) == 1
+    )
+    err = capsys.readouterr().err
+    assert f"--model {cmd_fix.LARGER_MODEL}" in err
+    args = parse("ci", "--repo", root, "--max-steps", 1, "--model", cmd_fix.LARGER_MODEL)
+    assert cmd_fix.run(args, load=scripted(DIAGNOSIS, PAGE_WRONG)) == 1
+    assert "hint:" not in capsys.readouterr().err
+
+
 def test_nothing_to_fix_exits_0(example_repo):
     root = example_repo("pagination", fixed=True)
     assert cmd_fix.run(parse("ci", "--repo", root), load=scripted()) == 0
