@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input, Static
 
+from kog.agent.cmd_fix import larger_model_hint
 from kog.agent.events import Event, EventBus, RunFinished, TokensStreamed
 from kog.agent.loop import RepairRun, RunConfig
 from kog.agent.model import LanguageModel
@@ -47,6 +48,7 @@ from kog.agent.tui.tests_panel import TestsPanel
 from kog.agent.tui.timeline import StepTimeline
 from kog.agent.tui.view import RunView
 from kog.agent.tui.workers import ModelLoader, load_engine, load_model, run_repair, run_suite
+from kog.engine.registry import DEFAULT_MODEL
 from kog.tools.errors import NotARepositoryError
 from kog.tools.git import RepoGuard
 
@@ -207,6 +209,8 @@ class KogApp(App[int]):
                 self.view.apply(item)
                 if isinstance(item, RunFinished):
                     self.exit_code = item.report.exit_code
+                    if item.report.status == "not_fixed" and self.model_name == DEFAULT_MODEL:
+                        self.notify(larger_model_hint().removeprefix("hint: "), title="Hint", timeout=30)
             case ModelProgress():
                 self.query_one(LoadingPanel).progress(item.stage, item.done, item.total)
             case ModelReady():

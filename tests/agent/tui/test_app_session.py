@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from conftest import git, snapshot
-from replies import DIAGNOSIS, PAGE_FIX
+from replies import DIAGNOSIS, PAGE_FIX, PAGE_WRONG
 from textual.widgets import Input
 from tui_support import SIZE, fix_app, scripted_loader, wait_for, wait_for_end
 
@@ -15,6 +15,7 @@ from kog.agent.errors import AgentError
 from kog.agent.tui.app import KogApp
 from kog.agent.tui.error_info import describe
 from kog.agent.tui.screens import ErrorScreen
+from kog.engine.registry import DEFAULT_MODEL
 
 
 def test_a_session_runs_a_typed_task_then_another(example_repo):
@@ -40,6 +41,23 @@ def test_a_session_runs_a_typed_task_then_another(example_repo):
             assert app.check_action("new_task", ()) is True
 
     asyncio.run(scenario())
+
+
+def test_a_run_the_default_model_cannot_fix_ends_with_a_hint_toward_the_larger_one(example_repo):
+    root = example_repo("pagination")
+    app = fix_app(root, [DIAGNOSIS, PAGE_WRONG], max_steps=1)
+    app.model_name = DEFAULT_MODEL  # the scripted replies stand in for the default model's
+    shown = []
+    app.notify = lambda message, **options: shown.append(message)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for_end(pilot)
+            assert app.view.report.status == "not_fixed"
+            await wait_for(pilot, lambda: shown, "the hint")
+
+    asyncio.run(scenario())
+    assert f"--model {cmd_fix.LARGER_MODEL}" in shown[0]
 
 
 def test_a_dirty_tree_ends_on_an_error_screen_with_the_tree_untouched(example_repo):
