@@ -5,7 +5,7 @@
 # same machine and minutes. Optionally then: GPU tests on one tree, per-kernel times, pass costs of
 # 1..8 rows. Logs land in $OUT.
 #   TREES=".base .new" [ROUNDS=2] [WEIGHTS="gguf bf16"] [TESTTREE=.new TESTS="tests/..."]
-#   [PROFTREE=.new] [ROWSTREES=".base .new"] bench/gpu_ab.sh
+#   [PROFTREE=.new] [ROWSTREES=".base .new"] [BENCHARGS="--cache 16384" TAG=c16k-] bench/gpu_ab.sh
 set -uo pipefail
 OUT=${OUT:-/tmp/kog-gpu-ab}
 mkdir -p "$OUT"
@@ -19,9 +19,9 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
   for tree in ${TREES:-}; do
     install "$tree"
     (cd "$ROOT/$tree" && KOG_COMMIT=$tree timeout 200 python3 bench/gpu_bench.py --model $MODELS \
-      --weights ${WEIGHTS:-gguf} --prompt 512 --no-peers --out /tmp/kog-ab-results 2>&1 | grep -v -i warn) \
-      >"$OUT/bench-$round$tree.log"
-    grep -E "^(0.5b|1.5b) (gguf|bf16) cuda|gemv GB" "$OUT/bench-$round$tree.log" | sed "s/^/$round $tree /"
+      --weights ${WEIGHTS:-gguf} --prompt 512 --no-peers ${BENCHARGS:-} --out /tmp/kog-ab-results 2>&1 | grep -v -i warn) \
+      >"$OUT/bench-${TAG:-}$round$tree.log"
+    grep -E "^(0.5b|1.5b) (gguf|bf16) cuda|gemv GB" "$OUT/bench-${TAG:-}$round$tree.log" | sed "s/^/${TAG:-}$round $tree /"
   done
 done
 if [[ -n "${TESTTREE:-}" ]]; then

@@ -1,6 +1,9 @@
 // Flash-decoding attention for grouped-query heads over a bf16 KV cache.
-// grid (splits, n_heads, n_rows): one block covers one query head over one slice of the context (the
-// query heads of a group read the same K and V, from L2 after the first). head_dim / 8 lanes share a
+// grid (cluster, n_heads, n_rows * groups): one block covers one query head over one slice of the
+// context (the query heads of a group read the same K and V, from L2 after the first); slice
+// group * cluster + blockIdx.x of row blockIdx.z % n_rows. The first slices of every head and row
+// come first in launch order: a grid sized for the longest context holds mostly blocks that leave at
+// once at short ones, and they no longer sit ahead of the working blocks of later heads. head_dim / 8 lanes share a
 // position, 8 dims each; a thread loads the K and V of a batch of positions at once, straight into
 // registers (the next batch's loads go out before this one is used), and keeps a running softmax.
 // Work per thread is kept small: at batch 1 the kernel is bound by each thread's dependent chain, not
@@ -67,7 +70,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
                      int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
                      float scale_log2,  // log2(e) / sqrt(head_dim)
                      int cluster) {     // blocks per cluster along x (= the most splits), or 1
-  const int split = blockIdx.x, h = blockIdx.y, r = blockIdx.z;
+  const int groups = (max_splits + gridDim.x - 1) / gridDim.x, n_rows = gridDim.z / groups;
+  const int split = blockIdx.z / n_rows * gridDim.x + blockIdx.x, h = blockIdx.y, r = blockIdx.z % n_rows;
   const int tid = threadIdx.x, lane = tid % KOG_WARP, warp = tid / KOG_WARP;
   const int kvh = h / (n_heads / n_kv);
   const int lanes = head_dim / 8;                  // lanes per position (4..32, a power of two)

@@ -77,7 +77,7 @@ def attention_decode(
     check_out(out, (n, n_heads * head_dim), torch.float32, "out")
     check(workspace.part_o.shape[1:] == (n_heads, workspace.max_splits, head_dim), "workspace shape mismatch")
     check(workspace.max_splits <= MAX_SPLITS, f"at most {MAX_SPLITS} context slices")
-    grid = (-(-workspace.max_splits // cluster) * cluster, n_heads, n)
+    grid = (cluster, n_heads, n * -(-workspace.max_splits // cluster))  # slices: attention.cu
     args = [
         ptr(q), ptr(k_cache), ptr(v_cache), ptr(state), ptr(out),
         ptr(workspace.part_o), ptr(workspace.part_ml), ptr(workspace.counters),

@@ -116,6 +116,7 @@ class QuantLinear:
         out: torch.Tensor | None = None,
         pdl: bool = False,
         silu_pair: bool = False,
+        overlap: bool = False,
         rows_per_warp: int | None = None,
         warps: int | None = None,
         mma: bool | None = None,
@@ -126,6 +127,9 @@ class QuantLinear:
         x: [n, in_features], fp32 (bf16 without norm), contiguous on the GPU; `residual`
         may be `out` itself (in-place add). With `silu_pair`, x is fp32 [n, 2 * in_features], each row
         a gate half and an up half, and the product takes silu(gate) * up (the MLP's activation).
+        `overlap` (with `norm`, inside a PDL chain): the previous launch is another normed GEMV over
+        the same x, so this one stages x without waiting for it and waits at its end instead; the two
+        run side by side (one-row dp4a launches; the tensor-core kernels wait as usual).
         Passes of MMA_MIN_ROWS rows or more run on tensor cores where the GPU has int8 mma (`mma`
         forces either kernel family); rows_per_warp / warps (dp4a) and split (mma: warps a 16-row tile)
         override the launch plan.
@@ -143,6 +147,7 @@ class QuantLinear:
         x_kind = (
             "image" if silu_pair  # silu(gate) * up staged once by a small kernel, then copied in
             else "bf16" if x.dtype == torch.bfloat16
+            else "f32_norm_late" if norm is not None and overlap
             else "f32_norm" if norm is not None
             else "f32"
         )  # fmt: skip
@@ -153,7 +158,7 @@ class QuantLinear:
         while start < n:  # rows past what one launch stages in shared memory take further launches
             xin = x[start:]
             if tensor_cores and (mma or n - start >= MMA_MIN_ROWS):
-                mplan = plan_mma(self.fmt, rows, k, n - start, x_kind, index, split)
+                mplan = plan_mma(self.fmt, rows, k, n - start, x_kind.removesuffix("_late"), index, split)
                 name, act_rows, blocks, threads = (
                     mplan.kernel_name,
                     mplan.act_rows,

@@ -192,7 +192,10 @@ __device__ __forceinline__ void copy_image_in(unsigned char* smem, const void* i
 
 // PRE: x is the image kog_silu_image wrote (the staged activations of stage_quant_activations, in
 // global memory), copied in with one cp.async per 16 bytes instead of staged.
-template <class F, int R, typename XT, bool NORM, bool PRE = false>
+// LATE: x was final before the previous kernel finished (it is another GEMV over the same x, which
+// releases this one only after its own wait), so this one stages x at once and waits on the previous
+// kernel at its end: the two run side by side, and whatever waits on this one sees both outputs.
+template <class F, int R, typename XT, bool NORM, bool PRE = false, bool LATE = false>
 __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
                                                 const XT* x, const kog_bf16* __restrict__ norm, float eps,
                                                 const kog_bf16* __restrict__ bias, const float* residual, float* y,
@@ -221,7 +224,7 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
     copy_async_commit();
   }
   // NOTE: only weights were touched above; the activations are the previous kernel's output.
-  kog_wait_prior_grid();
+  if (!LATE) kog_wait_prior_grid();
   if constexpr (PRE) {
     copy_image_in(smem, x, (size_t)N * (qx.row_bytes + 4 * (qx.blocks32 + qx.groups16)));
   } else {
@@ -278,6 +281,7 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
       }
     }
   }
+  if (LATE) kog_wait_prior_grid();
   copy_async_wait_pending<0>();
 }
 
@@ -347,6 +351,9 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
   }                                                                                                       \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_image_r##R(KOG_QGEMV_ARGS) {   \
     quant_gemv_body<FMT, R, unsigned char, false, true>(KOG_QGEMV_PASS(unsigned char));                   \
+  }                                                                                                       \
+  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_norm_late_r##R(KOG_QGEMV_ARGS) { \
+    quant_gemv_body<FMT, R, float, true, false, true>(KOG_QGEMV_PASS(float));                             \
   }
 
 // Rows per warp times activation rows is kept at most 4 (registers), so a module built for more

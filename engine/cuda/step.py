@@ -101,7 +101,11 @@ class DecodeStep:
         outputs, offset = [], 0
         for stack, bias in layer.qkv_stacks:
             out = self._qkv_out[offset : offset + MAX_ROWS * stack.out_features].view(MAX_ROWS, -1)
-            stack.gemv(b.x[:n], norm=layer.attn_norm, eps=cfg.rms_eps, bias=bias, out=out[:n], pdl=pdl)
+            # A second stack reads the same x as the first: it runs beside it (waits at its end).
+            stack.gemv(
+                b.x[:n], norm=layer.attn_norm, eps=cfg.rms_eps, bias=bias, out=out[:n], pdl=pdl,
+                overlap=bool(outputs),
+            )  # fmt: skip
             outputs += [out[:, col:] for col in _starts(stack.out_features, layer, len(outputs))]
             offset += MAX_ROWS * stack.out_features
         q, k, v = outputs

@@ -219,3 +219,40 @@ def test_stacked_rows_and_their_views(qtypes):
     assert not QuantLinear.can_stack(
         [weight("Q5_0", 3, 96)[0], weight("Q5_0", 3, 96)[0]]
     )  # 3 x 66 B: unaligned
+
+
+@pytest.mark.parametrize("qtype", FORMATS)
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_overlapped_stack_in_a_pdl_graph(qtype, n):
+    """A producer writes x, two normed GEMVs read it (the second with `overlap`: it waits on the first
+    only at its end), and a consumer reads both outputs, all in one PDL graph replayed over fresh inputs.
+    The consumer's result checks that the second launch's output is right and that a kernel waiting on
+    it sees the first's as well; whether that last part would fail without the late wait depends on
+    timing, so it is a check of the chain's results, not a proof of the ordering."""
+    source, src_values = weight("Q8_0", 1536, 256)
+    first, first_values = weight("Q4_K", 1792, 1536)
+    second, second_values = weight(qtype, 256, 1536)
+    consumer, consumer_values = weight("Q4_K", 256, 1792)
+    norm = (torch.rand(1536, device="cuda") + 0.5).to(torch.bfloat16)
+    x0, x = torch.empty(n, 256, device="cuda"), torch.empty(n, 1536, device="cuda")
+    o1, o2 = torch.empty(n, 1792, device="cuda"), torch.empty(n, 256, device="cuda")
+
+    def chain() -> None:
+        source.gemv(x0, out=x, pdl=True)
+        first.gemv(x, norm=norm, eps=1e-6, out=o1, pdl=True)
+        second.gemv(x, norm=norm, eps=1e-6, out=o2, overlap=True, pdl=True)
+        consumer.gemv(o1, residual=o2, out=o2, pdl=True)
+
+    x0.normal_()
+    chain()  # builds the kernels and plans outside the capture
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        chain()
+    for seed in range(4):
+        x0.copy_(torch.randn(n, 256, device="cuda", generator=torch.Generator("cuda").manual_seed(seed)))
+        o1.fill_(float("nan"))
+        o2.fill_(float("nan"))
+        graph.replay()
+        normed = rms_norm_reference(expected(src_values, x0).float(), norm, 1e-6)
+        want = expected(consumer_values, expected(first_values, normed)) + expected(second_values, normed)
+        assert rel_err(o2, want) < 2e-3, f"replay {seed}"
