@@ -9,8 +9,8 @@
 // Work per thread is kept small: at batch 1 the kernel is bound by each thread's dependent chain, not
 // by bytes.
 // Merging the slices. Short contexts with `cluster` > 1 (sm_90, grid.x a multiple of it): up to
-// `cluster` slices, the blocks of the first cluster, and rank 0 reads the others' partial results
-// from their shared memory between two cluster barriers. Long contexts (or `cluster` = 1): up to
+// `cluster` slices, the blocks of the first cluster; each writes its partial result into rank 0's
+// shared memory and leaves, rank 0 merges once all have arrived. Long contexts (or `cluster` = 1): up to
 // max_splits slices, and the last block of a (row, head) to finish merges them from global memory,
 // found by an atomic counter; the clusters only group blocks then.
 // Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal). The
@@ -24,25 +24,37 @@
 #define ATT_CLUSTER_BATCHES 8  // merge in a cluster while each thread has at most this many batches
 #define ATT_PASSES 4  // positions per thread per batch: all their loads are in flight together
 
-// Thread-block clusters (sm_90): a barrier across the cluster's blocks, and a load from the shared
-// memory of another block of the cluster.
-__device__ __forceinline__ void kog_cluster_sync() {
+// Thread-block clusters (sm_90). A block arrives on the cluster barrier as it starts (relaxed) and
+// waits for that phase before its first store into another block's shared memory (which is then
+// sure to have started); a store goes to the block of rank `rank`. A thread that exits counts as
+// arrived, so blocks may leave with a phase still open.
+__device__ __forceinline__ void kog_cluster_arrive_relaxed() {
 #if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
-  asm volatile("barrier.cluster.arrive.release.aligned;\n\tbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+  asm volatile("barrier.cluster.arrive.relaxed.aligned;" ::: "memory");
 #endif
 }
 
-__device__ __forceinline__ float kog_cluster_load(const float* smem, unsigned int rank) {
+__device__ __forceinline__ void kog_cluster_arrive_release() {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void kog_cluster_wait() {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void kog_cluster_store(float* smem, unsigned int rank, float v) {
 #if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
   unsigned int remote;
-  float v;
   asm volatile("mapa.shared::cluster.u32 %0, %1, %2;"
                : "=r"(remote)
                : "r"((unsigned int)__cvta_generic_to_shared(smem)), "r"(rank));
-  asm volatile("ld.shared::cluster.f32 %0, [%1];" : "=f"(v) : "r"(remote) : "memory");
-  return v;
+  asm volatile("st.shared::cluster.f32 [%0], %1;" ::"r"(remote), "f"(v) : "memory");
 #else
-  return *smem;  // never reached: clusters are only launched on sm_90 and later
+  *smem = v;  // never reached: clusters are only launched on sm_90 and later
 #endif
 }
 
@@ -89,8 +101,9 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   const int len = fresh + r + 1;
   const bool in_cluster = cluster > 1 && len <= cluster * ATT_CLUSTER_BATCHES * batch;
   const int n_splits = min(in_cluster ? cluster : max_splits, (len + batch - 1) / batch);
-  // Blocks past the last slice leave, except the first cluster's while it merges: they meet its barriers.
-  if (split >= (in_cluster && n_splits > 1 ? cluster : n_splits)) return;
+  if (split >= n_splits) return;  // past the last slice (counts as arrived on the cluster's barrier)
+  const bool cluster_merge = in_cluster && n_splits > 1;
+  if (cluster_merge) kog_cluster_arrive_relaxed();
   const int chunk = (len + n_splits - 1) / n_splits;
   const int begin = min(len, split * chunk), end = min(len, begin + chunk);
 
@@ -175,7 +188,9 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
     wc[w] = s_ml[w][0] == -INFINITY ? 0.f : exp2f(s_ml[w][0] - mx);
     sum += s_ml[w][1] * wc[w];
   }
-  __shared__ __align__(16) float s_part[258];  // the block's result for a cluster merge: o[256], m, l
+  // Rank 0's: every slice's result for a cluster merge, o[256], m, l.
+  __shared__ __align__(16) float s_parts[ATT_MAX_CLUSTER][260];
+  if (cluster_merge) kog_cluster_wait();  // every block of the cluster has started
   for (int d = tid; d < head_dim; d += ATT_THREADS) {
     float o = 0.f;
 #pragma unroll
@@ -183,8 +198,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
     if (n_splits == 1) {
       out[row_head * head_dim + d] = o / sum;
     } else if (in_cluster) {
-      s_part[d] = o;
-      if (d == 0) s_part[256] = mx, s_part[257] = sum;
+      kog_cluster_store(&s_parts[split][d], 0, o);
+      if (d == 0) kog_cluster_store(&s_parts[split][256], 0, mx), kog_cluster_store(&s_parts[split][257], 0, sum);
     } else {
       const size_t at = row_head * max_splits + split;
       part_o[at * head_dim + d] = o;
@@ -193,34 +208,24 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   }
   if (n_splits == 1) return;
   if (in_cluster) {
-    kog_cluster_sync();  // every slice's result is in its block's shared memory
-    if (split == 0) {
-      for (int d = tid; d < head_dim; d += ATT_THREADS) {
-        float ms[ATT_MAX_CLUSTER], ls[ATT_MAX_CLUSTER], os[ATT_MAX_CLUSTER];
+    kog_cluster_arrive_release();  // this slice's result is in rank 0's shared memory
+    if (split != 0) return;
+    kog_cluster_wait();
+    for (int d = tid; d < head_dim; d += ATT_THREADS) {
+      float mc = -INFINITY;
 #pragma unroll
-        for (int c = 0; c < ATT_MAX_CLUSTER; ++c) {
-          if (c < n_splits) {
-            ms[c] = kog_cluster_load(&s_part[256], c);
-            ls[c] = kog_cluster_load(&s_part[257], c);
-            os[c] = kog_cluster_load(&s_part[d], c);
-          }
+      for (int c = 0; c < ATT_MAX_CLUSTER; ++c)
+        if (c < n_splits) mc = fmaxf(mc, s_parts[c][256]);
+      float o = 0.f, total = 0.f;
+#pragma unroll
+      for (int c = 0; c < ATT_MAX_CLUSTER; ++c) {
+        if (c < n_splits) {
+          const float w = s_parts[c][256] == -INFINITY ? 0.f : exp2f(s_parts[c][256] - mc);
+          o = fmaf(s_parts[c][d], w, o), total = fmaf(s_parts[c][257], w, total);
         }
-        float mc = -INFINITY;
-#pragma unroll
-        for (int c = 0; c < ATT_MAX_CLUSTER; ++c)
-          if (c < n_splits) mc = fmaxf(mc, ms[c]);
-        float o = 0.f, total = 0.f;
-#pragma unroll
-        for (int c = 0; c < ATT_MAX_CLUSTER; ++c) {
-          if (c < n_splits) {
-            const float w = ms[c] == -INFINITY ? 0.f : exp2f(ms[c] - mc);
-            o = fmaf(os[c], w, o), total = fmaf(ls[c], w, total);
-          }
-        }
-        out[row_head * head_dim + d] = o / total;
       }
+      out[row_head * head_dim + d] = o / total;
     }
-    kog_cluster_sync();  // no block leaves while rank 0 may still read its shared memory
     return;
   }
 

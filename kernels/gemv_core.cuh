@@ -47,12 +47,14 @@ __device__ __forceinline__ float* staged_x() {
 }
 
 // Block prologue, after the wait on the previous kernel: the N activation rows into shared memory,
-// and with NORM each row multiplied by its RMSNorm scale and the norm weight, so the dot products
-// that follow are plain. Returns where the activations are to be read (shared, or global if they did
-// not fit, which the host allows only without NORM).
+// and with NORM each row multiplied by the norm weight and (several rows) by its RMSNorm scale, so
+// the dot products that follow are plain; one row's RMS scale comes back in `rms`, for the outputs
+// (one pass over the row and one barrier fewer). Returns where the activations are to be read
+// (shared, or global if they did not fit, which the host allows only without NORM).
 template <int N, bool NORM>
 __device__ __forceinline__ const float* stage_activations(const float* x, int k, const kog_bf16* __restrict__ g,
-                                                          float eps, bool x_shared) {
+                                                          float eps, bool x_shared, float& rms) {
+  rms = 1.f;
   if (!x_shared) return x;
   float* xs = staged_x();
   float* scale = xs + N * k;
@@ -75,15 +77,17 @@ __device__ __forceinline__ const float* stage_activations(const float* x, int k,
     float* part = scale;
     const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
     float ss = 0.f;
-    for (int i = threadIdx.x; i < k; i += blockDim.x) ss += xs[i] * xs[i];
+    for (int i = threadIdx.x; i < k; i += blockDim.x) {
+      const float v = xs[i];
+      ss += v * v;
+      xs[i] = v * bf16_to_float(gs[i]);
+    }
     ss = warp_sum(ss);
     if (lane == 0) part[warp] = ss;
-    __syncthreads();
+    __syncthreads();  // the sums, and the row times the norm weight
     float t = 0.f;
     for (int w = 0; w < (int)blockDim.x / KOG_WARP; ++w) t += part[w];
-    const float s = rsqrtf(t / (float)k + eps);
-    for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] *= s * bf16_to_float(gs[i]);
-    __syncthreads();
+    rms = rsqrtf(t / (float)k + eps);
   } else if (NORM) {
     const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP;
     for (int r = warp; r < N; r += blockDim.x / KOG_WARP) {
@@ -212,7 +216,8 @@ __device__ __forceinline__ void gemv_blocks(int groups, int k, const float* x, c
   // NOTE: everything above reads weights only; activations are the previous kernel's output.
   kog_wait_prior_grid();
   if (grp < groups) preload(grp);
-  const float* xs = stage_activations<N, NORM>(x, k, g, eps, x_shared);  // waits for the first batch too
+  float rms;
+  const float* xs = stage_activations<N, NORM>(x, k, g, eps, x_shared, rms);  // waits for the first batch too
   if (grp >= groups) return;
   float acc[N][R];
   zero_rows(acc);
@@ -234,6 +239,9 @@ __device__ __forceinline__ void gemv_blocks(int groups, int k, const float* x, c
     consume_batch<N, R>(xs, x_shared, k, batch * Batch<R>::COLS + lane, slots + half * HALF, lane, acc);
     if (batch == n_batches - 1) {
       warp_reduce_rows(acc);
+      if (NORM && N == 1)
+#pragma unroll
+        for (int j = 0; j < R; ++j) acc[0][j] *= rms;
       emit(grp, acc);
       zero_rows(acc);
       if (more) preload(next_grp);
