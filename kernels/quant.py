@@ -190,6 +190,76 @@ class QuantLinear:
             start = stop
         return out
 
+    ROPE_MAX_ROWS = 2  # activation rows of the kernels with RoPE fused (quant_gemv.cuh builds no more)
+
+    def fuses_rope(self, n: int, head_dim: int) -> bool:
+        """Whether `gemv_rope` takes a pass of n rows: the one- and two-row kernels (passes of
+        MMA_MIN_ROWS or more run on tensor cores where the GPU has them) over whole heads."""
+        return n <= self.ROPE_MAX_ROWS and n < MMA_MIN_ROWS and self.out_features % head_dim == 0
+
+    def gemv_rope(
+        self,
+        x: torch.Tensor,
+        *,
+        norm: torch.Tensor,
+        eps: float,
+        bias: torch.Tensor | None,
+        pair_base: int,
+        inv_freq: torch.Tensor,
+        state: torch.Tensor,
+        q_out: torch.Tensor,
+        k_cache: torch.Tensor,
+        v_cache: torch.Tensor,
+        pdl: bool = False,
+        overlap: bool = False,
+    ) -> None:
+        """A q/k/v stack's GEMV (RMSNorm and bias fused, as `gemv`) with rotate-half RoPE and the cache
+        write fused: its rows are whole heads of [q; k; v] from rotation pair `pair_base` on
+        (head_dim / 2 pairs a head, q's heads first). Row r of x is the token at position state[0] + r:
+        q rows go to q_out[r] rotated, k rows rotated and v rows as they are into the bf16 caches
+        ([n_kv, max_seq, head_dim]) at that position. `overlap` as in `gemv`."""
+        n, k = self._check_input(x, norm, False)
+        n_kv, max_seq, head_dim = k_cache.shape
+        check(
+            self.fuses_rope(n, head_dim),
+            f"RoPE is fused for passes of 1..{self.ROPE_MAX_ROWS} rows, whole heads",
+        )
+        check(x.dtype == torch.float32, "x must be fp32")
+        check_vector(norm, "norm", k)
+        check_vector(bias, "bias", self.out_features)
+        check(q_out.dim() == 2 and q_out.shape[1] % head_dim == 0, "q_out: [rows, n_heads * head_dim]")
+        n_heads = q_out.shape[1] // head_dim
+        check_out(q_out[:n], (n, n_heads * head_dim), torch.float32, "q_out")
+        for cache, name in ((k_cache, "k_cache"), (v_cache, "v_cache")):
+            check(cache.dtype == torch.bfloat16 and cache.is_contiguous(), f"{name} must be contiguous bf16")
+        check(tuple(v_cache.shape) == tuple(k_cache.shape), "k/v caches disagree")
+        pairs = (n_heads + 2 * n_kv) * head_dim // 2
+        check(
+            0 <= pair_base and pair_base + self.out_features // 2 <= pairs,
+            "the stack's pairs are out of range",
+        )
+        check(
+            inv_freq.dtype == torch.float32 and inv_freq.numel() == head_dim // 2, "inv_freq: head_dim/2 fp32"
+        )
+        check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
+        index = x.device.index if x.device.index is not None else torch.cuda.current_device()
+        x_kind = "f32_norm_late_rope" if overlap else "f32_norm_rope"
+        plan = plan_gemv(self.fmt, self.out_features, k, n, x_kind, index, 1)
+        if plan.warps % 2:  # the two rows of a pair are two warps of one block
+            check(plan.warps > 1, "a RoPE pair needs two warps a block")
+            plan = plan_gemv(self.fmt, self.out_features, k, n, x_kind, index, 1, plan.warps - 1)
+        check(plan.act_rows >= n, "the activation rows do not fit in one launch")
+        args = [
+            ptr(self._buffer), i32(self.bytes_per_row), i32(self.out_features), i32(k), ptr(x), ptr(norm),
+            f32(eps), ptr(bias), ptr(None), ptr(None), i32(plan.stage_bytes),
+            ptr(inv_freq), ptr(state), ptr(q_out), ptr(k_cache), ptr(v_cache),
+            i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(pair_base),
+        ]  # fmt: skip
+        kernel = load_kernel(self.fmt.source, plan.kernel_name, plan.act_rows)
+        launch(
+            kernel, (plan.blocks, 1, 1), (32 * plan.warps, 1, 1), args, shared_mem=plan.shared_mem, pdl=pdl
+        )
+
     def _silu_image(self, x: torch.Tensor, index: int, pdl: bool, mma: bool) -> torch.Tensor:
         """silu(gate) * up of x's rows, staged once for every block of the GEMV that follows, in the
         layout of the tensor-core kernels (mma) or of the dp4a ones (a buffer per device and size,

@@ -9,6 +9,7 @@
 #pragma once
 #include "gemv_core.cuh"
 #include "quant_common.cuh"
+#include "rope.cuh"
 
 #define KOG_QSTAGES 2           // weight buffers per warp
 #define KOG_QUANT_MAX_THREADS 256  // blocks of 2..8 warps, chosen by the host per shape
@@ -190,17 +191,43 @@ __device__ __forceinline__ void copy_image_in(unsigned char* smem, const void* i
   __syncthreads();
 }
 
+// Where a q/k/v stack's GEMV puts its outputs when RoPE and the cache write are fused into it: the
+// stack's rows are whole heads of q, k and v in that order, starting at rotation pair `pair_base`
+// (qkv_pair's numbering over all three).
+struct kog_rope_args {
+  const float* __restrict__ inv_freq;  // [head_dim / 2]
+  const int* state;                    // state[0]: position of activation row 0
+  float* __restrict__ q_out;           // [N, n_heads * head_dim]
+  kog_bf16* __restrict__ k_cache;      // [n_kv, max_seq, head_dim], this layer
+  kog_bf16* __restrict__ v_cache;
+  int n_heads, n_kv, head_dim, max_seq, pair_base;
+};
+
+// A barrier for the two warps 2i and 2i + 1 of a block (named barriers 1.., barrier 0 is the block's).
+__device__ __forceinline__ void warp_pair_sync(int warp) {
+#if defined(__CUDA_ARCH__) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("bar.sync %0, 64;" ::"r"(1 + warp / 2) : "memory");
+#else
+  __syncthreads();  // HIP: not built with ROPE
+#endif
+}
+
 // PRE: x is the image kog_silu_image wrote (the staged activations of stage_quant_activations, in
 // global memory), copied in with one cp.async per 16 bytes instead of staged.
 // LATE: x was final before the previous kernel finished (it is another GEMV over the same x, which
 // releases this one only after its own wait), so this one stages x at once and waits on the previous
 // kernel at its end: the two run side by side, and whatever waits on this one sees both outputs.
-template <class F, int R, typename XT, bool NORM, bool PRE = false, bool LATE = false>
+// ROPE (one weight row a warp, an even number of warps a block): the rows of a q/k/v stack, RoPE and
+// the cache write fused (rope; y unused). Warps 2i and 2i + 1 take the two rows of a rotation pair
+// (group g is pair g / 2's row g % 2), swap their sums through shared memory, and each stores its
+// rotated half: no separate RoPE kernel, and still one row a warp.
+template <class F, int R, typename XT, bool NORM, bool PRE = false, bool LATE = false, bool ROPE = false>
 __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
                                                 const XT* x, const kog_bf16* __restrict__ norm, float eps,
                                                 const kog_bf16* __restrict__ bias, const float* residual, float* y,
-                                                int stage_bytes) {
+                                                int stage_bytes, const kog_rope_args* rope = nullptr) {
   constexpr int N = KOG_ROWS;
+  static_assert(!ROPE || R == 1, "RoPE pairs are two warps of one row each");
   __shared__ float red[KOG_QUANT_MAX_THREADS / KOG_WARP][N];
   const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP, warps = blockDim.x / KOG_WARP;
   unsigned char* smem = reinterpret_cast<unsigned char*>(kog_gemv_smem);
@@ -217,12 +244,23 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
                         (size_t)warp * KOG_QSTAGES * stage_bytes;
   const int groups = (rows + R - 1) / R, stride = gridDim.x * warps;
   const int first = blockIdx.x * warps + warp;
+  // The weight row group g streams: g itself, or with ROPE the row of pair g / 2 that g % 2 names.
+  const int half = ROPE ? rope->head_dim / 2 : 0;
+  const auto row_group = [&](int g) {
+    if constexpr (ROPE) {
+      const int p = g >> 1;
+      return p / half * 2 * half + p % half + (g & 1) * half;
+    } else {
+      return g;
+    }
+  };
 #pragma unroll
   for (int s = 0; s < KOG_QSTAGES; ++s) {
     if (first + s * stride < groups)
-      issue_row_group<R>(W, bpr, rows, first + s * stride, bufs + s * stage_bytes, lane, KOG_WARP);
+      issue_row_group<R>(W, bpr, rows, row_group(first + s * stride), bufs + s * stage_bytes, lane, KOG_WARP);
     copy_async_commit();
   }
+  const int pos0 = ROPE ? load_cg(rope->state) : 0;  // written only between passes
   // NOTE: only weights were touched above; the activations are the previous kernel's output.
   if (!LATE) kog_wait_prior_grid();
   if constexpr (PRE) {
@@ -240,12 +278,23 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
     rms[n] = NORM ? rsqrtf(t / (float)k + eps) : 1.f;
   }
   const int units = k / F::UNIT;
-  int slot = 0;
+  int slot = 0, parity = 0;
   for (int g = first; g < groups; g += stride) {
+    // With ROPE, what the outputs need besides the sums, found while the dot products run.
+    const int row = row_group(g);
+    QkvPair pair;
+    float2 rot[N];
+    float rope_bias = 0.f;
+    if (ROPE) {
+      pair = qkv_pair(rope->pair_base + (g >> 1), rope->n_heads, rope->n_kv, rope->head_dim);
+#pragma unroll
+      for (int n = 0; n < N; ++n) rot[n] = rope_rotation(pair, pos0 + n, rope->inv_freq, rope->head_dim);
+      rope_bias = bias ? bf16_to_float(bias[row]) : 0.f;
+    }
     copy_async_wait_pending<KOG_QSTAGES - 1>();
     __syncwarp();  // every lane's copies of this group have landed
     unsigned char* buf = bufs + slot * stage_bytes;
-    const long long start = (long long)g * R * bpr;
+    const long long start = (long long)row * R * bpr;
     const int live = min(R, rows - g * R);
     const unsigned char* rowp[R];
 #pragma unroll
@@ -258,13 +307,41 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
     for (int u = lane; u < units; u += KOG_WARP) F::template dot<R, N>(rowp, u, qx, part);
     __syncwarp();  // the buffer is free again
     if (g + KOG_QSTAGES * stride < groups)
-      issue_row_group<R>(W, bpr, rows, g + KOG_QSTAGES * stride, buf, lane, KOG_WARP);
+      issue_row_group<R>(W, bpr, rows, row_group(g + KOG_QSTAGES * stride), buf, lane, KOG_WARP);
     copy_async_commit();
     slot = slot + 1 == KOG_QSTAGES ? 0 : slot + 1;
 #pragma unroll
     for (int j = 0; j < R; ++j)
 #pragma unroll
       for (int n = 0; n < N; ++n) part[j][n] = warp_sum(part[j][n]);
+    if constexpr (ROPE) {
+      // Two slots a warp, alternating: the pair's next swap cannot overwrite what the partner still reads.
+      __shared__ float swap[2][KOG_QUANT_MAX_THREADS / KOG_WARP][N];
+      float mine[N];
+#pragma unroll
+      for (int n = 0; n < N; ++n) mine[n] = part[0][n] * rms[n] + rope_bias;
+      if (lane == 0)
+#pragma unroll
+        for (int n = 0; n < N; ++n) swap[parity][warp][n] = mine[n];
+      warp_pair_sync(warp);
+      if (lane == 0) {
+        const int second = g & 1, hd = rope->head_dim, d = pair.row0 - pair.head * hd + second * half;
+#pragma unroll
+        for (int n = 0; n < N; ++n) {
+          const float other = swap[parity][warp ^ 1][n];
+          const float a = second ? other : mine[n], b = second ? mine[n] : other;
+          const float v = pair.kind == 2 ? mine[n] : second ? b * rot[n].y + a * rot[n].x : a * rot[n].y - b * rot[n].x;
+          if (pair.kind == 0) {
+            rope->q_out[(size_t)n * rope->n_heads * hd + pair.head * hd + d] = v;
+          } else {
+            kog_bf16* cache = pair.kind == 1 ? rope->k_cache : rope->v_cache;
+            cache[((size_t)pair.head * rope->max_seq + pos0 + n) * hd + d] = float_to_bf16(v);
+          }
+        }
+      }
+      parity ^= 1;
+      continue;
+    }
     if (lane == 0) {
 #pragma unroll
       for (int j = 0; j < R; ++j) {
@@ -356,6 +433,27 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
     quant_gemv_body<FMT, R, float, true, false, true>(KOG_QGEMV_PASS(float));                             \
   }
 
+// A q/k/v stack's GEMV with RoPE and the cache write fused (ROPE above), one weight row a warp; LATE as
+// the overlapped stack.
+#define KOG_QROPE_ARGS                                                                                     \
+  KOG_QGEMV_ARGS, const float *__restrict__ inv_freq, const int *state, float *__restrict__ q_out,          \
+      kog_bf16 *__restrict__ k_cache, kog_bf16 *__restrict__ v_cache, int n_heads, int n_kv, int head_dim, \
+      int max_seq, int pair_base
+#define KOG_QUANT_GEMV_ROPE(PREFIX, FMT, SUFFIX, LATE)                                                    \
+  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS)                                     \
+      PREFIX##_gemv_f32_norm##SUFFIX##_rope_r1(KOG_QROPE_ARGS) {                                          \
+    const kog_rope_args rope{inv_freq, state, q_out, k_cache, v_cache, n_heads, n_kv, head_dim, max_seq, pair_base}; \
+    quant_gemv_body<FMT, 1, float, true, false, LATE, true>(KOG_QGEMV_PASS(float), &rope);                \
+  }
+
+#if KOG_ROWS <= 2  // one- and two-row passes; the tensor-core kernels take more rows
+#define KOG_QUANT_GEMV_ROPES(PREFIX, FMT)      \
+  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, , false)    \
+  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _late, true)
+#else
+#define KOG_QUANT_GEMV_ROPES(PREFIX, FMT)
+#endif
+
 // Rows per warp times activation rows is kept at most 4 (registers), so a module built for more
 // activation rows carries only the narrower variants.
 #if KOG_ROWS <= 2
@@ -373,6 +471,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
 // GEMVs copy in, and row dequantization.
 #define KOG_QUANT_KERNELS(PREFIX, FMT)                                                        \
   KOG_QUANT_GEMV(PREFIX, FMT, 1)                                                              \
+  KOG_QUANT_GEMV_ROPES(PREFIX, FMT)                                                           \
   KOG_QUANT_GEMV_R2(PREFIX, FMT)                                                              \
   KOG_QUANT_GEMV_R4(PREFIX, FMT)                                                              \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_gemv_silu_image(const float* x, int k, void* image) { \

@@ -6,8 +6,9 @@ from device buffers at run time.
 
 Per layer, bf16 weights run the fused kernels (norm+q/k/v+RoPE+cache, attention, o+residual,
 norm+gate/up+SiLU, down+residual). Quantized weights run the fused quantized GEMVs: norm + each q/k/v
-stack, RoPE + cache write, attention, o+residual, norm + the gate/up stack, down over silu(gate) * up
-+ residual. Any other mix goes through `unfused`.
+stack (+ RoPE and the cache write in passes of one or two rows; a separate kernel for more),
+attention, o+residual, norm + the gate/up stack, down over silu(gate) * up + residual. Any other mix
+goes through `unfused`.
 """
 
 from __future__ import annotations
@@ -96,8 +97,19 @@ class DecodeStep:
         self._add_linear(layer.down, b.mlp[:n], x)
 
     def _quant_attention_input(self, layer: LayerWeights, index: int, n: int) -> None:
-        """Each q/k/v stack with the RMSNorm and biases fused, then RoPE and the cache write."""
+        """Each q/k/v stack with the RMSNorm and biases fused, then RoPE and the cache write (fused into
+        the stacks' GEMVs for passes of one or two rows)."""
         cfg, b, pdl = self.cfg, self.bufs, self.pdl
+        if all(stack.fuses_rope(n, cfg.head_dim) for stack, _ in layer.qkv_stacks):
+            row = 0
+            for i, (stack, bias) in enumerate(layer.qkv_stacks):
+                stack.gemv_rope(
+                    b.x[:n], norm=layer.attn_norm, eps=cfg.rms_eps, bias=bias, pair_base=row // 2,
+                    inv_freq=b.inv_freq, state=b.state, q_out=b.q, k_cache=b.k_cache[index],
+                    v_cache=b.v_cache[index], pdl=pdl, overlap=i > 0,
+                )  # fmt: skip
+                row += stack.out_features
+            return
         outputs, offset = [], 0
         for stack, bias in layer.qkv_stacks:
             out = self._qkv_out[offset : offset + MAX_ROWS * stack.out_features].view(MAX_ROWS, -1)

@@ -256,3 +256,69 @@ def test_overlapped_stack_in_a_pdl_graph(qtype, n):
         normed = rms_norm_reference(expected(src_values, x0).float(), norm, 1e-6)
         want = expected(consumer_values, expected(first_values, normed)) + expected(second_values, normed)
         assert rel_err(o2, want) < 2e-3, f"replay {seed}"
+
+
+# (hidden, n_heads, n_kv, head_dim, formats of q, k, v): the 0.5B and 1.5B shapes and their Q4_K_M
+# mixes (v in another format makes two stacks), then odd ones.
+ROPE_CASES = [
+    (896, 14, 2, 64, ("Q5_0", "Q5_0", "Q8_0")),
+    (1536, 12, 2, 128, ("Q4_K", "Q4_K", "Q6_K")),
+    (1536, 12, 2, 128, ("Q4_K", "Q4_K", "Q4_K")),
+    (512, 8, 1, 256, ("Q6_K", "Q4_1", "Q6_K")),
+    (256, 6, 3, 32, ("Q8_0", "Q8_0", "Q8_0")),
+]
+
+
+@pytest.mark.parametrize("hidden,n_heads,n_kv,head_dim,qtypes", ROPE_CASES)
+@pytest.mark.parametrize("n,start", [(1, 0), (1, 4321), (2, 30000)])
+def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtypes, n, start):
+    """`gemv_rope` over the q/k/v stacks (the second and later overlapped, in a PDL graph) against the
+    projections of gguf's dequantized blocks, RoPE'd by the torch reference."""
+    from kog.engine.cuda.weights import stack_runs
+    from kog.kernels import apply_rope_reference, rope_inv_freq
+
+    sizes = (n_heads * head_dim, n_kv * head_dim, n_kv * head_dim)
+    parts = [weight(q, r, hidden) for q, r in zip(qtypes, sizes, strict=True)]
+    biases = [torch.randn(r, device="cuda").to(torch.bfloat16) for r in sizes]
+    stacks, _ = stack_runs([p[0] for p in parts], list(biases))
+    max_seq = 32768
+    x = torch.randn(n, hidden, device="cuda") * 2
+    norm = (torch.rand(hidden, device="cuda") + 0.5).to(torch.bfloat16)
+    inv_freq = rope_inv_freq(head_dim, 1e6, "cuda")
+    state = torch.tensor([start, 0], dtype=torch.int32, device="cuda")
+    q_out = poisoned(8, sizes[0])
+    k_cache = poisoned(n_kv, max_seq, head_dim, dtype=torch.bfloat16)
+    v_cache = poisoned(n_kv, max_seq, head_dim, dtype=torch.bfloat16)
+
+    def run() -> None:
+        row = 0
+        for i, (stack, bias) in enumerate(stacks):
+            assert stack.fuses_rope(n, head_dim)
+            stack.gemv_rope(
+                x, norm=norm, eps=1e-6, bias=bias, pair_base=row // 2, inv_freq=inv_freq, state=state,
+                q_out=q_out, k_cache=k_cache, v_cache=v_cache, pdl=True, overlap=i > 0,
+            )  # fmt: skip
+            row += stack.out_features
+
+    run()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        run()
+    q_out.fill_(float("nan"))
+    k_cache.fill_(float("nan"))
+    v_cache.fill_(float("nan"))
+    graph.replay()
+    normed = rms_norm_reference(x, norm, 1e-6)
+    q, k, v = (
+        (expected(values, normed) + b.double()).float().view(n, -1, head_dim)
+        for (_, values), b in zip(parts, biases, strict=True)
+    )
+    positions = torch.arange(start, start + n, device="cuda")
+    assert rel_err(q_out[:n], apply_rope_reference(q, positions, inv_freq).reshape(n, -1)) < 1e-3
+    assert torch.isnan(q_out[n:]).all()
+    written = slice(start, start + n)
+    assert rel_err(k_cache[:, written].transpose(0, 1), apply_rope_reference(k, positions, inv_freq)) < 8e-3
+    assert rel_err(v_cache[:, written].transpose(0, 1), v) < 8e-3
+    assert (
+        torch.isnan(k_cache[:, :start].float()).all() and torch.isnan(v_cache[:, start + n :].float()).all()
+    )
