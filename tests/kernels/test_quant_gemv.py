@@ -70,13 +70,15 @@ def test_several_rows(qtype, rows, cols, n):
 
 @pytest.mark.parametrize("qtype,rows,cols", cases([(896, 896), (1536, 1536), (896, 4864), (7, 512)]))
 @pytest.mark.parametrize("n", [1, 2])
-def test_norm_bias_and_in_place_residual(qtype, rows, cols, n):
+@pytest.mark.parametrize("with_norm", [True, False], ids=["norm", "no-norm"])
+def test_norm_bias_and_in_place_residual(qtype, rows, cols, n, with_norm):
     lin, values = weight(qtype, rows, cols)
     x = torch.randn(n, cols, device="cuda") * 3
-    norm = (torch.rand(cols, device="cuda") + 0.5).to(torch.bfloat16)
+    norm = (torch.rand(cols, device="cuda") + 0.5).to(torch.bfloat16) if with_norm else None
     bias = torch.randn(rows, device="cuda").to(torch.bfloat16)
     residual = torch.randn(n, rows, device="cuda")
-    want = expected(values, rms_norm_reference(x, norm, 1e-6)) + bias.double() + residual.double()
+    normed = rms_norm_reference(x, norm, 1e-6) if with_norm else x
+    want = expected(values, normed) + bias.double() + residual.double()
     out = residual.clone()
     lin.gemv(x, norm=norm, eps=1e-6, bias=bias, residual=out, out=out, pdl=True)
     assert rel_err(out, want) < 1e-3
