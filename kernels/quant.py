@@ -194,8 +194,14 @@ class QuantLinear:
 
     def fuses_rope(self, n: int, head_dim: int) -> bool:
         """Whether `gemv_rope` takes a pass of n rows: the one- and two-row kernels (passes of
-        MMA_MIN_ROWS or more run on tensor cores where the GPU has them) over whole heads."""
-        return n <= self.ROPE_MAX_ROWS and n < MMA_MIN_ROWS and self.out_features % head_dim == 0
+        MMA_MIN_ROWS or more run on tensor cores where the GPU has them) over whole heads, on NVIDIA
+        GPUs (the two-warp barrier is a PTX named barrier)."""
+        return (
+            torch.version.hip is None
+            and n <= self.ROPE_MAX_ROWS
+            and n < MMA_MIN_ROWS
+            and self.out_features % head_dim == 0
+        )
 
     def gemv_rope(
         self,

@@ -208,7 +208,7 @@ __device__ __forceinline__ void warp_pair_sync(int warp) {
 #if defined(__CUDA_ARCH__) && !defined(__HIP_PLATFORM_AMD__)
   asm volatile("bar.sync %0, 64;" ::"r"(1 + warp / 2) : "memory");
 #else
-  __syncthreads();  // HIP: not built with ROPE
+  __syncthreads();  // never reached: the host launches the RoPE kernels on NVIDIA GPUs only (fuses_rope)
 #endif
 }
 
