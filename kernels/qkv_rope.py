@@ -90,6 +90,27 @@ def _rows_view(t: torch.Tensor, n: int, width: int, name: str) -> int:
     return t.stride(0)
 
 
+def check_rope_targets(
+    q_out: torch.Tensor,
+    k_cache: torch.Tensor,
+    v_cache: torch.Tensor,
+    inv_freq: torch.Tensor,
+    state: torch.Tensor,
+    n: int,
+) -> tuple[int, int, int, int]:
+    """Checks where RoPE'd q and the cache rows of n tokens go; (n_heads, n_kv, head_dim, max_seq)."""
+    n_kv, max_seq, head_dim = k_cache.shape
+    check(head_dim % 2 == 0 and tuple(v_cache.shape) == tuple(k_cache.shape), "k/v caches disagree")
+    for cache, name in ((k_cache, "k_cache"), (v_cache, "v_cache")):
+        check(cache.dtype == torch.bfloat16 and cache.is_contiguous(), f"{name} must be contiguous bf16")
+    check(q_out.dim() == 2 and q_out.shape[1] % head_dim == 0, "q_out: [rows, n_heads * head_dim]")
+    n_heads = q_out.shape[1] // head_dim
+    check_out(q_out[:n], (n, n_heads * head_dim), torch.float32, "q_out")
+    check(inv_freq.dtype == torch.float32 and inv_freq.numel() == head_dim // 2, "inv_freq: head_dim/2 fp32")
+    check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
+    return n_heads, n_kv, head_dim, max_seq
+
+
 def rope_cache_write(
     q: torch.Tensor,
     k: torch.Tensor,
@@ -105,13 +126,7 @@ def rope_cache_write(
 ) -> None:
     """`qkv_rope`'s second half for projections made elsewhere: q_out[r] = RoPE(q[r]); RoPE(k[r]) and v[r]
     go to the caches at position state[0] + r. q, k, v: fp32 [n, width] views (any row stride)."""
-    n_kv, max_seq, head_dim = k_cache.shape
-    check(head_dim % 2 == 0 and tuple(v_cache.shape) == tuple(k_cache.shape), "k/v caches disagree")
-    for cache, name in ((k_cache, "k_cache"), (v_cache, "v_cache")):
-        check(cache.dtype == torch.bfloat16 and cache.is_contiguous(), f"{name} must be contiguous bf16")
-    check(q_out.dim() == 2 and q_out.shape[1] % head_dim == 0, "q_out: [rows, n_heads * head_dim]")
-    n_heads = q_out.shape[1] // head_dim
-    check_out(q_out[:n], (n, n_heads * head_dim), torch.float32, "q_out")
+    n_heads, n_kv, head_dim, max_seq = check_rope_targets(q_out, k_cache, v_cache, inv_freq, state, n)
     strides = [
         _rows_view(t, n, width, name)
         for t, width, name in (
@@ -120,8 +135,6 @@ def rope_cache_write(
             (v, n_kv * head_dim, "v"),
         )
     ]
-    check(inv_freq.dtype == torch.float32 and inv_freq.numel() == head_dim // 2, "inv_freq: head_dim/2 fp32")
-    check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
     total = n * (n_heads + 2 * n_kv) * head_dim // 2
     args = [
         ptr(q), i32(strides[0]), ptr(k), i32(strides[1]), ptr(v), i32(strides[2]), ptr(inv_freq), ptr(state),

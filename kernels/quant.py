@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_out, check_vector
 from kog.kernels.launch import f32, i32, launch, ptr
+from kog.kernels.qkv_rope import check_rope_targets
 from kog.kernels.quant_plan import (
     MMA_MIN_ROWS,
     MMA_WARPS,
@@ -225,7 +226,7 @@ class QuantLinear:
         q rows go to q_out[r] rotated, k rows rotated and v rows as they are into the bf16 caches
         ([n_kv, max_seq, head_dim]) at that position. `overlap` as in `gemv`."""
         n, k = self._check_input(x, norm, False)
-        n_kv, max_seq, head_dim = k_cache.shape
+        n_heads, n_kv, head_dim, max_seq = check_rope_targets(q_out, k_cache, v_cache, inv_freq, state, n)
         check(
             self.fuses_rope(n, head_dim),
             f"RoPE is fused for passes of 1..{self.ROPE_MAX_ROWS} rows, whole heads",
@@ -233,21 +234,11 @@ class QuantLinear:
         check(x.dtype == torch.float32, "x must be fp32")
         check_vector(norm, "norm", k)
         check_vector(bias, "bias", self.out_features)
-        check(q_out.dim() == 2 and q_out.shape[1] % head_dim == 0, "q_out: [rows, n_heads * head_dim]")
-        n_heads = q_out.shape[1] // head_dim
-        check_out(q_out[:n], (n, n_heads * head_dim), torch.float32, "q_out")
-        for cache, name in ((k_cache, "k_cache"), (v_cache, "v_cache")):
-            check(cache.dtype == torch.bfloat16 and cache.is_contiguous(), f"{name} must be contiguous bf16")
-        check(tuple(v_cache.shape) == tuple(k_cache.shape), "k/v caches disagree")
         pairs = (n_heads + 2 * n_kv) * head_dim // 2
         check(
             0 <= pair_base and pair_base + self.out_features // 2 <= pairs,
             "the stack's pairs are out of range",
         )
-        check(
-            inv_freq.dtype == torch.float32 and inv_freq.numel() == head_dim // 2, "inv_freq: head_dim/2 fp32"
-        )
-        check(state.dtype == torch.int32 and state.is_cuda, "state must be a device int32 tensor")
         index = x.device.index if x.device.index is not None else torch.cuda.current_device()
         x_kind = "f32_norm_late_rope" if overlap else "f32_norm_rope"
         plan = plan_gemv(self.fmt, self.out_features, k, n, x_kind, index, 1)
