@@ -18,7 +18,6 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input, Static
 
 from kog.agent.cmd_fix import larger_model_hint
@@ -261,13 +260,14 @@ class KogApp(App[int]):
     # Rendering.
 
     def render_view(self) -> None:
+        # The 1 s interval can fire while the app takes its widgets down on exit (one screen, one
+        # widget at a time, with awaits between): by then the app no longer runs, and any of the
+        # panels below may be gone already.
+        if not self.is_running:
+            return
         now = self.clock()
         model = self.model.info.name if self.model is not None else self.model_name
-        try:
-            header = self.query_one(RunHeader)
-        except NoMatches:  # the 1 s interval can fire while the app takes its widgets down on exit
-            return
-        header.show(model, self.device_name, engine_state(self), self.view, now)
+        self.query_one(RunHeader).show(model, self.device_name, engine_state(self), self.view, now)
         self.query_one(StepTimeline).sync(list(self.view.steps.values()), now)
         stream = self.query_one(TokenStream)
         stream.show(self.view.stream_step, self.view.stream_text)
