@@ -3,8 +3,8 @@
 // context (the query heads of a group read the same K and V, from L2 after the first); slice
 // group * cluster + blockIdx.x of row blockIdx.z % n_rows. The first slices of every head and row
 // come first in launch order: a grid sized for the longest context holds mostly blocks that leave at
-// once at short ones, and they no longer sit ahead of the working blocks of later heads. head_dim / 8 lanes share a
-// position, 8 dims each; a thread loads the K and V of a batch of positions at once, straight into
+// once at short ones, and they no longer sit ahead of the working blocks of later heads.
+// head_dim / 8 lanes share a position, 8 dims each; a thread loads the K and V of a batch of positions at once, straight into
 // registers (the next batch's loads go out before this one is used), and keeps a running softmax.
 // Work per thread is kept small: at batch 1 the kernel is bound by each thread's dependent chain, not
 // by bytes.
