@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -22,7 +23,7 @@ class TestsPanel(Vertical):
     def on_mount(self) -> None:
         table = self.query_one("#tests-table", DataTable)
         table.add_column("", key="mark", width=1)
-        table.add_column("test", key="test")
+        table.add_column("test", key="test", width=4)
         self._rows: list[TestRow] = []
         self._note: str | None = None
 
@@ -36,7 +37,11 @@ class TestsPanel(Vertical):
             return
         table = self.query_one("#tests-table", DataTable)
         selected = self.selected()
-        table.clear()
+        # The test column as wide as its longest id, set here: a column that fits its content is
+        # widened lazily, and a frame drawn before that (under a prompt pushed at once) cut every id.
+        table.clear(columns=True)
+        table.add_column("", key="mark", width=1)
+        table.add_column("test", key="test", width=max((cell_len(row.id) for row in rows), default=4))
         for row in rows:
             mark = Text("✓", "green") if row.passed else Text("✗", "bold red")
             table.add_row(mark, row.id, key=row.id)

@@ -40,6 +40,10 @@ def test_a_full_run_shows_every_step_the_tests_and_the_diff(example_repo):
             tests = app.query_one(TestsPanel)
             assert len(app.view.tests) == 6 and all(t.passed for t in app.view.tests.values())
             assert tests.query_one("#tests-table").row_count == 6
+            # as wide as the longest id from the moment the rows are in (a lazily widened column drew
+            # every id cut to the header's width in frames before its update)
+            column = tests.query_one("#tests-table").columns["test"]
+            assert column.width == max(len(test) for test in app.view.tests) and not column.auto_width
             assert FIXED_LINE in app.view.run_diff and "// per_page - 1" not in app.view.run_diff
             edit_diff = str(app.query_one(DiffPanel).query_one("#edit-diff").content.code)
             assert FIXED_LINE in edit_diff
