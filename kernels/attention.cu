@@ -11,13 +11,15 @@
 // Merging the slices. Short contexts with `cluster` > 1 (sm_90, grid.x a multiple of it): up to
 // `cluster` slices, the blocks of the first cluster; each writes its partial result into rank 0's
 // shared memory and leaves, rank 0 merges once all have arrived. Long contexts (or `cluster` = 1): up to
-// max_splits slices, and the last block of a (row, head) to finish merges them from global memory,
-// found by an atomic counter; the clusters only group blocks then.
+// grid_splits slices, and the last block of a (row, head) to finish merges them from global memory,
+// found by an atomic counter; the clusters only group blocks then. A grid sized for short contexts
+// (grid_splits = cluster) leaves out the blocks that would find no slice there.
 // Row r is the query at position state[0] + r and sees positions 0 .. state[0] + r (causal). The
 // position and the K/V of positions before state[0] (earlier passes wrote them) are read before the
 // wait on the previous kernel, so those round trips overlap its tail.
 #include "common.cuh"
 
+// attention.py mirrors these four (its cluster_context needs the kernel's slicing).
 #define ATT_THREADS 128
 #define ATT_WARPS (ATT_THREADS / KOG_WARP)
 #define ATT_MAX_CLUSTER 8  // slices per cluster (the portable cluster size)
@@ -80,9 +82,10 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
                      float* part_ml,            // [n_rows, n_heads, max_splits, 2]
                      int* counters,             // [n_rows, n_heads], zero between launches
                      int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
+                     int grid_splits,   // slices a row the grid holds (<= max_splits)
                      float scale_log2,  // log2(e) / sqrt(head_dim)
                      int cluster) {     // blocks per cluster along x (= the most splits), or 1
-  const int groups = (max_splits + gridDim.x - 1) / gridDim.x, n_rows = gridDim.z / groups;
+  const int groups = (grid_splits + gridDim.x - 1) / gridDim.x, n_rows = gridDim.z / groups;
   const int split = blockIdx.z / n_rows * gridDim.x + blockIdx.x, h = blockIdx.y, r = blockIdx.z % n_rows;
   const int tid = threadIdx.x, lane = tid % KOG_WARP, warp = tid / KOG_WARP;
   const int kvh = h / (n_heads / n_kv);
@@ -100,7 +103,9 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   const int fresh = load_cg(state);  // this pass's rows sit at positions fresh ..
   const int len = fresh + r + 1;
   const bool in_cluster = cluster > 1 && len <= cluster * ATT_CLUSTER_BATCHES * batch;
-  const int n_splits = min(in_cluster ? cluster : max_splits, (len + batch - 1) / batch);
+  // A grid of fewer slices than the context could use (a graph for short contexts) stays correct
+  // past them: its slices just take more positions each.
+  const int n_splits = min(in_cluster ? cluster : grid_splits, (len + batch - 1) / batch);
   if (split >= n_splits) return;  // past the last slice (counts as arrived on the cluster's barrier)
   const bool cluster_merge = in_cluster && n_splits > 1;
   if (cluster_merge) kog_cluster_arrive_relaxed();

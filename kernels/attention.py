@@ -14,6 +14,15 @@ from kog.kernels.launch import clusters_supported, f32, i32, launch, ptr
 THREADS = 128  # must match ATT_THREADS
 MAX_SPLITS = 512  # the merge keeps one weight per slice in the kernel's shared memory
 MAX_CLUSTER = 8  # must match ATT_MAX_CLUSTER: slices of a head merged inside one thread-block cluster
+CLUSTER_BATCHES = 8  # must match ATT_CLUSTER_BATCHES
+PASSES = 4  # must match ATT_PASSES
+
+
+def cluster_context(head_dim: int, cluster: int = MAX_CLUSTER) -> int:
+    """The longest context (positions, the pass's own rows included) whose slices of a head merge
+    inside one cluster: a grid of `cluster` slices a row serves it at full speed."""
+    batch = THREADS // (head_dim // 8) * PASSES  # positions a block covers per batch (attention.cu)
+    return cluster * CLUSTER_BATCHES * batch if cluster > 1 else 0
 
 
 @dataclass(frozen=True)
@@ -49,12 +58,16 @@ def attention_decode(
     *,
     pdl: bool = False,
     cluster: int | None = None,
+    splits: int | None = None,
 ) -> torch.Tensor:
     """out[r, h] = softmax(q[r, h] . K[:p+1]) V[:p+1] with p = state[0] + r, for q fp32 [n, n_heads*head_dim].
 
     `cluster`: on short contexts the context slices of a head run as one thread-block cluster of this
     many blocks and merge through distributed shared memory (default: MAX_CLUSTER where the GPU has
     clusters); long contexts, or 1, merge up to `workspace.max_splits` slices through global memory.
+    `splits`: slices a row the grid holds (default `workspace.max_splits`). A grid of `cluster` slices
+    leaves out the blocks that only long contexts use (`cluster_context`); it is correct at any
+    context, with fewer, longer slices past that one.
     """
     if cluster is None:
         cluster = MAX_CLUSTER if clusters_supported() else 1
@@ -77,11 +90,13 @@ def attention_decode(
     check_out(out, (n, n_heads * head_dim), torch.float32, "out")
     check(workspace.part_o.shape[1:] == (n_heads, workspace.max_splits, head_dim), "workspace shape mismatch")
     check(workspace.max_splits <= MAX_SPLITS, f"at most {MAX_SPLITS} context slices")
-    grid = (cluster, n_heads, n * -(-workspace.max_splits // cluster))  # slices: attention.cu
+    splits = workspace.max_splits if splits is None else splits
+    check(1 <= splits <= workspace.max_splits, f"splits must be 1..{workspace.max_splits}, got {splits}")
+    grid = (cluster, n_heads, n * -(-splits // cluster))  # slices: attention.cu
     args = [
         ptr(q), ptr(k_cache), ptr(v_cache), ptr(state), ptr(out),
         ptr(workspace.part_o), ptr(workspace.part_ml), ptr(workspace.counters),
-        i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits),
+        i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits), i32(splits),
         f32(math.log2(math.e) / math.sqrt(head_dim)), i32(cluster),
     ]  # fmt: skip
     launch(

@@ -1,4 +1,5 @@
-"""CUDA graphs of `DecodeStep` passes, captured on first use per (rows, mode) and replayed after."""
+"""CUDA graphs of `DecodeStep` passes, captured on first use per (rows, mode, short context or not) and
+replayed after."""
 
 from __future__ import annotations
 
@@ -10,20 +11,21 @@ from kog.engine.cuda.step import DecodeStep, StepMode
 class StepGraphs:
     def __init__(self, step: DecodeStep, *, enabled: bool = True) -> None:
         self.step, self.enabled = step, enabled
-        self._graphs: dict[tuple[int, StepMode], torch.cuda.CUDAGraph] = {}
+        self._graphs: dict[tuple[int, StepMode, bool], torch.cuda.CUDAGraph] = {}
         self._pool: tuple[int, int] | None = None
 
-    def run(self, n: int, mode: StepMode) -> None:
-        """One pass on the current stream: a graph replay, or the launches themselves when disabled."""
+    def run(self, n: int, mode: StepMode, short: bool = False) -> None:
+        """One pass on the current stream: a graph replay, or the launches themselves when disabled.
+        `short`: the pass ends within the step's `short_context` positions (see `DecodeStep.record`)."""
         if not self.enabled:
-            self.step.record(n, mode)
+            self.step.record(n, mode, short)
             return
-        graph = self._graphs.get((n, mode))
+        graph = self._graphs.get((n, mode, short))
         if graph is None:
-            graph = self._capture(n, mode)
+            graph = self._capture(n, mode, short)
         graph.replay()
 
-    def _capture(self, n: int, mode: StepMode) -> torch.cuda.CUDAGraph:
+    def _capture(self, n: int, mode: StepMode, short: bool) -> torch.cuda.CUDAGraph:
         bufs = self.step.bufs
         state, ids = bufs.state.clone(), bufs.ids.clone()
         # A first pass outside the capture builds the kernels and warms torch's own ops; it writes the
@@ -31,13 +33,13 @@ class StepGraphs:
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
-            self.step.record(n, mode)
+            self.step.record(n, mode, short)
         torch.cuda.current_stream().wait_stream(side)
         bufs.state.copy_(state)
         bufs.ids.copy_(ids)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, pool=self._pool):
-            self.step.record(n, mode)
+            self.step.record(n, mode, short)
         self._pool = graph.pool()
-        self._graphs[(n, mode)] = graph
+        self._graphs[(n, mode, short)] = graph
         return graph

@@ -81,18 +81,22 @@ class CudaRunner:
     @torch.inference_mode()
     def prepare(self, rows: range = range(1, MAX_ROWS + 1), progress: ProgressFn | None = None) -> None:
         """Builds the kernels and captures the graphs of multi-row passes now (speculative verification
-        runs 2..MAX_ROWS rows), so the first drafted tokens do not wait for compilation. Runs passes at
-        position 0, so call it before a prompt fills the cache."""
+        runs 2..MAX_ROWS rows), so the first drafted tokens do not wait for compilation; with a cache
+        long enough for both, the graphs of short and long contexts. Runs passes at position 0, so
+        call it before a prompt fills the cache."""
+        kinds = [False, True] if self.graphs.step.short_context else [False]
         with torch.cuda.device(self.device):
             self.bufs.state[0].fill_(0)
             for i, n in enumerate(rows):
                 if progress:
                     progress("build kernels", i, len(rows))
                 self.bufs.ids[:n].zero_()
-                self.graphs.run(n, StepMode.ROWS)
+                for short in kinds:
+                    self.graphs.run(n, StepMode.ROWS, short)
             if progress:
                 progress("build kernels", len(rows), len(rows))
-            self.graphs.run(1, self._mode)
+            for short in kinds:
+                self.graphs.run(1, self._mode, short)
             self.pass_cost = self._time_passes(max(rows)) if self.graphs.enabled else None
             self.bufs.state.zero_()
         self.position, self._decoded = 0, 0
@@ -116,6 +120,10 @@ class CudaRunner:
             costs.append(sorted(times)[len(times) // 2])
         return costs
 
+    def _short(self, end: int) -> bool:
+        """Whether a pass ending before position `end` runs the graphs for short contexts."""
+        return end <= self.graphs.step.short_context
+
     def _check_fits(self, start: int, n: int) -> None:
         if start < 0 or start + n > self.max_seq_len:
             raise PromptTooLongError(
@@ -132,7 +140,7 @@ class CudaRunner:
             if n <= MAX_ROWS:
                 self.bufs.ids[:n].copy_(ids)
                 self.bufs.state[0].fill_(start_pos)
-                self.graphs.run(n, StepMode.ROWS)
+                self.graphs.run(n, StepMode.ROWS, self._short(start_pos + n))
                 logits = self.bufs.logits[n - 1 : n] if last_only else self.bufs.logits[:n]
                 return logits.clone()
             chunks = []
@@ -226,7 +234,7 @@ class CudaRunner:
     def _run_steps(self, n_steps: int) -> None:
         self._check_fits(self.position, n_steps)
         with torch.cuda.device(self.device):
-            for _ in range(n_steps):
-                self.graphs.run(1, self._mode)
+            for i in range(n_steps):
+                self.graphs.run(1, self._mode, self._short(self.position + i + 1))
         self.position += n_steps
         self._decoded += n_steps

@@ -34,6 +34,8 @@ from kog.kernels import (
     rope_cache_write,
     sample_tokens,
 )
+from kog.kernels.attention import MAX_CLUSTER, cluster_context
+from kog.kernels.launch import clusters_supported
 from kog.kernels.quant import QuantLinear
 
 
@@ -54,10 +56,16 @@ class DecodeStep:
             MAX_ROWS * (cfg.q_size + 2 * cfg.kv_size) * quant_attention, device=device
         )
         self._gate_up_out = torch.zeros(MAX_ROWS, 2 * cfg.intermediate_size * quant_mlp, device=device)
+        # Passes whose context fits one attention cluster a head can run a graph whose attention grid
+        # holds only those slices (a grid sized for the whole cache launches blocks that leave at once).
+        short = cluster_context(cfg.head_dim) if clusters_supported() else 0
+        self.short_context = short if bufs.attention_ws.max_splits > MAX_CLUSTER else 0
 
-    def record(self, n: int, mode: StepMode) -> None:
-        """Issues the launches of one pass over n rows on torch's current stream."""
+    def record(self, n: int, mode: StepMode, short: bool = False) -> None:
+        """Issues the launches of one pass over n rows on torch's current stream; `short`: the pass's
+        context (its rows included) is at most `short_context` positions."""
         cfg, w, b, pdl = self.cfg, self.w, self.bufs, self.pdl
+        splits = MAX_CLUSTER if short else None
         x = b.x[:n]
         if isinstance(w.embed, QuantLinear):
             w.embed.lookup(b.ids, n, b.x, pdl=pdl)
@@ -74,7 +82,9 @@ class DecodeStep:
                 self._quant_attention_input(layer, i, n)
             else:
                 unfused.attention_input(cfg, layer, i, b, n)
-            attention_decode(b.q[:n], k_cache, v_cache, b.state, b.attn[:n], b.attention_ws, pdl=pdl)
+            attention_decode(
+                b.q[:n], k_cache, v_cache, b.state, b.attn[:n], b.attention_ws, pdl=pdl, splits=splits
+            )
             self._add_linear(layer.o, b.attn[:n], x)
             self._mlp(layer, n)
         self._head(n, mode)

@@ -29,10 +29,10 @@ def weights():
     return random_weights(SMALL, "cuda", seed=3)
 
 
-def runner(weights, **kw):
+def runner(weights, max_seq: int = 1024, **kw):
     from kog.engine.cuda import CudaRunner
 
-    return CudaRunner(SMALL, weights, 1024, **kw)
+    return CudaRunner(SMALL, weights, max_seq, **kw)
 
 
 def prompt(n: int, seed: int = 0) -> torch.Tensor:
@@ -144,3 +144,35 @@ def test_prepare_measures_the_cost_of_every_pass_size(weights):
     assert all(0 < c < 1 for c in r.pass_cost)
     ids = prompt(5)
     torch.testing.assert_close(r.forward(ids, 0), runner(weights).forward(ids, 0))  # the cache still works
+
+
+def test_passes_switch_graphs_where_the_context_outgrows_one_attention_cluster(weights):
+    """Up to `short_context` positions the passes replay graphs whose attention grid holds one cluster
+    of slices a head; past it, graphs sized for the whole cache. Both give the torch runner's result."""
+    from kog.engine.cuda.step import StepMode
+    from kog.engine.runner_torch import TorchRunner
+
+    max_seq = 4200
+    r = runner(weights, max_seq)
+    short = r.graphs.step.short_context
+    assert 0 < short < max_seq - 16
+    ref = TorchRunner(SMALL, {k: v.float() for k, v in weights.items()}, max_seq, torch.float32)
+    ids = prompt(short + 8, seed=6)
+    start = short - 4
+    r.forward(ids[:start], 0)
+    ref.forward(ids[:start], 0)
+    for at, n in ((start, 2), (start + 2, 2), (start + 4, 3), (start + 7, 1)):  # the last two end past it
+        got, want = r.forward(ids[at : at + n], at), ref.forward(ids[at : at + n], at)
+        assert rel_err(got, want) < 5e-3, (at, n)
+    assert {(2, StepMode.ROWS, True), (3, StepMode.ROWS, False), (1, StepMode.ROWS, False)} <= set(
+        r.graphs._graphs
+    )
+    first = int(r.forward(ids[:start], 0, last_only=True)[-1].argmax())
+    never_short = runner(weights, max_seq)
+    never_short.graphs.step.short_context = 0
+    never_short.forward(ids[:start], 0)
+    assert (
+        r.decode(12, token=first, pos=start).tolist()
+        == never_short.decode(12, token=first, pos=start).tolist()
+    )
+    assert (1, StepMode.GREEDY, True) in r.graphs._graphs and (1, StepMode.GREEDY, False) in r.graphs._graphs

@@ -13,6 +13,7 @@ from kog.kernels import (
     rope_cache_write,
     rope_inv_freq,
 )
+from kog.kernels.attention import MAX_CLUSTER, cluster_context
 
 pytestmark = gpu
 
@@ -36,6 +37,27 @@ def test_attention(n_heads, n_kv, head_dim, start, n, cluster):
             q, k_cache, v_cache, state, poisoned(n, n_heads * head_dim), ws, cluster=cluster
         )
         assert rel_err(out, want) < 1e-4
+    assert not ws.counters.any()
+
+
+@pytest.mark.parametrize("n_heads,n_kv,head_dim", [(14, 2, 64), (12, 2, 128)])
+def test_a_grid_for_short_contexts_is_right_at_any_context(n_heads, n_kv, head_dim):
+    """A grid of one cluster of slices a row (the decode graphs for short contexts): at full speed up to
+    `cluster_context`, and still right past it, where its few slices take more positions each."""
+    max_seq = 16384
+    short = cluster_context(head_dim)
+    g = torch.Generator(device="cuda").manual_seed(head_dim)
+    k_cache = torch.randn(n_kv, max_seq, head_dim, generator=g, device="cuda").to(torch.bfloat16)
+    v_cache = torch.randn(n_kv, max_seq, head_dim, generator=g, device="cuda").to(torch.bfloat16)
+    ws = AttentionWorkspace.allocate(n_heads, n_kv, head_dim, max_seq, "cuda")
+    assert ws.max_splits > MAX_CLUSTER
+    for start, n in [(0, 1), (300, 2), (short - 1, 1), (short - 8, 8), (short - 1, 2), (short + 500, 3)]:
+        q = torch.randn(n, n_heads * head_dim, generator=g, device="cuda")
+        state = torch.tensor([start, 0], dtype=torch.int32, device="cuda")
+        out = attention_decode(
+            q, k_cache, v_cache, state, poisoned(n, n_heads * head_dim), ws, splits=MAX_CLUSTER
+        )
+        assert rel_err(out, attention_reference(q, k_cache, v_cache, start)) < 1e-4, (start, n)
     assert not ws.counters.any()
 
 
