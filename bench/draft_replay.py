@@ -4,7 +4,7 @@ pass cost, to see what the drafting decisions alone are worth apart from run-to-
 Greedy output does not depend on drafting, so the text is generated once (on any device) and every
 pass the engine would run is replayed: the same drafter, acceptance estimate and draft count, with
 `pass_cost[n - 1]` seconds for a pass of n rows (e.g. the `pass_cost_ms` a `gpu_engine_check.py` JSON
-records). Prints the speedup over plain decoding per workload, passes, drafted and accepted tokens.
+records); `DraftPlanner` is the engine's own decision. Prints the speedup over plain decoding per workload, passes, drafted and accepted tokens.
 
     python bench/draft_replay.py MODEL.gguf --costs 0.73,0.93,1.57,1.62,1.75,1.66,1.67,1.65
 """
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gpu_engine_check import FREE_PROMPTS, rewrite_prompts  # noqa: E402
 
 from kog.engine import Engine, Message, SamplingParams  # noqa: E402
-from kog.engine.spec.cost import AcceptanceEstimate, best_draft_count  # noqa: E402
+from kog.engine.spec.cost import DraftPlanner  # noqa: E402
 from kog.engine.spec.prompt_lookup import PromptLookupDrafter  # noqa: E402
 
 
@@ -29,16 +29,10 @@ def replay(
     """Seconds, passes, drafted and accepted tokens of the engine's loop over prompt + out (as
     `Engine._stream` runs it: the first output token comes from the prefill)."""
     full = prompt + out
-    drafter, estimate = PromptLookupDrafter(), AcceptanceEstimate()
+    planner = DraftPlanner(PromptLookupDrafter(), cost, max_drafts)
     at, seconds, passes, drafted, accepted = len(prompt) + 1, 0.0, 0, 0, 0
     while at < len(full):
-        room, drafts = len(full) - at, []
-        if room > 1:
-            limit = min(drafter.next_k(), room - 1, max_drafts)
-            k = best_draft_count(limit, estimate.value, cost)
-            if limit > 0 and k == 0:
-                estimate.idle()
-            drafts = drafter.propose(full[:at], k)
+        drafts = planner.drafts(full[:at], len(full) - at)
         passes += 1
         seconds += cost[len(drafts)]
         if not drafts:
@@ -47,8 +41,7 @@ def replay(
         a = 0
         while a < len(drafts) and drafts[a] == full[at + a]:
             a += 1
-        drafter.observe(a, len(drafts))
-        estimate.observe(a, len(drafts))
+        planner.observe(a, len(drafts))
         drafted, accepted, at = drafted + len(drafts), accepted + a, at + a + 1
     return seconds, passes, drafted, accepted
 

@@ -21,7 +21,7 @@ from kog.engine.registry import ResolvedModel, kog_home, resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
 from kog.engine.spec import Drafter
-from kog.engine.spec.cost import AcceptanceEstimate, best_draft_count
+from kog.engine.spec.cost import AcceptanceEstimate, DraftPlanner
 from kog.engine.spec.prompt_lookup import PromptLookupDrafter
 from kog.engine.spec.verify import verify
 from kog.engine.stops import StopMatcher
@@ -325,11 +325,13 @@ class Engine:
         t_decode = time.perf_counter()
         decoder, stops = StreamDecoder(self.tokenizer), StopMatcher(tuple(params.stop))
         context = list(ids)  # prompt and output, what drafters look in
-        drafter = self.drafter
+        drafter, planner = self.drafter, None
         if drafter is not None:
             drafter.reset()
             if hasattr(drafter, "set_sampling"):  # stochastic drafters draw from their own q
                 drafter.set_sampling(params, gen)
+            pass_cost = getattr(self.runner, "pass_cost", None)
+            planner = DraftPlanner(drafter, pass_cost, self._max_drafts, self._acceptance)
         # Each chosen token is handed out before the model runs on it, so an end-of-sequence token or a
         # stop string ends the call without a pass whose result nobody reads.
         finish, pending = None, [token]
@@ -352,13 +354,7 @@ class Engine:
                 break
             # The last token handed out is not yet in the cache: run it, with drafts after it.
             token, room = pending[-1], max_new - stats.generated_tokens
-            drafts: list[int] = []
-            if drafter is not None and room > 1:
-                limit = min(drafter.next_k(), room - 1, self._max_drafts)
-                k = best_draft_count(limit, self._acceptance.value, getattr(self.runner, "pass_cost", None))
-                if limit > 0 and k == 0:
-                    self._acceptance.idle()
-                drafts = drafter.propose(context, k)
+            drafts = planner.drafts(context, room) if planner is not None else []
             stats.forward_passes += 1
             if not drafts:
                 pending = [self._plain_step(token, params, gen)]
@@ -366,8 +362,7 @@ class Engine:
             logits = self.runner.forward(torch.tensor([token, *drafts]), len(self._cached))
             accepted, following = verify(logits, drafts, params, gen, drafter.draft_probs())
             self._cached.extend([token, *drafts[:accepted]])
-            drafter.observe(accepted, len(drafts))
-            self._acceptance.observe(accepted, len(drafts))
+            planner.observe(accepted, len(drafts))
             stats.drafted += len(drafts)
             stats.accepted += accepted
             _count_by_position(stats, accepted, len(drafts))

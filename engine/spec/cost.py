@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kog.engine.spec import Drafter
+
 
 def expected_tokens(k: int, acceptance: float) -> float:
     """Tokens a pass with k drafts yields in expectation (the target's own token included)."""
@@ -62,3 +64,32 @@ class AcceptanceEstimate:
     @property
     def value(self) -> float:
         return self.successes / self.trials
+
+
+class DraftPlanner:
+    """A drafter with the acceptance estimate and the measured pass costs: decides each pass's drafts
+    and learns from its outcome (the engine's loop, and `bench/draft_replay.py` replaying it)."""
+
+    def __init__(
+        self,
+        drafter: Drafter,
+        pass_cost: Sequence[float] | None,
+        max_drafts: int,
+        acceptance: AcceptanceEstimate | None = None,
+    ) -> None:
+        self.drafter, self.pass_cost, self.max_drafts = drafter, pass_cost, max_drafts
+        self.acceptance = AcceptanceEstimate() if acceptance is None else acceptance
+
+    def drafts(self, context: Sequence[int], room: int) -> list[int]:
+        """The tokens to verify after the context's last one, with `room` tokens left to generate."""
+        if room <= 1:
+            return []
+        limit = min(self.drafter.next_k(), room - 1, self.max_drafts)
+        k = best_draft_count(limit, self.acceptance.value, self.pass_cost)
+        if limit > 0 and k == 0:
+            self.acceptance.idle()
+        return self.drafter.propose(context, k)
+
+    def observe(self, accepted: int, drafted: int) -> None:
+        self.drafter.observe(accepted, drafted)
+        self.acceptance.observe(accepted, drafted)

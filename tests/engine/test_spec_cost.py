@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kog.engine.spec.cost import AcceptanceEstimate, best_draft_count, expected_tokens
+from kog.engine.spec.cost import AcceptanceEstimate, DraftPlanner, best_draft_count, expected_tokens
+from kog.engine.spec.prompt_lookup import PromptLookupDrafter
 
 
 def test_expected_tokens_is_a_geometric_sum():
@@ -50,3 +51,22 @@ def test_acceptance_estimate_follows_recent_passes():
     assert est.value == pytest.approx(0.7, abs=0.01)
     est.reset()
     assert est.value == pytest.approx(0.7)
+
+
+def test_the_planner_drafts_what_pays_and_learns_from_each_pass():
+    steep = [1.255, 1.645, 2.314, 2.751, 3.333, 3.959, 4.970, 7.124]
+    context = [5, 6, 7, 8, 9, 1, 2, 3, 5, 6, 7]  # "5 6 7" came before, followed by 8 9 1 2
+    planner = DraftPlanner(PromptLookupDrafter(), steep, max_drafts=7)
+    assert planner.drafts(context, room=100) == [8]  # at the 0.7 prior one draft pays for its row
+    for _ in range(5):
+        planner.observe(1, 1)  # accepted: the estimate and the drafter's length grow
+    assert planner.drafts(context, room=100) == [8, 9, 1]
+    assert planner.drafts(context, room=2) == [8]  # no more than the tokens left to make, less one
+    assert planner.drafts(context, room=1) == []
+    low = AcceptanceEstimate()
+    for _ in range(6):
+        low.observe(0, 3)
+    before = low.value
+    doubtful = DraftPlanner(PromptLookupDrafter(), steep, max_drafts=7, acceptance=low)
+    assert doubtful.drafts(context, room=100) == []  # drafts accepted this rarely do not pay
+    assert doubtful.acceptance is low and before < low.value  # the idle pass drifts it toward the prior
