@@ -74,6 +74,8 @@ def test_keys_typed_during_a_stream_of_a_hundred_thousand_chunks_land_before_it_
             assert app.view.stream_text == reply and caller.tokens == chunks  # nothing lost or reordered
             log = app.query_one(TokenStream).query_one(RichLog)
             assert log.scroll_y == log.max_scroll_y > 0  # following the end
-            assert "lines streamed past" in str(log.lines[0].text)  # too fast to read: skipped to the tail
+            # Too fast to read: some repaint skipped to the tail. (Which line the note is on depends on
+            # how many lines the first repaint found: with 40 or fewer it shows the reply's start.)
+            assert any("lines streamed past" in str(line.text) for line in log.lines)
 
     asyncio.run(scenario())
