@@ -132,7 +132,9 @@ def _measure_model(name: str, args: argparse.Namespace) -> dict:
 
         for compiled in (False, True):
             try:
-                entry["peers"].append(transformers_decode(cfg, 512, args.new_tokens, compiled=compiled))
+                entry["peers"].append(
+                    transformers_decode(cfg, min(args.prompt), args.new_tokens, compiled=compiled)
+                )
             except Exception as err:  # a peer that fails to run is reported, not fatal to the run
                 entry["peer_errors"] = [*entry.get("peer_errors", []), f"compiled={compiled}: {err!r}"[:500]]
     return entry
@@ -160,9 +162,10 @@ def _table(report: dict) -> str:
     )
     for name, m in report["models"].items():
         peers = {p["name"].split()[1]: p["tok_s"] for p in m["peers"]}
+        peer_prompt = m["peers"][0]["prompt_len"] if m["peers"] else None
         for t in m["kog"] + m["variants"]:
             ratio = ""
-            if peers and t["prompt_len"] == 512 and t in m["kog"]:
+            if peers and t["prompt_len"] == peer_prompt and t in m["kog"]:
                 ratio = (
                     "  "
                     + " / ".join(f"{v:.0f}" for v in peers.values())
@@ -193,7 +196,27 @@ def _table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _plot_series(report: dict) -> tuple[int, dict[str, list[float]]]:
+    """The plot's bars: for the shortest prompt measured (the one the peers run at), each series'
+    tok/s per model, peers first, then the engine and its roofline per weight kind."""
+    prompt = min((t["prompt_len"] for m in report["models"].values() for t in m["kog"]), default=0)
+    series: dict[str, list[float]] = {}
+    for m in report["models"].values():
+        for p in m["peers"]:
+            series.setdefault(p["name"], []).append(p["tok_s"])
+        for ours in (t for t in m["kog"] if t["prompt_len"] == prompt):
+            kind = ours["weights"]
+            series.setdefault(f"kog CUDA graph, {kind} (prompt {prompt})", []).append(ours["tok_s"])
+            series.setdefault(f"roofline, {kind} bytes at 3.02 TB/s", []).append(
+                ROOFLINE_BYTES_PER_S / ours["bytes_per_token"]
+            )
+    return prompt, series
+
+
 def _plot(report: dict, path: Path) -> str:
+    _, series = _plot_series(report)
+    if not series:
+        return "nothing measured: no plot"
     try:
         import matplotlib
 
@@ -201,18 +224,8 @@ def _plot(report: dict, path: Path) -> str:
         import matplotlib.pyplot as plt
     except ImportError:
         return "matplotlib not installed: no plot"
-    fig, ax = plt.subplots(figsize=(8, 4.5))
     names = list(report["models"])
-    series: dict[str, list[float]] = {}
-    for m in report["models"].values():
-        for p in m["peers"]:
-            series.setdefault(p["name"], []).append(p["tok_s"])
-        for ours in (t for t in m["kog"] if t["prompt_len"] == 512):
-            kind = ours["weights"]
-            series.setdefault(f"kog CUDA graph, {kind} (prompt 512)", []).append(ours["tok_s"])
-            series.setdefault(f"roofline, {kind} bytes at 3.02 TB/s", []).append(
-                ROOFLINE_BYTES_PER_S / ours["bytes_per_token"]
-            )
+    fig, ax = plt.subplots(figsize=(8, 4.5))
     width = 0.8 / len(series)
     for i, (label, values) in enumerate(series.items()):
         if len(values) == len(names):
