@@ -4,8 +4,11 @@
 // group * cluster + blockIdx.x of row blockIdx.z % n_rows. The first slices of every head and row
 // come first in launch order: a grid sized for the longest context holds mostly blocks that leave at
 // once at short ones, and they no longer sit ahead of the working blocks of later heads.
-// head_dim / 8 lanes share a position, 8 dims each; a thread loads the K and V of a batch of positions at once, straight into
-// registers (the next batch's loads go out before this one is used), and keeps a running softmax.
+// head_dim / 8 lanes share a position, 8 dims each; a thread loads the K and V of PASSES positions at
+// once, straight into registers (the next batch's loads go out before this one is used), and keeps a
+// running softmax. attention.py picks PASSES by head_dim so that a batch is 32 positions (64 for
+// head_dim 32): 256 threads with batches of 32 ran a 1.5B step 2% faster than 128 threads with
+// batches of 32 or 64 (H100, bench/NOTES.md).
 // Work per thread is kept small: at batch 1 the kernel is bound by each thread's dependent chain, not
 // by bytes.
 // Merging the slices. Short contexts with `cluster` > 1 (sm_90, grid.x a multiple of it): up to
@@ -19,12 +22,11 @@
 // wait on the previous kernel, so those round trips overlap its tail.
 #include "common.cuh"
 
-// attention.py mirrors these four (its cluster_context needs the kernel's slicing).
-#define ATT_THREADS 128
+// attention.py mirrors these three and the PASSES it picks (its cluster_context needs the kernel's slicing).
+#define ATT_THREADS 256
 #define ATT_WARPS (ATT_THREADS / KOG_WARP)
 #define ATT_MAX_CLUSTER 8  // slices per cluster (the portable cluster size)
 #define ATT_CLUSTER_BATCHES 8  // merge in a cluster while each thread has at most this many batches
-#define ATT_PASSES 4  // positions per thread per batch: all their loads are in flight together
 
 // Thread-block clusters (sm_90). A block arrives on the cluster barrier as it starts (relaxed) and
 // waits for that phase before its first store into another block's shared memory (which is then
@@ -72,8 +74,9 @@ __device__ __forceinline__ void softmax_fold(float& ma, float& la, float (&oa)[8
   ma = m;
 }
 
-extern "C" __global__ void __launch_bounds__(ATT_THREADS)
-    attention_decode(const float* q,                        // [n_rows, n_heads, head_dim], RoPE applied
+// PASSES: positions per thread per batch; all their loads are in flight together.
+template <int PASSES>
+__device__ __forceinline__ void attention_body(const float* q,                        // [n_rows, n_heads, head_dim], RoPE applied
                      const kog_bf16* __restrict__ k_cache,  // [n_kv, max_seq, head_dim], this layer
                      const kog_bf16* __restrict__ v_cache,
                      const int* state,          // state[0]: position of row 0
@@ -92,7 +95,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   const int lanes = head_dim / 8;                  // lanes per position (4..32, a power of two)
   const int slot = tid / lanes, d8 = tid % lanes;  // this thread's position slot and 8 dims
   const int n_slots = ATT_THREADS / lanes;
-  const int batch = n_slots * ATT_PASSES;          // positions one batch covers
+  const int batch = n_slots * PASSES;          // positions one batch covers
   __shared__ float s_ml[ATT_WARPS][2];
   __shared__ __align__(16) float s_o[ATT_WARPS][256];  // each warp's output; later the merge weights
   __shared__ bool s_last;
@@ -117,10 +120,10 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   const size_t row_head = (size_t)r * n_heads + h;
 
   // A batch's K and V of the positions in [lo, hi); past the slice's end a harmless re-read.
-  uint4 kr[ATT_PASSES], vr[ATT_PASSES];
-  auto issue = [&](int base, int lo, int hi, uint4(&kd)[ATT_PASSES], uint4(&vd)[ATT_PASSES]) {
+  uint4 kr[PASSES], vr[PASSES];
+  auto issue = [&](int base, int lo, int hi, uint4(&kd)[PASSES], uint4(&vd)[PASSES]) {
 #pragma unroll
-    for (int p = 0; p < ATT_PASSES; ++p) {
+    for (int p = 0; p < PASSES; ++p) {
       const int pos = min(base + p * n_slots + slot, end - 1);
       if (pos >= lo && pos < hi) {
         kd[p] = load_cg(k_head + (size_t)pos * lanes);
@@ -144,10 +147,10 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   for (int e = 0; e < 8; ++e) acc[e] = 0.f;
 
   for (int base = begin; base < end; base += batch) {
-    uint4 kn[ATT_PASSES], vn[ATT_PASSES];
+    uint4 kn[PASSES], vn[PASSES];
     if (base + batch < end) issue(base + batch, 0, end, kn, vn);
 #pragma unroll
-    for (int p = 0; p < ATT_PASSES; ++p) {
+    for (int p = 0; p < PASSES; ++p) {
       float kf[8], vf[8];
       unpack8(kr[p], kf);
       float s = 0.f;
@@ -164,7 +167,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
       m = mn;
     }
 #pragma unroll
-    for (int p = 0; p < ATT_PASSES; ++p) kr[p] = kn[p], vr[p] = vn[p];
+    for (int p = 0; p < PASSES; ++p) kr[p] = kn[p], vr[p] = vn[p];
   }
 
   kog_allow_next_grid();  // the next kernel launches once every block has read its context
@@ -287,3 +290,15 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS)
   }
   if (tid == 0) *counter = 0;
 }
+
+#define KOG_ATTENTION(PASSES)                                                                               \
+  extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention_decode_p##PASSES(                     \
+      const float* q, const kog_bf16* __restrict__ k_cache, const kog_bf16* __restrict__ v_cache,          \
+      const int* state, float* __restrict__ out, float* part_o, float* part_ml, int* counters, int n_heads, \
+      int n_kv, int head_dim, int max_seq, int max_splits, int grid_splits, float scale_log2, int cluster) { \
+    attention_body<PASSES>(q, k_cache, v_cache, state, out, part_o, part_ml, counters, n_heads, n_kv,       \
+                           head_dim, max_seq, max_splits, grid_splits, scale_log2, cluster);                \
+  }
+KOG_ATTENTION(1)
+KOG_ATTENTION(2)
+KOG_ATTENTION(4)

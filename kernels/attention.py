@@ -11,17 +11,22 @@ from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_out
 from kog.kernels.launch import clusters_supported, f32, i32, launch, ptr
 
-THREADS = 128  # must match ATT_THREADS
+THREADS = 256  # must match ATT_THREADS
 MAX_SPLITS = 512  # the merge keeps one weight per slice in the kernel's shared memory
 MAX_CLUSTER = 8  # must match ATT_MAX_CLUSTER: slices of a head merged inside one thread-block cluster
 CLUSTER_BATCHES = 8  # must match ATT_CLUSTER_BATCHES
-PASSES = 4  # must match ATT_PASSES
+BATCH = 32  # positions a block's threads cover per batch, at least (one per thread slot)
+
+
+def passes(head_dim: int) -> int:
+    """Positions per thread per batch (the kernel's PASSES): head_dim / 8 lanes share a position."""
+    return max(1, BATCH * (head_dim // 8) // THREADS)
 
 
 def cluster_context(head_dim: int, cluster: int = MAX_CLUSTER) -> int:
     """The longest context (positions, the pass's own rows included) whose slices of a head merge
     inside one cluster: a grid of `cluster` slices a row serves it at full speed."""
-    batch = THREADS // (head_dim // 8) * PASSES  # positions a block covers per batch (attention.cu)
+    batch = THREADS // (head_dim // 8) * passes(head_dim)  # positions a block covers per batch (attention.cu)
     return cluster * CLUSTER_BATCHES * batch if cluster > 1 else 0
 
 
@@ -99,9 +104,8 @@ def attention_decode(
         i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(workspace.max_splits), i32(splits),
         f32(math.log2(math.e) / math.sqrt(head_dim)), i32(cluster),
     ]  # fmt: skip
-    launch(
-        load_kernel("attention.cu", "attention_decode"), grid, (THREADS, 1, 1), args, pdl=pdl, cluster=cluster
-    )
+    kernel = load_kernel("attention.cu", f"attention_decode_p{passes(head_dim)}")
+    launch(kernel, grid, (THREADS, 1, 1), args, pdl=pdl, cluster=cluster)
     return out
 
 

@@ -15,6 +15,10 @@ from typing import Any
 
 SOURCE_DIR = Path(__file__).parent
 MAX_ROWS = 8  # activation rows one launch handles (decode is 1, speculative verification up to this)
+# KOG_TIMELINE=<slots>: build every kernel to record when its wait on the previous one returns
+# (common.cuh; read by bench/timeline.py through `timeline_modules`).
+TIMELINE_SLOTS = int(os.environ.get("KOG_TIMELINE") or 0)
+_timeline_modules: list[Any] = []
 _INCLUDE = re.compile(r'^#include "([\w.]+)"[^\n]*$', re.MULTILINE)
 
 
@@ -68,7 +72,17 @@ def load_module(source: str, rows: int = 1) -> Any:
     options = ("-std=c++17", f"-DKOG_ROWS={rows}")
     if os.environ.get("KOG_KERNEL_LINEINFO"):  # source lines in profiles (ncu --import-source)
         options += ("-lineinfo",)
-    return cupy.RawModule(code=code, options=options)
+    if TIMELINE_SLOTS:
+        options += (f"-DKOG_TIMELINE={TIMELINE_SLOTS}",)
+    module = cupy.RawModule(code=code, options=options)
+    if TIMELINE_SLOTS:
+        _timeline_modules.append(module)
+    return module
+
+
+def timeline_modules() -> list[Any]:
+    """The modules built so far with KOG_TIMELINE set (each holds its own `kog_timeline` records)."""
+    return list(_timeline_modules)
 
 
 @functools.cache

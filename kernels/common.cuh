@@ -42,9 +42,37 @@ typedef unsigned short kog_bf16;  // raw bfloat16 bits
 // position in `state`, K/V of earlier positions). A pass's first kernel (the embedding) releases the
 // next only after its own wait, so even passes launched back to back without a graph never overlap:
 // every kernel of a pass starts after the previous pass (which advances `state`) has finished.
+#ifdef KOG_TIMELINE
+// Timeline builds (bench/timeline.py; KOG_TIMELINE = slots): block (0, 0, 0) of every launch records the
+// global nanosecond clock as it reaches its wait on the previous kernel and as the wait returns. Along
+// a PDL chain the returns follow one another, so their differences are what each kernel adds to a step.
+// Slot 0 counts the records; each record is [grid id, reached, returned].
+extern "C" {
+__device__ unsigned long long kog_timeline[1 + 3 * KOG_TIMELINE];
+}
+
+__device__ __forceinline__ unsigned long long kog_clock_ns() {
+  unsigned long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+#endif
+
 __device__ __forceinline__ void kog_wait_prior_grid() {
+#ifdef KOG_TIMELINE
+  const unsigned long long reached = kog_clock_ns();
+#endif
 #if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
   asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+#ifdef KOG_TIMELINE
+  if ((blockIdx.x | blockIdx.y | blockIdx.z | threadIdx.x) == 0) {
+    const unsigned long long returned = kog_clock_ns();
+    unsigned long long grid;
+    asm volatile("mov.u64 %0, %%gridid;" : "=l"(grid));
+    const unsigned long long i = atomicAdd(&kog_timeline[0], 1ull) % KOG_TIMELINE;
+    kog_timeline[1 + 3 * i] = grid, kog_timeline[2 + 3 * i] = reached, kog_timeline[3 + 3 * i] = returned;
+  }
 #endif
 }
 

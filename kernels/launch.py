@@ -9,9 +9,10 @@ cannot set launch attributes, so those launches go through the driver's cuLaunch
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,20 @@ import torch
 KernelArg = np.uint64 | np.int32 | np.float32
 _PROGRAMMATIC_STREAM_SERIALIZATION = 6  # CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION
 _CLUSTER_DIMENSION = 4  # CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION
+
+
+_launch_log: list[str] | None = None
+
+
+@contextlib.contextmanager
+def log_launches() -> Iterator[list[str]]:
+    """Collects the names of the kernels `launch` issues inside the block, in order (bench/timeline.py)."""
+    global _launch_log
+    _launch_log = names = []
+    try:
+        yield names
+    finally:
+        _launch_log = None
 
 
 def ptr(t: torch.Tensor | None) -> np.uint64:
@@ -142,6 +157,8 @@ def launch(
         raise ValueError(f"empty grid {grid}")
     if grid[0] % cluster:
         raise ValueError(f"grid {grid} is not a whole number of clusters of {cluster}")
+    if _launch_log is not None:
+        _launch_log.append(kernel.name)
     stream = torch.cuda.current_stream().cuda_stream
     if pdl or cluster > 1:
         _launch_ex(kernel.kernel.ptr, grid, block, args, shared_mem, stream, _attributes(pdl, cluster))
