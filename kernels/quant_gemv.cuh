@@ -217,17 +217,25 @@ __device__ __forceinline__ void warp_pair_sync(int warp) {
 // LATE: x was final before the previous kernel finished (it is another GEMV over the same x, which
 // releases this one only after its own wait), so this one stages x at once and waits on the previous
 // kernel at its end: the two run side by side, and whatever waits on this one sees both outputs.
+// EARLY: the next kernel may launch as this one starts, not once it has staged its activations (where
+// the others release it). The o projection (f32 without a norm) and the RoPE'd q/k/v stacks do so:
+// their short work left the next kernel (the gate/up GEMV, attention) no time to start its blocks and
+// weight copies before they ended. Measured with bench/timeline.py, the gate/up GEMV's first block had
+// reached its wait 0.03 us before it returned, and 2.8 us with EARLY; 1.5B / 0.5B one-row decode over
+// stored blocks 998 / 1,675 -> 1,030 / 1,815 tok/s (H100, bench/NOTES.md).
 // ROPE (one weight row a warp, an even number of warps a block): the rows of a q/k/v stack, RoPE and
 // the cache write fused (rope; y unused). Warps 2i and 2i + 1 take the two rows of a rotation pair
 // (group g is pair g / 2's row g % 2), swap their sums through shared memory, and each stores its
 // rotated half: no separate RoPE kernel, and still one row a warp.
-template <class F, int R, typename XT, bool NORM, bool PRE = false, bool LATE = false, bool ROPE = false>
+template <class F, int R, typename XT, bool NORM, bool PRE = false, bool LATE = false, bool ROPE = false,
+          bool EARLY = false>
 __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
                                                 const XT* x, const kog_bf16* __restrict__ norm, float eps,
                                                 const kog_bf16* __restrict__ bias, const float* residual, float* y,
                                                 int stage_bytes, const kog_rope_args* rope = nullptr) {
   constexpr int N = KOG_ROWS;
   static_assert(!ROPE || R == 1, "RoPE pairs are two warps of one row each");
+  if (EARLY) kog_allow_next_grid();
   __shared__ float red[KOG_QUANT_MAX_THREADS / KOG_WARP][N];
   const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP, warps = blockDim.x / KOG_WARP;
   unsigned char* smem = reinterpret_cast<unsigned char*>(kog_gemv_smem);
@@ -268,7 +276,7 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   } else {
     stage_quant_activations<N, F::UNIT, NORM, XT>(x, k, norm, smem, scale, sum16, red);
   }
-  kog_allow_next_grid();  // only now (common.cuh): 0.5B one-row decode 1,290 -> 1,478 tok/s on an H100
+  if (!EARLY) kog_allow_next_grid();  // only now (common.cuh): 0.5B one-row decode 1,290 -> 1,478 tok/s on an H100
   float rms[N];
 #pragma unroll
   for (int n = 0; n < N; ++n) {
@@ -421,7 +429,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
     quant_gemv_body<FMT, R, kog_bf16, false>(KOG_QGEMV_PASS(kog_bf16));                                   \
   }                                                                                                       \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_r##R(KOG_QGEMV_ARGS) {     \
-    quant_gemv_body<FMT, R, float, false>(KOG_QGEMV_PASS(float));                                         \
+    quant_gemv_body<FMT, R, float, false, false, false, false, true>(KOG_QGEMV_PASS(float));              \
   }                                                                                                       \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_norm_r##R(KOG_QGEMV_ARGS) { \
     quant_gemv_body<FMT, R, float, true>(KOG_QGEMV_PASS(float));                                          \
@@ -443,7 +451,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS)                                     \
       PREFIX##_gemv_f32_norm##SUFFIX##_rope_r1(KOG_QROPE_ARGS) {                                          \
     const kog_rope_args rope{inv_freq, state, q_out, k_cache, v_cache, n_heads, n_kv, head_dim, max_seq, pair_base}; \
-    quant_gemv_body<FMT, 1, float, true, false, LATE, true>(KOG_QGEMV_PASS(float), &rope);                \
+    quant_gemv_body<FMT, 1, float, true, false, LATE, true, true>(KOG_QGEMV_PASS(float), &rope);          \
   }
 
 #if KOG_ROWS <= 2  // one- and two-row passes; the tensor-core kernels take more rows
