@@ -16,9 +16,7 @@ from collections import defaultdict
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from kog.engine.cuda.bench_models import BENCH_MODELS, random_gguf_weights, random_weights
-from kog.engine.cuda.quant_weights import quant_linear
-from kog.engine.cuda.runner import CudaRunner
+from kog.engine.cuda.bench_models import BENCH_MODELS, random_runner
 
 
 def main() -> None:
@@ -32,13 +30,9 @@ def main() -> None:
     for name in args.model:
         cfg = BENCH_MODELS[name]
         for kind in args.weights:
-            weights = (
-                random_gguf_weights(name, cfg, "cuda") if kind == "gguf" else random_weights(cfg, "cuda")
-            )
-            factory = {"linear_factory": quant_linear} if kind == "gguf" else {}
             prompt = torch.randint(0, cfg.vocab_size, (args.prompt,), device="cuda")
             if args.rows > 1:
-                timed = CudaRunner(cfg, weights, args.prompt + 64, **factory)
+                timed = random_runner(name, kind, args.prompt + 64)
                 timed.forward(prompt, 0, last_only=True)
                 costs = []
                 for n in range(1, 9):
@@ -53,7 +47,7 @@ def main() -> None:
                 print(f"\n{name} {kind}: ms per graph-replayed pass of 1..8 rows (forward, logits out): "
                       + " ".join(f"{c:.3f}" for c in costs))  # fmt: skip
                 del timed
-            runner = CudaRunner(cfg, weights, args.prompt + 64, pdl=False, use_graphs=False, **factory)
+            runner = random_runner(name, kind, args.prompt + 64, pdl=False, use_graphs=False)
             token = int(runner.forward(prompt, 0, last_only=True)[-1].argmax())
             runner.decode(4, token=token, pos=args.prompt)
             torch.cuda.synchronize()

@@ -27,8 +27,7 @@ import cupy  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from kog.engine.cuda.bench_models import BENCH_MODELS, random_gguf_weights, random_weights  # noqa: E402
-from kog.engine.cuda.quant_weights import quant_linear  # noqa: E402
+from kog.engine.cuda.bench_models import BENCH_MODELS, random_runner  # noqa: E402
 from kog.engine.cuda.runner import CudaRunner  # noqa: E402
 from kog.engine.cuda.step import StepMode  # noqa: E402
 from kog.kernels.build import TIMELINE_SLOTS, timeline_modules  # noqa: E402
@@ -104,13 +103,8 @@ def main() -> None:
     )
     args = ap.parse_args()
     for name in args.model:
-        cfg = BENCH_MODELS[name]
         for kind in args.weights:
-            weights = (
-                random_gguf_weights(name, cfg, "cuda") if kind == "gguf" else random_weights(cfg, "cuda")
-            )
-            factory = {"linear_factory": quant_linear} if kind == "gguf" else {}
-            runner = CudaRunner(cfg, weights, args.cache or args.prompt + args.steps + 64, **factory)
+            runner = random_runner(name, kind, args.cache or args.prompt + args.steps + 64)
             names, added, early = timeline(runner, args.prompt, args.steps)
             step_us = added.sum(axis=1) / 1e3
             print(
@@ -130,7 +124,7 @@ def main() -> None:
                 print(f"  {us:8.1f} {count:5d} {us / count:8.2f} {us_early / count:14.2f} us  {kernel}")
             layer = [f"{names[i][:28]} {med[i]:.2f}" for i in range(len(names)) if i < 12]
             print("  first launches (us each): " + ", ".join(layer))
-            del runner, weights
+            del runner
             torch.cuda.empty_cache()
 
 

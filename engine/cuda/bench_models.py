@@ -111,3 +111,17 @@ def random_gguf_weights(name: str, cfg: ModelConfig, device: torch.device | str,
             rows, cols = dense[p + kind].shape
             out[p + kind] = blocks(p + kind, qtype, rows, cols, float(dense[p + kind].float().std()))
     return out
+
+
+def random_runner(name: str, kind: str, max_seq: int, **options):  # -> CudaRunner
+    """A CUDA runner of bench model `name` on random weights: `kind` "gguf" (stored Q4_K_M blocks) or
+    "bf16"; `options` go to CudaRunner."""
+    from kog.engine.cuda.quant_weights import quant_linear
+    from kog.engine.cuda.runner import CudaRunner
+
+    cfg = BENCH_MODELS[name]
+    if kind == "gguf":
+        return CudaRunner(
+            cfg, random_gguf_weights(name, cfg, "cuda"), max_seq, linear_factory=quant_linear, **options
+        )
+    return CudaRunner(cfg, random_weights(cfg, "cuda"), max_seq, **options)
