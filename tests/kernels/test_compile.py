@@ -47,3 +47,16 @@ def test_compiles_for_sm90a(source, rows, tmp_path):
     if rows == 1:  # the decode variants keep their arrays in registers (sincosf's slow path takes 32 B)
         frames = [int(b) for b in re.findall(r"(\d+) bytes stack frame", done.stderr)]
         assert frames and max(frames) <= 32, done.stderr
+
+
+@pytest.mark.skipif(NVCC is None, reason="nvcc not installed")
+@pytest.mark.parametrize("source", SOURCES)
+def test_timeline_builds_compile(source, tmp_path):
+    """The KOG_TIMELINE build bench/timeline.py makes: every kernel records its wait's clock."""
+    cmd = [
+        NVCC, "-std=c++17", "-gencode=arch=compute_90a,code=sm_90a", "-cubin", "-DKOG_ROWS=1",
+        "-DKOG_TIMELINE=16", "-o", str(tmp_path / "k.cubin"), str(SOURCE_DIR / source),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr.lower(), done.stderr
