@@ -76,18 +76,19 @@ __device__ __forceinline__ void softmax_fold(float& ma, float& la, float (&oa)[8
 
 // PASSES: positions per thread per batch; all their loads are in flight together.
 template <int PASSES>
-__device__ __forceinline__ void attention_body(const float* q,                        // [n_rows, n_heads, head_dim], RoPE applied
-                     const kog_bf16* __restrict__ k_cache,  // [n_kv, max_seq, head_dim], this layer
-                     const kog_bf16* __restrict__ v_cache,
-                     const int* state,          // state[0]: position of row 0
-                     float* __restrict__ out,   // [n_rows, n_heads, head_dim]
-                     float* part_o,             // [n_rows, n_heads, max_splits, head_dim]
-                     float* part_ml,            // [n_rows, n_heads, max_splits, 2]
-                     int* counters,             // [n_rows, n_heads], zero between launches
-                     int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
-                     int grid_splits,   // slices a row the grid holds (<= max_splits)
-                     float scale_log2,  // log2(e) / sqrt(head_dim)
-                     int cluster) {     // blocks per cluster along x (= the most splits), or 1
+__device__ __forceinline__ void attention_body(
+    const float* q,                        // [n_rows, n_heads, head_dim], RoPE applied
+    const kog_bf16* __restrict__ k_cache,  // [n_kv, max_seq, head_dim], this layer
+    const kog_bf16* __restrict__ v_cache,
+    const int* state,         // state[0]: position of row 0
+    float* __restrict__ out,  // [n_rows, n_heads, head_dim]
+    float* part_o,            // [n_rows, n_heads, max_splits, head_dim]
+    float* part_ml,           // [n_rows, n_heads, max_splits, 2]
+    int* counters,            // [n_rows, n_heads], zero between launches
+    int n_heads, int n_kv, int head_dim, int max_seq, int max_splits,
+    int grid_splits,   // slices a row the grid holds (<= max_splits)
+    float scale_log2,  // log2(e) / sqrt(head_dim)
+    int cluster) {     // blocks per cluster along x (= the most splits), or 1
   const int groups = (grid_splits + gridDim.x - 1) / gridDim.x, n_rows = gridDim.z / groups;
   const int split = blockIdx.z / n_rows * gridDim.x + blockIdx.x, h = blockIdx.y, r = blockIdx.z % n_rows;
   const int tid = threadIdx.x, lane = tid % KOG_WARP, warp = tid / KOG_WARP;
@@ -95,7 +96,7 @@ __device__ __forceinline__ void attention_body(const float* q,                  
   const int lanes = head_dim / 8;                  // lanes per position (4..32, a power of two)
   const int slot = tid / lanes, d8 = tid % lanes;  // this thread's position slot and 8 dims
   const int n_slots = ATT_THREADS / lanes;
-  const int batch = n_slots * PASSES;          // positions one batch covers
+  const int batch = n_slots * PASSES;              // positions one batch covers
   __shared__ float s_ml[ATT_WARPS][2];
   __shared__ __align__(16) float s_o[ATT_WARPS][256];  // each warp's output; later the merge weights
   __shared__ bool s_last;

@@ -37,8 +37,8 @@ typedef unsigned short kog_bf16;  // raw bfloat16 bits
 // the release sits changes only the overlap. The GEMVs over stored blocks release after their own
 // prologue, attention after its context loop: released at entry, the next kernel's early blocks
 // crowded this one's start (bench/NOTES.md). Short kernels before a large one release at entry
-// (quant_gemv.cuh's EARLY): after their prologue, the next kernel's blocks started only as they ended. Without the launch attribute (or on other targets) both
-// are no-ops.
+// (quant_gemv.cuh's EARLY): after their prologue, the next kernel's blocks started only as they
+// ended. Without the launch attribute (or on other targets) both are no-ops.
 // What a kernel may read before its wait: whatever no kernel of the current pass writes (weights, the
 // position in `state`, K/V of earlier positions). A pass's first kernel (the embedding) releases the
 // next only after its own wait, so even passes launched back to back without a graph never overlap:
