@@ -3,9 +3,11 @@
 # `git archive` of the base commit beside the working tree) is installed in turn and its one-row
 # decode timed with graph replay, round after round, so every figure of a comparison comes from the
 # same machine and minutes. Optionally then: GPU tests on one tree, per-kernel times, pass costs of
-# 1..8 rows. Logs land in $OUT.
+# 1..8 rows, the kernels' timeline (bench/timeline.py; its first tree compiles every kernel again,
+# ~1-2 minutes). Logs land in $OUT.
 #   TREES=".base .new" [ROUNDS=2] [WEIGHTS="gguf bf16"] [TESTTREE=.new TESTS="tests/..."]
-#   [PROFTREE=.new] [ROWSTREES=".base .new"] [BENCHARGS="--cache 16384" TAG=c16k-] bench/gpu_ab.sh
+#   [PROFTREE=.new] [ROWSTREES=".base .new"] [TIMELINETREES=".base .new"]
+#   [BENCHARGS="--cache 16384" TAG=c16k-] bench/gpu_ab.sh
 set -uo pipefail
 OUT=${OUT:-/tmp/kog-gpu-ab}
 mkdir -p "$OUT"
@@ -42,4 +44,10 @@ for tree in ${ROWSTREES:-}; do
   (cd "$ROOT/$tree" && timeout 200 python3 bench/profile_step.py --model $MODELS --weights gguf --rows 8 --steps 3 \
     2>&1 | grep -v -i warn) >"$OUT/rows-$tree.log"
   grep "ms per graph" "$OUT/rows-$tree.log" | sed "s/^/$tree /"
+done
+for tree in ${TIMELINETREES:-}; do
+  install "$tree"
+  (cd "$ROOT/$tree" && timeout 300 python3 bench/timeline.py --model $MODELS --weights ${WEIGHTS:-gguf} --steps 24 \
+    2>&1 | grep -v -i warn) >"$OUT/timeline-$tree.log"
+  grep -E "launches a step|^ +[0-9.]+ +[0-9]+ " "$OUT/timeline-$tree.log" | head -40 | sed "s/^/$tree /"
 done
