@@ -34,20 +34,20 @@ from kog.kernels.build import TIMELINE_SLOTS, timeline_modules  # noqa: E402
 from kog.kernels.launch import log_launches  # noqa: E402
 
 
-def _records(reset: bool = False) -> np.ndarray:
+def _buffers() -> list:
+    """Each built module's `kog_timeline` array (slot 0 the count, then [grid id, reached, returned])."""
+    return [
+        cupy.ndarray((1 + 3 * TIMELINE_SLOTS,), dtype=cupy.uint64, memptr=m.get_global("kog_timeline"))
+        for m in timeline_modules()
+    ]
+
+
+def _records() -> np.ndarray:
     """Every module's records as rows [grid id, reached, returned], ordered by return."""
     rows = []
-    for module in timeline_modules():
-        buf = cupy.ndarray(
-            (1 + 3 * TIMELINE_SLOTS,), dtype=cupy.uint64, memptr=module.get_global("kog_timeline")
-        )
-        if reset:
-            buf.fill(0)
-            continue
+    for buf in _buffers():
         count = min(int(buf[0].get()), TIMELINE_SLOTS)
         rows.append(buf[1 : 1 + 3 * count].get().reshape(count, 3))
-    if reset:
-        return np.zeros((0, 3), dtype=np.uint64)
     table = np.concatenate(rows) if rows else np.zeros((0, 3), dtype=np.uint64)
     return table[np.argsort(table[:, 2], kind="stable")]
 
@@ -73,7 +73,8 @@ def timeline(runner: CudaRunner, prompt_len: int, steps: int) -> tuple[list[str]
     runner.start(token, prompt_len)
     if short != runner._short(prompt_len + steps + 1):
         raise SystemExit("the steps would cross from the short-context graphs to the others: fewer --steps")
-    _records(reset=True)
+    for buf in _buffers():
+        buf.fill(0)
     torch.cuda.synchronize()
     runner.decode(steps)
     torch.cuda.synchronize()
