@@ -60,3 +60,14 @@ def test_timeline_builds_compile(source, tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "warning" not in done.stderr.lower(), done.stderr
+
+
+def test_attention_has_a_kernel_for_every_head_dims_passes():
+    """attention.py picks attention_decode_p<PASSES> by head_dim and mirrors the block size."""
+    from kog.kernels.attention import THREADS, passes
+
+    source = (SOURCE_DIR / "attention.cu").read_text()
+    assert f"#define ATT_THREADS {THREADS}" in source
+    for head_dim in (32, 64, 128, 256):
+        assert f"KOG_ATTENTION({passes(head_dim)})" in source
+        assert THREADS // (head_dim // 8) * passes(head_dim) >= 32  # a batch: at least 32 positions
