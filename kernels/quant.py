@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_out, check_vector
 from kog.kernels.launch import f32, i32, launch, ptr
+from kog.kernels.lm_head import ArgmaxWorkspace, DecodeBookkeeping
 from kog.kernels.qkv_rope import check_rope_targets
 from kog.kernels.quant_plan import (
     MMA_MIN_ROWS,
@@ -252,6 +253,49 @@ class QuantLinear:
             ptr(inv_freq), ptr(state), ptr(q_out), ptr(k_cache), ptr(v_cache),
             i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(pair_base),
         ]  # fmt: skip
+        kernel = load_kernel(self.fmt.source, plan.kernel_name, plan.act_rows)
+        launch(
+            kernel, (plan.blocks, 1, 1), (32 * plan.warps, 1, 1), args, shared_mem=plan.shared_mem, pdl=pdl
+        )
+
+    def fuses_argmax(self, n: int) -> bool:
+        """Whether `gemv_argmax` takes a pass of n rows (the one- and two-row kernels, as `fuses_rope`)."""
+        return torch.version.hip is None and n <= self.ROPE_MAX_ROWS and n < MMA_MIN_ROWS
+
+    def gemv_argmax(
+        self,
+        x: torch.Tensor,
+        *,
+        norm: torch.Tensor,
+        eps: float,
+        logits: torch.Tensor,
+        ids_out: torch.Tensor,
+        workspace: ArgmaxWorkspace,
+        bookkeeping: DecodeBookkeeping | None = None,
+        pdl: bool = False,
+    ) -> None:
+        """An LM head: logits[r] = W @ (rms_norm(x[r]) * norm) as `gemv`, and ids_out[r] = their argmax
+        (ties to the lower index, as torch) picked in the same launch; with `bookkeeping`, the decode
+        step advances as `lm_head_argmax` does it."""
+        n, k = self._check_input(x, norm, False)
+        check(x.dtype == torch.float32, "x must be fp32")
+        check_vector(norm, "norm", k)
+        check_out(logits, (n, self.out_features), torch.float32, "logits")
+        check(ids_out.dtype == torch.int32 and ids_out.numel() >= n, "ids_out must hold n int32")
+        check(bookkeeping is None or n == 1, "decode bookkeeping is for one row")
+        check(self.fuses_argmax(n), "the greedy pick is fused for one- and two-row passes")
+        index = x.device.index if x.device.index is not None else torch.cuda.current_device()
+        plan = plan_gemv(self.fmt, self.out_features, k, n, "f32_norm_argmax", index)
+        if plan.rows_per_warp > 2:  # the argmax kernels are built for one and two rows a warp
+            plan = plan_gemv(self.fmt, self.out_features, k, n, "f32_norm_argmax", index, 2)
+        check(plan.act_rows >= n, "the activation rows do not fit in one launch")
+        check(plan.blocks <= workspace.blocks, "the argmax workspace holds fewer partials than the grid")
+        args = [
+            ptr(self._buffer), i32(self.bytes_per_row), i32(self.out_features), i32(k), ptr(x), ptr(norm),
+            f32(eps), ptr(None), ptr(None), ptr(logits), i32(plan.stage_bytes),
+            ptr(workspace.part_val), ptr(workspace.part_idx), ptr(workspace.counter), ptr(ids_out),
+        ]  # fmt: skip
+        args += bookkeeping.args() if bookkeeping is not None else DecodeBookkeeping.none_args()
         kernel = load_kernel(self.fmt.source, plan.kernel_name, plan.act_rows)
         launch(
             kernel, (plan.blocks, 1, 1), (32 * plan.warps, 1, 1), args, shared_mem=plan.shared_mem, pdl=pdl

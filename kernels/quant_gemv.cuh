@@ -7,6 +7,7 @@
 // once (times the norm weight, as 16-bit integers: kog_qx), then each lane takes units of the rows'
 // blocks and keeps per-row partial sums, reduced across the warp and scaled by the RMSNorm at the end.
 #pragma once
+#include "argmax.cuh"
 #include "gemv_core.cuh"
 #include "quant_common.cuh"
 #include "rope.cuh"
@@ -203,6 +204,17 @@ struct kog_rope_args {
   int n_heads, n_kv, head_dim, max_seq, pair_base;
 };
 
+// The greedy pick fused into an LM head's GEMV (ARGMAX): each block's best (value, row) of every
+// activation row goes to the partials, and the last block merges them (argmax.cuh, as lm_head.cu).
+struct kog_argmax_args {
+  float* part_val;  // [N, gridDim.x]
+  int* part_idx;
+  int* counter;  // zero between launches
+  int* ids_out;  // [N]
+  int *state, *next_ids, *history;  // nullable: the decode step's bookkeeping (one row)
+  int history_len;
+};
+
 // A barrier for the two warps 2i and 2i + 1 of a block (named barriers 1.., barrier 0 is the block's).
 __device__ __forceinline__ void warp_pair_sync(int warp) {
 #if defined(__CUDA_ARCH__) && !defined(__HIP_PLATFORM_AMD__)
@@ -218,7 +230,8 @@ __device__ __forceinline__ void warp_pair_sync(int warp) {
 // releases this one only after its own wait), so this one stages x at once and waits on the previous
 // kernel at its end: the two run side by side, and whatever waits on this one sees both outputs.
 // EARLY: the next kernel may launch as this one starts, not once it has staged its activations (where
-// the others release it). The o projection (f32 without a norm) and the RoPE'd q/k/v stacks do so:
+// the others release it). The o projection (f32 without a norm), the RoPE'd q/k/v stacks and the down
+// projections over a SiLU image (the q/k/v stacks follow them) do so:
 // their short work left the next kernel (the gate/up GEMV, attention) no time to start its blocks and
 // weight copies before they ended. Measured with bench/timeline.py, the gate/up GEMV's first block had
 // reached its wait 0.03 us before it returned, and 2.8 us with EARLY; 1.5B / 0.5B one-row decode over
@@ -228,11 +241,12 @@ __device__ __forceinline__ void warp_pair_sync(int warp) {
 // (group g is pair g / 2's row g % 2), swap their sums through shared memory, and each stores its
 // rotated half: no separate RoPE kernel, and still one row a warp.
 template <class F, int R, typename XT, bool NORM, bool PRE = false, bool LATE = false, bool ROPE = false,
-          bool EARLY = false>
+          bool EARLY = false, bool ARGMAX = false>
 __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
                                                 const XT* x, const kog_bf16* __restrict__ norm, float eps,
                                                 const kog_bf16* __restrict__ bias, const float* residual, float* y,
-                                                int stage_bytes, const kog_rope_args* rope = nullptr) {
+                                                int stage_bytes, const kog_rope_args* rope = nullptr,
+                                                const kog_argmax_args* pick = nullptr) {
   constexpr int N = KOG_ROWS;
   static_assert(!ROPE || R == 1, "RoPE pairs are two warps of one row each");
   if (EARLY) kog_allow_next_grid();
@@ -287,6 +301,10 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   }
   const int units = k / F::UNIT;
   int slot = 0, parity = 0;
+  float best_v[N];  // ARGMAX: lane 0's best of its rows, per activation row
+  int best_i[N];
+#pragma unroll
+  for (int n = 0; n < N; ++n) best_v[n] = -INFINITY, best_i[n] = 0x7fffffff;
   for (int g = first; g < groups; g += stride) {
     // With ROPE, what the outputs need besides the sums, found while the dot products run.
     const int row = row_group(g);
@@ -362,12 +380,28 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
           float v = part[j][n] * rms[n] + b;
           if (residual) v += load_cg(residual + at);  // NOTE: residual may alias y; same element, same lane
           y[at] = v;
+          if (ARGMAX && argmax_better(v, row, best_v[n], best_i[n])) best_v[n] = v, best_i[n] = row;
         }
       }
     }
   }
   if (LATE) kog_wait_prior_grid();
   copy_async_wait_pending<0>();
+  if constexpr (ARGMAX) {
+    __shared__ float s_v[KOG_WARP];
+    __shared__ int s_i[KOG_WARP];
+    __shared__ bool s_last;
+#pragma unroll
+    for (int n = 0; n < N; ++n) {
+      float v = lane == 0 ? best_v[n] : -INFINITY;
+      int i = lane == 0 ? best_i[n] : 0x7fffffff;
+      block_argmax(v, i, s_v, s_i);
+      if (threadIdx.x == 0) pick->part_val[n * gridDim.x + blockIdx.x] = v, pick->part_idx[n * gridDim.x + blockIdx.x] = i;
+    }
+    if (!argmax_last_block(pick->counter, &s_last)) return;
+    argmax_merge_rows(pick->part_val, pick->part_idx, N, pick->ids_out, pick->counter, s_v, s_i, pick->state,
+                      pick->next_ids, pick->history, pick->history_len);
+  }
 }
 
 // out[r, :] = deq(W)[ids ? ids[r] : r, :] for r < n, fp32 or bf16 (row stride out_stride elements).
@@ -435,7 +469,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
     quant_gemv_body<FMT, R, float, true>(KOG_QGEMV_PASS(float));                                          \
   }                                                                                                       \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_image_r##R(KOG_QGEMV_ARGS) {   \
-    quant_gemv_body<FMT, R, unsigned char, false, true>(KOG_QGEMV_PASS(unsigned char));                   \
+    quant_gemv_body<FMT, R, unsigned char, false, true, false, false, true>(KOG_QGEMV_PASS(unsigned char)); \
   }                                                                                                       \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_norm_late_r##R(KOG_QGEMV_ARGS) { \
     quant_gemv_body<FMT, R, float, true, false, true>(KOG_QGEMV_PASS(float));                             \
@@ -454,10 +488,24 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
     quant_gemv_body<FMT, 1, float, true, false, LATE, true, true>(KOG_QGEMV_PASS(float), &rope);          \
   }
 
+// An LM head's GEMV (RMSNorm fused) with the greedy pick (ARGMAX above).
+#define KOG_QARGMAX_ARGS                                                                                     \
+  KOG_QGEMV_ARGS, float *part_val, int *part_idx, int *counter, int *ids_out, int *state, int *next_ids, \
+      int *history, int history_len
+#define KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, R)                                                             \
+  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS)                                     \
+      PREFIX##_gemv_f32_norm_argmax_r##R(KOG_QARGMAX_ARGS) {                                              \
+    const kog_argmax_args pick{part_val, part_idx, counter, ids_out, state, next_ids, history, history_len}; \
+    quant_gemv_body<FMT, R, float, true, false, false, false, false, true>(KOG_QGEMV_PASS(float), nullptr, \
+                                                                           &pick);                        \
+  }
+
 #if KOG_ROWS <= 2  // one- and two-row passes; the tensor-core kernels take more rows
 #define KOG_QUANT_GEMV_ROPES(PREFIX, FMT)      \
   KOG_QUANT_GEMV_ROPE(PREFIX, FMT, , false)    \
-  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _late, true)
+  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _late, true) \
+  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 1)        \
+  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 2)
 #else
 #define KOG_QUANT_GEMV_ROPES(PREFIX, FMT)
 #endif

@@ -149,6 +149,11 @@ class DecodeStep:
                 w.lm_head.weight, b.x[:n], w.norm, cfg.rms_eps, b.logits[:n], b.out_ids, b.argmax_ws,
                 bookkeeping=book, pdl=pdl,
             )  # fmt: skip
+        elif isinstance(w.lm_head, QuantLinear) and mode is not StepMode.SAMPLE and w.lm_head.fuses_argmax(n):
+            w.lm_head.gemv_argmax(
+                b.x[:n], norm=w.norm, eps=cfg.rms_eps, logits=b.logits[:n], ids_out=b.out_ids,
+                workspace=b.argmax_ws, bookkeeping=book, pdl=pdl,
+            )  # fmt: skip
         else:
             if isinstance(w.lm_head, QuantLinear):
                 w.lm_head.gemv(b.x[:n], norm=w.norm, eps=cfg.rms_eps, out=b.logits[:n], pdl=pdl)

@@ -324,3 +324,30 @@ def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtype
     assert (
         torch.isnan(k_cache[:, :start].float()).all() and torch.isnan(v_cache[:, start + n :].float()).all()
     )
+
+
+@pytest.mark.parametrize(
+    "qtype,rows,cols", [("Q6_K", VOCAB, 1536), ("Q8_0", VOCAB, 896), ("Q4_K", 1001, 256)]
+)
+@pytest.mark.parametrize("n", [1, 2])
+def test_lm_head_with_the_greedy_pick(qtype, rows, cols, n):
+    """The LM head's GEMV with the argmax fused: the same logits as the plain GEMV and their argmax,
+    a tie going to the lower index (the first row's winner copied to another row)."""
+    from kog.kernels.lm_head import ArgmaxWorkspace
+
+    lin, _ = weight(qtype, rows, cols)
+    norm = (torch.rand(cols, device="cuda") + 0.5).to(torch.bfloat16)
+    x = torch.randn(n, cols, device="cuda")
+    best = int(lin.gemv(x, norm=norm, eps=1e-6)[0].argmax())
+    twin = rows - 1 if best != rows - 1 else 0
+    blocks = lin.blocks.clone()
+    blocks[twin] = blocks[best]
+    head = QuantLinear(qtype, blocks, cols, "cuda")
+    want = head.gemv(x, norm=norm, eps=1e-6)
+    ws = ArgmaxWorkspace.allocate(torch.device("cuda", torch.cuda.current_device()))
+    logits, ids = poisoned(n, rows), torch.full((n,), -1, dtype=torch.int32, device="cuda")
+    for _ in range(2):  # the merge leaves the counter at zero for the next launch
+        head.gemv_argmax(x, norm=norm, eps=1e-6, logits=logits, ids_out=ids, workspace=ws, pdl=True)
+        assert torch.equal(logits, want)
+        assert ids.tolist() == want.argmax(-1).tolist()
+        assert ids[0] == min(best, twin)
