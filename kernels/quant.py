@@ -220,12 +220,15 @@ class QuantLinear:
         v_cache: torch.Tensor,
         pdl: bool = False,
         overlap: bool = False,
+        overlapped_next: bool = False,
     ) -> None:
         """A q/k/v stack's GEMV (RMSNorm and bias fused, as `gemv`) with rotate-half RoPE and the cache
         write fused: its rows are whole heads of [q; k; v] from rotation pair `pair_base` on
         (head_dim / 2 pairs a head, q's heads first). Row r of x is the token at position state[0] + r:
         q rows go to q_out[r] rotated, k rows rotated and v rows as they are into the bf16 caches
-        ([n_kv, max_seq, head_dim]) at that position. `overlap` as in `gemv`."""
+        ([n_kv, max_seq, head_dim]) at that position. `overlap` as in `gemv`; `overlapped_next`: the
+        next launch is a stack with `overlap` (this one, unless overlapped itself, then releases it
+        only once x is final; otherwise the next launch is released as this one starts)."""
         n, k = self._check_input(x, norm, False)
         n_heads, n_kv, head_dim, max_seq = check_rope_targets(q_out, k_cache, v_cache, inv_freq, state, n)
         check(
@@ -241,7 +244,9 @@ class QuantLinear:
             "the stack's pairs are out of range",
         )
         index = x.device.index if x.device.index is not None else torch.cuda.current_device()
-        x_kind = "f32_norm_late_rope" if overlap else "f32_norm_rope"
+        x_kind = (
+            "f32_norm_late_rope" if overlap else "f32_norm_rope" if overlapped_next else "f32_norm_early_rope"
+        )
         plan = plan_gemv(self.fmt, self.out_features, k, n, x_kind, index, 1)
         if plan.warps % 2:  # the two rows of a pair are two warps of one block
             check(plan.warps > 1, "a RoPE pair needs two warps a block")

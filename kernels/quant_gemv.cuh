@@ -230,7 +230,11 @@ __device__ __forceinline__ void warp_pair_sync(int warp) {
 // releases this one only after its own wait), so this one stages x at once and waits on the previous
 // kernel at its end: the two run side by side, and whatever waits on this one sees both outputs.
 // EARLY: the next kernel may launch as this one starts, not once it has staged its activations (where
-// the others release it). The o projection (f32 without a norm), the RoPE'd q/k/v stacks and the down
+// the others release it). Never before a LATE kernel: that one stages x at once, trusting that x was
+// final when it was released, so the stack before it releases it only after its own wait (a first stack
+// released early let the second read x while the previous layer's down projection still wrote it:
+// garbage from the 1.5B's real weights, whose v rows are another format in half the layers). The o
+// projection (f32 without a norm), the RoPE'd q/k/v stacks (a single or a late one) and the down
 // projections over a SiLU image (the q/k/v stacks follow them) do so:
 // their short work left the next kernel (the gate/up GEMV, attention) no time to start its blocks and
 // weight copies before they ended. Measured with bench/timeline.py, the gate/up GEMV's first block had
@@ -481,11 +485,11 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
   KOG_QGEMV_ARGS, const float *__restrict__ inv_freq, const int *state, float *__restrict__ q_out,          \
       kog_bf16 *__restrict__ k_cache, kog_bf16 *__restrict__ v_cache, int n_heads, int n_kv, int head_dim, \
       int max_seq, int pair_base
-#define KOG_QUANT_GEMV_ROPE(PREFIX, FMT, SUFFIX, LATE)                                                    \
+#define KOG_QUANT_GEMV_ROPE(PREFIX, FMT, SUFFIX, LATE, EARLY)                                             \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS)                                     \
       PREFIX##_gemv_f32_norm##SUFFIX##_rope_r1(KOG_QROPE_ARGS) {                                          \
     const kog_rope_args rope{inv_freq, state, q_out, k_cache, v_cache, n_heads, n_kv, head_dim, max_seq, pair_base}; \
-    quant_gemv_body<FMT, 1, float, true, false, LATE, true, true>(KOG_QGEMV_PASS(float), &rope);          \
+    quant_gemv_body<FMT, 1, float, true, false, LATE, true, EARLY>(KOG_QGEMV_PASS(float), &rope);         \
   }
 
 // An LM head's GEMV (RMSNorm fused) with the greedy pick (ARGMAX above).
@@ -502,9 +506,10 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
 
 #if KOG_ROWS <= 2  // one- and two-row passes; the tensor-core kernels take more rows
 #define KOG_QUANT_GEMV_ROPES(PREFIX, FMT)      \
-  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, , false)    \
-  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _late, true) \
-  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 1)        \
+  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, , false, false)      \
+  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _early, false, true) \
+  KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _late, true, true)   \
+  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 1)                 \
   KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 2)
 #else
 #define KOG_QUANT_GEMV_ROPES(PREFIX, FMT)

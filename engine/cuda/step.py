@@ -117,6 +117,7 @@ class DecodeStep:
                     b.x[:n], norm=layer.attn_norm, eps=cfg.rms_eps, bias=bias, pair_base=row // 2,
                     inv_freq=b.inv_freq, state=b.state, q_out=b.q, k_cache=b.k_cache[index],
                     v_cache=b.v_cache[index], pdl=pdl, overlap=i > 0,
+                    overlapped_next=i + 1 < len(layer.qkv_stacks),
                 )  # fmt: skip
                 row += stack.out_features
             return

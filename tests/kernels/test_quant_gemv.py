@@ -274,8 +274,10 @@ ROPE_CASES = [
 @pytest.mark.parametrize("hidden,n_heads,n_kv,head_dim,qtypes", ROPE_CASES)
 @pytest.mark.parametrize("n,start", [(1, 0), (1, 4321), (2, 30000)])
 def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtypes, n, start):
-    """`gemv_rope` over the q/k/v stacks (the second and later overlapped, in a PDL graph) against the
-    projections of gguf's dequantized blocks, RoPE'd by the torch reference."""
+    """`gemv_rope` over the q/k/v stacks (the second and later overlapped) after a GEMV that writes
+    their input, all in one PDL graph, against the projections of gguf's dequantized blocks, RoPE'd by
+    the torch reference. x is poisoned before the replay: a stack that read it before the GEMV before
+    it had finished would give NaNs (as a second stack released early by the first once did)."""
     from kog.engine.cuda.weights import stack_runs
     from kog.kernels import apply_rope_reference, rope_inv_freq
 
@@ -284,7 +286,9 @@ def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtype
     biases = [torch.randn(r, device="cuda").to(torch.bfloat16) for r in sizes]
     stacks, _ = stack_runs([p[0] for p in parts], list(biases))
     max_seq = 32768
-    x = torch.randn(n, hidden, device="cuda") * 2
+    source, src_values = weight("Q6_K", hidden, 4096)  # the previous layer's down projection, say
+    x0 = torch.randn(n, 4096, device="cuda")
+    x = torch.empty(n, hidden, device="cuda")
     norm = (torch.rand(hidden, device="cuda") + 0.5).to(torch.bfloat16)
     inv_freq = rope_inv_freq(head_dim, 1e6, "cuda")
     state = torch.tensor([start, 0], dtype=torch.int32, device="cuda")
@@ -293,12 +297,14 @@ def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtype
     v_cache = poisoned(n_kv, max_seq, head_dim, dtype=torch.bfloat16)
 
     def run() -> None:
+        source.gemv(x0, out=x, pdl=True)
         row = 0
         for i, (stack, bias) in enumerate(stacks):
             assert stack.fuses_rope(n, head_dim)
             stack.gemv_rope(
                 x, norm=norm, eps=1e-6, bias=bias, pair_base=row // 2, inv_freq=inv_freq, state=state,
                 q_out=q_out, k_cache=k_cache, v_cache=v_cache, pdl=True, overlap=i > 0,
+                overlapped_next=i + 1 < len(stacks),
             )  # fmt: skip
             row += stack.out_features
 
@@ -306,11 +312,10 @@ def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtype
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
         run()
-    q_out.fill_(float("nan"))
-    k_cache.fill_(float("nan"))
-    v_cache.fill_(float("nan"))
+    for t in (q_out, k_cache, v_cache, x):
+        t.fill_(float("nan"))
     graph.replay()
-    normed = rms_norm_reference(x, norm, 1e-6)
+    normed = rms_norm_reference(expected(src_values, x0).float(), norm, 1e-6)
     q, k, v = (
         (expected(values, normed) + b.double()).float().view(n, -1, head_dim)
         for (_, values), b in zip(parts, biases, strict=True)
