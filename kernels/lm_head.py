@@ -56,6 +56,15 @@ class ArgmaxWorkspace:
         )
 
 
+def check_pick_outputs(
+    logits: torch.Tensor, ids_out: torch.Tensor, n: int, vocab: int, bookkeeping: DecodeBookkeeping | None
+) -> None:
+    """The outputs of an LM head with the greedy pick fused, for n rows."""
+    check_out(logits, (n, vocab), torch.float32, "logits")
+    check(ids_out.dtype == torch.int32 and ids_out.numel() >= n, "ids_out must hold n int32")
+    check(bookkeeping is None or n == 1, "decode bookkeeping is for one row")
+
+
 def lm_head_argmax(
     w: torch.Tensor,
     x: torch.Tensor,
@@ -73,9 +82,7 @@ def lm_head_argmax(
     check_weight(w, "w", k)
     check_vector(norm, "norm", k)
     vocab = w.shape[0]
-    check_out(logits, (n, vocab), torch.float32, "logits")
-    check(ids_out.dtype == torch.int32 and ids_out.numel() >= n, "ids_out must hold n int32")
-    check(bookkeeping is None or n == 1, "decode bookkeeping is for one row")
+    check_pick_outputs(logits, ids_out, n, vocab, bookkeeping)
     smem, _ = shared_mem_plan(n, k, norm=True)
     kernel = load_kernel("lm_head.cu", "lm_head_argmax", n)
     blocks = min(workspace.blocks, grid_blocks(-(-vocab // 2), smem, kernel=kernel))

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from kog.kernels.build import MAX_ROWS, load_kernel
 from kog.kernels.checks import check, check_out, check_vector
 from kog.kernels.launch import f32, i32, launch, ptr
-from kog.kernels.lm_head import ArgmaxWorkspace, DecodeBookkeeping
+from kog.kernels.lm_head import ArgmaxWorkspace, DecodeBookkeeping, check_pick_outputs
 from kog.kernels.qkv_rope import check_rope_targets
 from kog.kernels.quant_plan import (
     MMA_MIN_ROWS,
@@ -285,9 +285,7 @@ class QuantLinear:
         n, k = self._check_input(x, norm, False)
         check(x.dtype == torch.float32, "x must be fp32")
         check_vector(norm, "norm", k)
-        check_out(logits, (n, self.out_features), torch.float32, "logits")
-        check(ids_out.dtype == torch.int32 and ids_out.numel() >= n, "ids_out must hold n int32")
-        check(bookkeeping is None or n == 1, "decode bookkeeping is for one row")
+        check_pick_outputs(logits, ids_out, n, self.out_features, bookkeeping)
         check(self.fuses_argmax(n), "the greedy pick is fused for one- and two-row passes")
         index = x.device.index if x.device.index is not None else torch.cuda.current_device()
         plan = plan_gemv(self.fmt, self.out_features, k, n, "f32_norm_argmax", index)
