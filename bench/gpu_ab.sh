@@ -7,7 +7,11 @@
 # ~1-2 minutes). Logs land in $OUT.
 #   TREES=".base .new" [ROUNDS=2] [WEIGHTS="gguf bf16"] [TESTTREE=.new TESTS="tests/..."]
 #   [PROFTREE=.new] [ROWSTREES=".base .new"] [TIMELINETREES=".base .new"]
-#   [BENCHARGS="--cache 16384" TAG=c16k-] bench/gpu_ab.sh
+#   [BENCHARGS="--cache 16384" TAG=c16k-] [CHECKTREES=".new" CHECKMODELS="/root/m/a.gguf ..."
+#   CHECKMODES="gguf"] bench/gpu_ab.sh
+# CHECKTREES: the real-weight check (bench/gpu_engine_check.py: greedy identity and teacher-forced
+# agreement against the float32 reference, one rewrite) of each tree on each model file; random
+# weights time a change, only real ones show a step that computes the wrong thing.
 set -uo pipefail
 OUT=${OUT:-/tmp/kog-gpu-ab}
 mkdir -p "$OUT"
@@ -50,4 +54,14 @@ for tree in ${TIMELINETREES:-}; do
   (cd "$ROOT/$tree" && timeout 300 python3 bench/timeline.py --model $MODELS --weights ${WEIGHTS:-gguf} --steps 24 \
     2>&1 | grep -v -i warn) >"$OUT/timeline-$tree.log"
   grep -E "launches a step|^ +[0-9.]+ +[0-9]+ " "$OUT/timeline-$tree.log" | head -40 | sed "s/^/$tree /"
+done
+for tree in ${CHECKTREES:-}; do
+  install "$tree"
+  for model in ${CHECKMODELS:-}; do
+    log="$OUT/check-${tree#.}-$(basename "$model" .gguf).log"
+    (cd "$ROOT/$tree" && KOG_COMMIT=$tree timeout 300 python3 bench/gpu_engine_check.py "$model" --rewrites 1 \
+      --modes ${CHECKMODES:-gguf} 2>&1 | grep -v -i warn) >"$log"
+    grep -E "runner|identity" "$log" | sed "s/^/$tree $(basename "$model") /"
+  done
+  cp "$ROOT/$tree"/bench/results/gpu-engine-*.json "$OUT/" 2>/dev/null
 done
