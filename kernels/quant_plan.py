@@ -36,9 +36,9 @@ class GemvPlan:
 
 def kernel_name(fmt: QuantFormat, x_kind: str, rows_per_warp: int) -> str:
     """x_kind: "bf16", "f32", "f32_norm", "f32_norm_late" (waits on the previous kernel at its end:
-    `QuantLinear.gemv`'s overlap), "f32_norm_rope" / "f32_norm_early_rope" /
-    "f32_norm_late_rope" (RoPE and the cache write fused: `QuantLinear.gemv_rope`), "f32_norm_argmax" (an LM head with the greedy pick:
-    `QuantLinear.gemv_argmax`) or "image" (the SiLU image kog_silu_image writes)."""
+    `QuantLinear.gemv`'s overlap), "f32_norm_rope" / "f32_norm_early_rope" / "f32_norm_late_rope"
+    (RoPE and the cache write fused: `QuantLinear.gemv_rope`), "f32_norm_argmax" (an LM head with the
+    greedy pick: `QuantLinear.gemv_argmax`) or "image" (the SiLU image kog_silu_image writes)."""
     return f"{fmt.prefix}_gemv_{x_kind}_r{rows_per_warp}"
 
 
