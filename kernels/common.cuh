@@ -43,6 +43,9 @@ typedef unsigned short kog_bf16;  // raw bfloat16 bits
 // position in `state`, K/V of earlier positions). A pass's first kernel (the embedding) releases the
 // next only after its own wait, so even passes launched back to back without a graph never overlap:
 // every kernel of a pass starts after the previous pass (which advances `state`) has finished.
+// The one exception, a LATE quantized GEMV (quant_gemv.cuh), reads the previous kernel's input at once
+// and waits at its end: the kernel before it must release it only after its own wait returned, never
+// at entry, or it reads x before x is final.
 #ifdef KOG_TIMELINE
 // Timeline builds (bench/timeline.py; KOG_TIMELINE = slots): block (0, 0, 0) of every launch records the
 // global nanosecond clock as it reaches its wait on the previous kernel and as the wait returns. Along
