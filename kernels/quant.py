@@ -123,6 +123,7 @@ class QuantLinear:
         warps: int | None = None,
         mma: bool | None = None,
         split: int | None = None,
+        subgroups: int | None = None,
     ) -> torch.Tensor:
         """out[r] = residual[r] + bias + W @ (rms_norm(x[r]) * norm if norm given else x[r]), fp32.
 
@@ -133,8 +134,8 @@ class QuantLinear:
         the same x, so this one stages x without waiting for it and waits at its end instead; the two
         run side by side (one-row dp4a launches; the tensor-core kernels wait as usual).
         Passes of MMA_MIN_ROWS rows or more run on tensor cores where the GPU has int8 mma (`mma`
-        forces either kernel family); rows_per_warp / warps (dp4a) and split (mma: warps a 16-row tile)
-        override the launch plan.
+        forces either kernel family); rows_per_warp / warps / subgroups (dp4a) and split (mma: warps a
+        16-row tile) override the launch plan.
         """
         n, k = self._check_input(x, norm, silu_pair)
         rows = self.out_features
@@ -171,7 +172,7 @@ class QuantLinear:
                 if silu_pair:
                     xin = self._silu_image(x[start : start + act_rows], index, pdl, mma=True)
             else:
-                plan = plan_gemv(self.fmt, rows, k, n - start, x_kind, index, rows_per_warp, warps)
+                plan = plan_gemv(self.fmt, rows, k, n - start, x_kind, index, rows_per_warp, warps, subgroups)
                 name, act_rows, blocks, threads = (
                     plan.kernel_name,
                     plan.act_rows,
@@ -278,19 +279,20 @@ class QuantLinear:
         workspace: ArgmaxWorkspace,
         bookkeeping: DecodeBookkeeping | None = None,
         pdl: bool = False,
+        subgroups: int | None = None,
     ) -> None:
         """An LM head: logits[r] = W @ (rms_norm(x[r]) * norm) as `gemv`, and ids_out[r] = their argmax
         (ties to the lower index, as torch) picked in the same launch; with `bookkeeping`, the decode
-        step advances as `lm_head_argmax` does it."""
+        step advances as `lm_head_argmax` does it. `subgroups` overrides the launch plan's."""
         n, k = self._check_input(x, norm, False)
         check(x.dtype == torch.float32, "x must be fp32")
         check_vector(norm, "norm", k)
         check_pick_outputs(logits, ids_out, n, self.out_features, bookkeeping)
         check(self.fuses_argmax(n), "the greedy pick is fused for one- and two-row passes")
         index = x.device.index if x.device.index is not None else torch.cuda.current_device()
-        plan = plan_gemv(self.fmt, self.out_features, k, n, "f32_norm_argmax", index)
+        plan = plan_gemv(self.fmt, self.out_features, k, n, "f32_norm_argmax", index, None, None, subgroups)
         if plan.rows_per_warp > 2:  # the argmax kernels are built for one and two rows a warp
-            plan = plan_gemv(self.fmt, self.out_features, k, n, "f32_norm_argmax", index, 2)
+            plan = plan_gemv(self.fmt, self.out_features, k, n, "f32_norm_argmax", index, 2, None, subgroups)
         check(plan.act_rows >= n, "the activation rows do not fit in one launch")
         check(plan.blocks <= workspace.blocks, "the argmax workspace holds fewer partials than the grid")
         args = [

@@ -36,6 +36,14 @@ __device__ __forceinline__ void issue_row_group(const unsigned char* W, int bpr,
   for (int c = thread; c < chunks; c += threads) copy_async_16(d + c, src + c);
 }
 
+// The sum over each run of L adjacent lanes (L a power of two up to a warp), in every lane of the run.
+template <int L>
+__device__ __forceinline__ float lanes_sum(float v) {
+#pragma unroll
+  for (int m = L / 2; m > 0; m >>= 1) v += KOG_SHFL_XOR(v, m);
+  return v;
+}
+
 template <typename XT>
 __device__ __forceinline__ void load8(const XT* p, float (&v)[8]);
 
@@ -244,8 +252,11 @@ __device__ __forceinline__ void warp_pair_sync(int warp) {
 // the cache write fused (rope; y unused). Warps 2i and 2i + 1 take the two rows of a rotation pair
 // (group g is pair g / 2's row g % 2), swap their sums through shared memory, and each stores its
 // rotated half: no separate RoPE kernel, and still one row a warp.
+// S (sub-groups): a warp's group is S x R rows, 32 / S lanes a sub-group of R rows, so that rows of few
+// units keep every lane busy (the 1.5B's 1,536 columns are 24 units of 64: 8 lanes of 3 units, not 24
+// lanes of one and 8 idle); the sub-group's lanes meet in a shorter reduction.
 template <class F, int R, typename XT, bool NORM, bool PRE = false, bool LATE = false, bool ROPE = false,
-          bool EARLY = false, bool ARGMAX = false>
+          bool EARLY = false, bool ARGMAX = false, int S = 1>
 __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
                                                 const XT* x, const kog_bf16* __restrict__ norm, float eps,
                                                 const kog_bf16* __restrict__ bias, const float* residual, float* y,
@@ -253,9 +264,13 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
                                                 const kog_argmax_args* pick = nullptr) {
   constexpr int N = KOG_ROWS;
   static_assert(!ROPE || R == 1, "RoPE pairs are two warps of one row each");
+  static_assert(!ROPE || S == 1, "RoPE pairs are two warps of one row each");
+  static_assert(KOG_WARP % S == 0, "sub-groups split a warp evenly");
+  constexpr int L = KOG_WARP / S, RG = R * S;  // lanes a sub-group, weight rows a warp's group
   if (EARLY) kog_allow_next_grid();
   __shared__ float red[KOG_QUANT_MAX_THREADS / KOG_WARP][N];
   const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP, warps = blockDim.x / KOG_WARP;
+  const int sub = lane / L, sl = lane % L;
   unsigned char* smem = reinterpret_cast<unsigned char*>(kog_gemv_smem);
   kog_qx qx;
   qx.row_bytes = kog_qx_row_bytes<F::UNIT>(k);
@@ -268,7 +283,7 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   qx.sum16 = sum16;
   unsigned char* bufs = smem + ((N * (qx.row_bytes + 4 * (qx.blocks32 + qx.groups16)) + 15) & ~15) +
                         (size_t)warp * KOG_QSTAGES * stage_bytes;
-  const int groups = (rows + R - 1) / R, stride = gridDim.x * warps;
+  const int groups = (rows + RG - 1) / RG, stride = gridDim.x * warps;
   const int first = blockIdx.x * warps + warp;
   // The weight row group g streams: g itself, or with ROPE the row of pair g / 2 that g % 2 names.
   const int half = ROPE ? rope->head_dim / 2 : 0;
@@ -283,7 +298,7 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
 #pragma unroll
   for (int s = 0; s < KOG_QSTAGES; ++s) {
     if (first + s * stride < groups)
-      issue_row_group<R>(W, bpr, rows, row_group(first + s * stride), bufs + s * stage_bytes, lane, KOG_WARP);
+      issue_row_group<RG>(W, bpr, rows, row_group(first + s * stride), bufs + s * stage_bytes, lane, KOG_WARP);
     copy_async_commit();
   }
   const int pos0 = ROPE ? load_cg(rope->state) : 0;  // written only between passes
@@ -324,26 +339,26 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
     copy_async_wait_pending<KOG_QSTAGES - 1>();
     __syncwarp();  // every lane's copies of this group have landed
     unsigned char* buf = bufs + slot * stage_bytes;
-    const long long start = (long long)row * R * bpr;
-    const int live = min(R, rows - g * R);
+    const long long start = (long long)row * RG * bpr;
+    const int live = min(RG, rows - g * RG);
     const unsigned char* rowp[R];
 #pragma unroll
-    for (int j = 0; j < R; ++j) rowp[j] = buf + (start & 15) + (size_t)min(j, live - 1) * bpr;  // extra rows dropped
+    for (int j = 0; j < R; ++j) rowp[j] = buf + (start & 15) + (size_t)min(sub * R + j, live - 1) * bpr;  // extra rows dropped
     float part[R][N];
 #pragma unroll
     for (int j = 0; j < R; ++j)
 #pragma unroll
       for (int n = 0; n < N; ++n) part[j][n] = 0.f;
-    for (int u = lane; u < units; u += KOG_WARP) F::template dot<R, N>(rowp, u, qx, part);
+    for (int u = sl; u < units; u += L) F::template dot<R, N>(rowp, u, qx, part);
     __syncwarp();  // the buffer is free again
     if (g + KOG_QSTAGES * stride < groups)
-      issue_row_group<R>(W, bpr, rows, row_group(g + KOG_QSTAGES * stride), buf, lane, KOG_WARP);
+      issue_row_group<RG>(W, bpr, rows, row_group(g + KOG_QSTAGES * stride), buf, lane, KOG_WARP);
     copy_async_commit();
     slot = slot + 1 == KOG_QSTAGES ? 0 : slot + 1;
 #pragma unroll
     for (int j = 0; j < R; ++j)
 #pragma unroll
-      for (int n = 0; n < N; ++n) part[j][n] = warp_sum(part[j][n]);
+      for (int n = 0; n < N; ++n) part[j][n] = lanes_sum<L>(part[j][n]);
     if constexpr (ROPE) {
       // Two slots a warp, alternating: the pair's next swap cannot overwrite what the partner still reads.
       __shared__ float swap[2][KOG_QUANT_MAX_THREADS / KOG_WARP][N];
@@ -372,11 +387,11 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
       parity ^= 1;
       continue;
     }
-    if (lane == 0) {
+    if (sl == 0) {
 #pragma unroll
       for (int j = 0; j < R; ++j) {
-        if (j >= live) break;
-        const int row = g * R + j;
+        if (sub * R + j >= live) break;
+        const int row = g * RG + sub * R + j;
         const float b = bias ? bf16_to_float(bias[row]) : 0.f;
 #pragma unroll
         for (int n = 0; n < N; ++n) {
@@ -397,8 +412,8 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
     __shared__ bool s_last;
 #pragma unroll
     for (int n = 0; n < N; ++n) {
-      float v = lane == 0 ? best_v[n] : -INFINITY;
-      int i = lane == 0 ? best_i[n] : 0x7fffffff;
+      float v = sl == 0 ? best_v[n] : -INFINITY;  // each sub-group's first lane holds its best
+      int i = sl == 0 ? best_i[n] : 0x7fffffff;
       block_argmax(v, i, s_v, s_i);
       if (threadIdx.x == 0) pick->part_val[n * gridDim.x + blockIdx.x] = v, pick->part_idx[n * gridDim.x + blockIdx.x] = i;
     }
@@ -496,23 +511,33 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
 #define KOG_QARGMAX_ARGS                                                                                     \
   KOG_QGEMV_ARGS, float *part_val, int *part_idx, int *counter, int *ids_out, int *state, int *next_ids, \
       int *history, int history_len
-#define KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, R)                                                             \
+#define KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, R, S, SUFFIX)                                                  \
   extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS)                                     \
-      PREFIX##_gemv_f32_norm_argmax_r##R(KOG_QARGMAX_ARGS) {                                              \
+      PREFIX##_gemv_f32_norm_argmax_##SUFFIX(KOG_QARGMAX_ARGS) {                                          \
     const kog_argmax_args pick{part_val, part_idx, counter, ids_out, state, next_ids, history, history_len}; \
-    quant_gemv_body<FMT, R, float, true, false, false, false, false, true>(KOG_QGEMV_PASS(float), nullptr, \
-                                                                           &pick);                        \
+    quant_gemv_body<FMT, R, float, true, false, false, false, false, true, S>(KOG_QGEMV_PASS(float), nullptr, \
+                                                                              &pick);                     \
+  }
+
+// A normed GEMV of S sub-groups a warp (quant_gemv_body's S: large matrices of short rows).
+#define KOG_QUANT_GEMV_SUB(PREFIX, FMT, R, S)                                                             \
+  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS) PREFIX##_gemv_f32_norm_r##R##s##S(KOG_QGEMV_ARGS) { \
+    quant_gemv_body<FMT, R, float, true, false, false, false, false, false, S>(KOG_QGEMV_PASS(float));    \
   }
 
 #if KOG_ROWS <= 2  // one- and two-row passes; the tensor-core kernels take more rows
-#define KOG_QUANT_GEMV_ROPES(PREFIX, FMT)      \
+#define KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)      \
   KOG_QUANT_GEMV_ROPE(PREFIX, FMT, , false, false)      \
   KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _early, false, true) \
   KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _late, true, true)   \
-  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 1)                 \
-  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 2)
+  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 1, 1, r1)          \
+  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 2, 1, r2)          \
+  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 1, 4, r1s4)        \
+  KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 2, 4, r2s4)        \
+  KOG_QUANT_GEMV_SUB(PREFIX, FMT, 1, 4)                 \
+  KOG_QUANT_GEMV_SUB(PREFIX, FMT, 2, 4)
 #else
-#define KOG_QUANT_GEMV_ROPES(PREFIX, FMT)
+#define KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)
 #endif
 
 // Rows per warp times activation rows is kept at most 4 (registers), so a module built for more
@@ -532,7 +557,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
 // GEMVs copy in, and row dequantization.
 #define KOG_QUANT_KERNELS(PREFIX, FMT)                                                        \
   KOG_QUANT_GEMV(PREFIX, FMT, 1)                                                              \
-  KOG_QUANT_GEMV_ROPES(PREFIX, FMT)                                                           \
+  KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)                                                           \
   KOG_QUANT_GEMV_R2(PREFIX, FMT)                                                              \
   KOG_QUANT_GEMV_R4(PREFIX, FMT)                                                              \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_gemv_silu_image(const float* x, int k, void* image) { \

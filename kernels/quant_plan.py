@@ -27,19 +27,22 @@ ROWS_PER_WARP = (1, 2, 4)
 class GemvPlan:
     kernel_name: str
     act_rows: int  # activation rows one launch takes (KOG_ROWS); more are split across launches
-    rows_per_warp: int
+    rows_per_warp: int  # weight rows of each sub-group
+    subgroups: int  # sub-groups a warp (quant_gemv.cuh's S): a warp's group is subgroups x rows_per_warp rows
     warps: int
     blocks: int
     stage_bytes: int
     shared_mem: int
 
 
-def kernel_name(fmt: QuantFormat, x_kind: str, rows_per_warp: int) -> str:
+def kernel_name(fmt: QuantFormat, x_kind: str, rows_per_warp: int, subgroups: int = 1) -> str:
     """x_kind: "bf16", "f32", "f32_norm", "f32_norm_late" (waits on the previous kernel at its end:
     `QuantLinear.gemv`'s overlap), "f32_norm_rope" / "f32_norm_early_rope" / "f32_norm_late_rope"
     (RoPE and the cache write fused: `QuantLinear.gemv_rope`), "f32_norm_argmax" (an LM head with the
-    greedy pick: `QuantLinear.gemv_argmax`) or "image" (the SiLU image kog_silu_image writes)."""
-    return f"{fmt.prefix}_gemv_{x_kind}_r{rows_per_warp}"
+    greedy pick: `QuantLinear.gemv_argmax`) or "image" (the SiLU image kog_silu_image writes).
+    Sub-groups (SUBGROUPS) exist for "f32_norm" and "f32_norm_argmax" of one- and two-row passes."""
+    sub = f"s{subgroups}" if subgroups > 1 else ""
+    return f"{fmt.prefix}_gemv_{x_kind}_r{rows_per_warp}{sub}"
 
 
 def staged_activation_bytes(fmt: QuantFormat, k: int, n: int) -> int:
@@ -59,6 +62,26 @@ def most_rows_per_warp(n: int) -> int:
 
 
 SMALL_MATRIX_BYTES = 4 << 20  # one row a warp up to this size (bench/NOTES.md, "One row a warp")
+# Sub-groups a warp that quant_gemv.cuh builds. Eight (4 lanes) would fill the 0.5B's rows of 28 units
+# (7 each, not 28 lanes of one): its decode measured 6% slower (bench/NOTES.md), the chains too long.
+SUBGROUPS = (1, 4)
+SUBGROUP_KINDS = ("f32_norm", "f32_norm_argmax")
+
+
+def lane_use(units: int, lanes: int) -> float:
+    """Share of a sub-group's lane steps that take a unit, when `lanes` lanes deal out `units` units."""
+    return units / (lanes * -(-units // lanes))
+
+
+def preferred_subgroups(units: int, rows: int, bytes_per_row: int, n: int, x_kind: str) -> int:
+    """Sub-groups a warp for the large normed GEMVs (gate/up, LM heads): the split whose lanes idle
+    least as they deal out a row's units, the fewest sub-groups of equals. A warp of 32 lanes leaves 8
+    idle on the 1.5B's rows of 24 units; 4 sub-groups of 8 lanes take 3 units each (1.5B decode over
+    stored blocks +6%). Small matrices keep whole warps a row: their time is each lane's chain, which
+    sub-groups lengthen."""
+    if x_kind not in SUBGROUP_KINDS or n > 2 or rows * bytes_per_row <= SMALL_MATRIX_BYTES:
+        return 1
+    return max(SUBGROUPS, key=lambda s: (lane_use(units, 32 // s), -s))
 
 
 def preferred_rows_per_warp(rows: int, bytes_per_row: int, n: int) -> int:
@@ -117,27 +140,36 @@ def plan_gemv(
     device_index: int,
     rows_per_warp: int | None = None,
     warps: int | None = None,
+    subgroups: int | None = None,
 ) -> GemvPlan:
     """The launch for n (<= the plan's act_rows) activation rows against a rows x k matrix."""
     limit = shared_mem_optin() - 512  # the kernel's static red[][] array
     n = act_rows_per_launch(fmt, k, n, limit)
-    r = min(rows_per_warp or preferred_rows_per_warp(rows, fmt.bytes_per_row(k), n), most_rows_per_warp(n))
+    bytes_per_row = fmt.bytes_per_row(k)
+    r = min(rows_per_warp or preferred_rows_per_warp(rows, bytes_per_row, n), most_rows_per_warp(n))
+    s = subgroups or preferred_subgroups(k // fmt.unit, rows, bytes_per_row, n, x_kind)
+    if s not in SUBGROUPS or (s > 1 and (x_kind not in SUBGROUP_KINDS or n > 2)):
+        raise ValueError(f"no {x_kind} GEMV of {s} sub-groups a warp for {n} activation rows")
+    if s > 1 and rows_per_warp is None:
+        r = 1  # a warp's group is s rows already; more would cost resident blocks (shared memory)
     w = warps or MAX_WARPS  # fewer, larger blocks stage the activations less often
     x_bytes = staged_activation_bytes(fmt, k, n)
-    while x_bytes + w * STAGES * stage_bytes(fmt, k, r) > limit:
+    while x_bytes + w * STAGES * stage_bytes(fmt, k, r * s) > limit:
         if r > 1 and rows_per_warp is None:
             r //= 2
+        elif s > 1 and subgroups is None:
+            s = 1
         elif w > 1:
             w -= 1
         else:
             raise ValueError(f"a {fmt.qtype} row of {k} weights does not fit in shared memory")
-    stage = stage_bytes(fmt, k, r)
+    stage = stage_bytes(fmt, k, r * s)
     shared = x_bytes + w * STAGES * stage
-    name = kernel_name(fmt, x_kind, r)
+    name = kernel_name(fmt, x_kind, r, s)
     kernel = load_kernel(fmt.source, name, n)
-    groups = -(-rows // r)
+    groups = -(-rows // (r * s))
     resident = blocks_per_sm(kernel, 32 * w, shared) * sm_count(device_index)
-    return GemvPlan(name, n, r, w, min(-(-groups // w), resident), stage, shared)
+    return GemvPlan(name, n, r, s, w, min(-(-groups // w), resident), stage, shared)
 
 
 # Tensor-core GEMVs (quant_mma.cuh) for passes of several activation rows.

@@ -18,11 +18,13 @@ from kog.kernels.quant_plan import (
     MMA_WARPS,
     STAGES,
     act_rows_per_launch,
+    lane_use,
     max_act_rows,
     mma_act_rows,
     mma_shared_bytes,
     mma_split,
     preferred_rows_per_warp,
+    preferred_subgroups,
     stage_bytes,
     staged_activation_bytes,
 )
@@ -230,3 +232,26 @@ def test_tensor_core_split_fills_the_gpu(tiles, steps, want):
 )
 def test_rows_a_warp(rows, bytes_per_row, n, want):
     assert preferred_rows_per_warp(rows, bytes_per_row, n) == want
+
+
+@pytest.mark.parametrize(
+    "units,rows,bytes_per_row,n,x_kind,want",
+    [
+        (24, 17920, 864, 1, "f32_norm", 4),  # 1.5B gate/up: 8 lanes of 3 units, not 24 lanes and 8 idle
+        (24, 151936, 1260, 1, "f32_norm_argmax", 4),  # 1.5B LM head (Q6_K)
+        (24, 151936, 1260, 2, "f32_norm_argmax", 4),  # two-row passes too
+        (28, 9728, 616, 1, "f32_norm", 1),  # 0.5B gate/up (Q5_0): 8 lanes would leave as many idle
+        (28, 151936, 952, 1, "f32_norm_argmax", 1),  # 0.5B LM head (Q8_0)
+        (32, 151936, 952, 1, "f32_norm", 1),  # units that fill a warp keep whole warps
+        (24, 2048, 864, 1, "f32_norm", 1),  # small matrices (q/k/v): whole warps, short chains
+        (24, 17920, 864, 3, "f32_norm", 1),  # more activation rows: not built
+        (140, 1536, 7350, 1, "image", 1),  # down projections: only the normed kernels have sub-groups
+    ],
+)
+def test_subgroups_a_warp(units, rows, bytes_per_row, n, x_kind, want):
+    assert preferred_subgroups(units, rows, bytes_per_row, n, x_kind) == want
+
+
+def test_lane_use():
+    assert lane_use(24, 32) == 0.75 and lane_use(24, 8) == 1.0 and lane_use(28, 8) == 0.875
+    assert lane_use(9, 8) == 9 / 16

@@ -93,6 +93,23 @@ def test_every_launch_shape(qtype, rows_per_warp, warps):
     assert rel_err(out, expected(values, x)) < 1e-3
 
 
+@pytest.mark.parametrize("qtype", FORMATS)
+@pytest.mark.parametrize("rows_per_warp", [1, 2])
+@pytest.mark.parametrize("rows,cols", [(1001, 2304), (8960, 1536), (37, 896)])
+@pytest.mark.parametrize("n", [1, 2])
+def test_every_subgroup_split(qtype, rows_per_warp, rows, cols, n):
+    """Warps split into sub-groups of 8 lanes, each with its own rows: row counts that leave a
+    warp's last group part empty, units that do not deal out evenly over the lanes (2304 columns are 9
+    units of 64 and 72 of 32), RMSNorm fused."""
+    if cols % FORMATS[qtype].block_weights:
+        pytest.skip("columns are not whole blocks of this format")
+    lin, values = weight(qtype, rows, cols)
+    norm = (torch.rand(cols, device="cuda") + 0.5).to(torch.bfloat16)
+    x = torch.randn(n, cols, device="cuda")
+    out = lin.gemv(x, norm=norm, eps=1e-6, out=poisoned(n, rows), rows_per_warp=rows_per_warp, subgroups=4)
+    assert rel_err(out, expected(values, rms_norm_reference(x, norm, 1e-6))) < 1e-3
+
+
 @pytest.mark.parametrize("qtype,rows,cols", cases([(896, 896), (33, 768), (1536, 8960), (4097, 256)]))
 @pytest.mark.parametrize("n", [1, 5, 8])
 def test_tensor_core_and_dp4a_kernels(qtype, rows, cols, n):
@@ -335,9 +352,11 @@ def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtype
     "qtype,rows,cols", [("Q6_K", VOCAB, 1536), ("Q8_0", VOCAB, 896), ("Q4_K", 1001, 256)]
 )
 @pytest.mark.parametrize("n", [1, 2])
-def test_lm_head_with_the_greedy_pick(qtype, rows, cols, n):
+@pytest.mark.parametrize("subgroups", [None, 1, 4])
+def test_lm_head_with_the_greedy_pick(qtype, rows, cols, n, subgroups):
     """The LM head's GEMV with the argmax fused: the same logits as the plain GEMV and their argmax,
-    a tie going to the lower index (the first row's winner copied to another row)."""
+    a tie going to the lower index (the first row's winner copied to another row); whole warps or
+    sub-groups, each sub-group's first lane holding its best."""
     from kog.kernels.lm_head import ArgmaxWorkspace
 
     lin, _ = weight(qtype, rows, cols)
@@ -348,11 +367,13 @@ def test_lm_head_with_the_greedy_pick(qtype, rows, cols, n):
     blocks = lin.blocks.clone()
     blocks[twin] = blocks[best]
     head = QuantLinear(qtype, blocks, cols, "cuda")
-    want = head.gemv(x, norm=norm, eps=1e-6)
+    want = head.gemv(x, norm=norm, eps=1e-6, subgroups=subgroups)
     ws = ArgmaxWorkspace.allocate(torch.device("cuda", torch.cuda.current_device()))
     logits, ids = poisoned(n, rows), torch.full((n,), -1, dtype=torch.int32, device="cuda")
     for _ in range(2):  # the merge leaves the counter at zero for the next launch
-        head.gemv_argmax(x, norm=norm, eps=1e-6, logits=logits, ids_out=ids, workspace=ws, pdl=True)
+        head.gemv_argmax(
+            x, norm=norm, eps=1e-6, logits=logits, ids_out=ids, workspace=ws, pdl=True, subgroups=subgroups
+        )
         assert torch.equal(logits, want)
         assert ids.tolist() == want.argmax(-1).tolist()
         assert ids[0] == min(best, twin)
