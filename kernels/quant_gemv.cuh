@@ -526,7 +526,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
   }
 
 #if KOG_ROWS <= 2  // one- and two-row passes; the tensor-core kernels take more rows
-#define KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)      \
+#define KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)            \
   KOG_QUANT_GEMV_ROPE(PREFIX, FMT, , false, false)      \
   KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _early, false, true) \
   KOG_QUANT_GEMV_ROPE(PREFIX, FMT, _late, true, true)   \
@@ -557,7 +557,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
 // GEMVs copy in, and row dequantization.
 #define KOG_QUANT_KERNELS(PREFIX, FMT)                                                        \
   KOG_QUANT_GEMV(PREFIX, FMT, 1)                                                              \
-  KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)                                                           \
+  KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)                                                        \
   KOG_QUANT_GEMV_R2(PREFIX, FMT)                                                              \
   KOG_QUANT_GEMV_R4(PREFIX, FMT)                                                              \
   extern "C" __global__ void __launch_bounds__(256) PREFIX##_gemv_silu_image(const float* x, int k, void* image) { \
