@@ -16,10 +16,10 @@ import torch
 
 from kog.engine.cuda.bench_models import BENCH_MODELS, random_weights
 from kog.engine.cuda.benchmark import (
-    ROOFLINE_BYTES_PER_S,
     decode_timing,
     gemv_bandwidth,
     read_bandwidth,
+    roofline_bytes_per_s,
     streamed_tok_s,
 )
 from kog.engine.cuda.runner import CudaRunner
@@ -68,7 +68,7 @@ def _driver() -> str:
         return "unknown"
 
 
-def _measure_model(name: str, args: argparse.Namespace) -> dict:
+def _measure_model(name: str, args: argparse.Namespace, roofline: float) -> dict:
     cfg = BENCH_MODELS[name]
     max_seq = max(max(args.prompt) + args.new_tokens + 16, args.cache or 0)
     entry: dict = {
@@ -92,7 +92,7 @@ def _measure_model(name: str, args: argparse.Namespace) -> dict:
         before = torch.cuda.memory_allocated()
         runner = CudaRunner(cfg, blocks, max_seq, linear_factory=quant_linear)
         del blocks
-        _time_runner(entry, "gguf", runner, args, before)
+        _time_runner(entry, "gguf", runner, args, before, roofline)
         del runner
         gc.collect()
         torch.cuda.empty_cache()
@@ -100,7 +100,7 @@ def _measure_model(name: str, args: argparse.Namespace) -> dict:
     weights = random_weights(cfg, "cuda")  # the bf16 runner uses these tensors as they are
     if "bf16" in args.weights:
         runner = CudaRunner(cfg, weights, max_seq)
-        _time_runner(entry, "bf16", runner, args, before)
+        _time_runner(entry, "bf16", runner, args, before, roofline)
         del runner
     if args.variants:
         for label, kw in (
@@ -109,7 +109,9 @@ def _measure_model(name: str, args: argparse.Namespace) -> dict:
         ):
             variant = CudaRunner(cfg, weights, max_seq, **kw)
             tokens = args.new_tokens if kw.get("use_graphs", True) else 32
-            entry["variants"].append(decode_timing(label, variant, 512, tokens, repeats=3).as_dict())
+            entry["variants"].append(
+                decode_timing(label, variant, 512, tokens, roofline=roofline, repeats=3).as_dict()
+            )
             del variant
     shapes = {(cfg.q_size, cfg.hidden_size), (cfg.hidden_size, cfg.q_size), (cfg.intermediate_size, cfg.hidden_size),
               (cfg.hidden_size, cfg.intermediate_size), (cfg.vocab_size, cfg.hidden_size)}  # fmt: skip
@@ -140,12 +142,16 @@ def _measure_model(name: str, args: argparse.Namespace) -> dict:
     return entry
 
 
-def _time_runner(entry: dict, kind: str, runner: CudaRunner, args: argparse.Namespace, before: int) -> None:
+def _time_runner(
+    entry: dict, kind: str, runner: CudaRunner, args: argparse.Namespace, before: int, roofline: float
+) -> None:
     """Decode timings of one runner at each prompt length; `before`: allocated bytes without its weights."""
     entry["weight_bytes"][kind] = runner.weights.weight_bytes()
     entry["gpu_memory_bytes"][kind] = torch.cuda.memory_allocated() - before
     for prompt_len in args.prompt:
-        timing = decode_timing(f"kog {kind} cuda graph + PDL", runner, prompt_len, args.new_tokens)
+        timing = decode_timing(
+            f"kog {kind} cuda graph + PDL", runner, prompt_len, args.new_tokens, roofline=roofline
+        )
         entry["kog"].append({**timing.as_dict(), "weights": kind})
     entry["streamed_tok_s_512"][kind] = streamed_tok_s(runner, 512, args.new_tokens)
 
@@ -155,7 +161,8 @@ def _table(report: dict) -> str:
         f"{report['gpu']} | driver {report['driver']} | torch {report['torch']} | {report['date']} | {report['commit'][:10]}"
     ]
     lines.append(
-        f"read bandwidth {report['read_bandwidth_gb_s']:.0f} GB/s (roofline figure {ROOFLINE_BYTES_PER_S / 1e9:.0f})"
+        f"read bandwidth {report['read_bandwidth_gb_s']:.0f} GB/s; roofline {report['roofline_bytes_per_s'] / 1e9:.0f} GB/s "
+        f"({report['roofline_source']})"
     )
     lines.append(
         f"{'model':20} {'prompt':>6} {'tok/s':>8} {'ms/tok':>7} {'GB/tok':>7} {'GB/s':>6} {'%roof':>6}  peers (eager / compile) -> ratio"
@@ -207,8 +214,9 @@ def _plot_series(report: dict) -> tuple[int, dict[str, list[float]]]:
         for ours in (t for t in m["kog"] if t["prompt_len"] == prompt):
             kind = ours["weights"]
             series.setdefault(f"kog CUDA graph, {kind} (prompt {prompt})", []).append(ours["tok_s"])
-            series.setdefault(f"roofline, {kind} bytes at 3.02 TB/s", []).append(
-                ROOFLINE_BYTES_PER_S / ours["bytes_per_token"]
+            roofline = report["roofline_bytes_per_s"]
+            series.setdefault(f"roofline, {kind} bytes at {roofline / 1e12:.2f} TB/s", []).append(
+                roofline / ours["bytes_per_token"]
             )
     return prompt, series
 
@@ -251,13 +259,14 @@ def run_suite(args: argparse.Namespace) -> dict:
         "cuda": torch.version.cuda,
         "commit": _commit(),
         "date": date.isoformat(timespec="seconds"),
-        "roofline_bytes_per_s": ROOFLINE_BYTES_PER_S,
         "read_bandwidth_gb_s": read_bandwidth() / 1e9,
         "batch": 1,
         "models": {},
     }
+    roofline, source = roofline_bytes_per_s(report["gpu"], report["read_bandwidth_gb_s"] * 1e9)
+    report["roofline_bytes_per_s"], report["roofline_source"] = roofline, source
     for name in args.model:
-        report["models"][name] = _measure_model(name, args)
+        report["models"][name] = _measure_model(name, args, report["roofline_bytes_per_s"])
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"gpu-{date:%Y%m%d-%H%M%S}-{report['commit'][:8]}"
     report["plot"] = _plot(report, stem.with_suffix(".png"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kog.engine.cuda.bench_suite import _plot_series, _table
+from kog.engine.cuda.benchmark import roofline_bytes_per_s
 
 
 def _timing(prompt: int, weights: str, tok_s: float) -> dict:
@@ -24,7 +25,8 @@ def _report(prompts: list[int], peers_at: int | None) -> dict:
     }  # fmt: skip
     return {
         "gpu": "GPU", "driver": "1", "torch": "2", "date": "2026-11-28T00:00:00", "commit": "abc",
-        "read_bandwidth_gb_s": 3000.0, "models": {"qwen2.5-coder-0.5b": model},
+        "read_bandwidth_gb_s": 3000.0, "roofline_bytes_per_s": 3.02e12, "roofline_source": "a check",
+        "models": {"qwen2.5-coder-0.5b": model},
     }  # fmt: skip
 
 
@@ -52,3 +54,14 @@ def test_the_plot_and_the_ratios_use_the_prompt_the_peers_ran_at():
 
 def test_nothing_measured_gives_no_series():
     assert _plot_series(_report([], peers_at=None)) == (0, {})
+
+
+def test_the_roofline_is_the_reference_h100_figure_there_and_the_runs_own_elsewhere():
+    figure, source = roofline_bytes_per_s("NVIDIA H100 80GB HBM3", 2.8e12)
+    assert figure == 3.02e12 and "H100" in source
+    figure, source = roofline_bytes_per_s("NVIDIA H200", 4.0e12)
+    assert figure == 4.0e12 and "this run" in source
+    report = _report([512], peers_at=None)
+    report["roofline_bytes_per_s"] = 4.0e12
+    assert "roofline, gguf bytes at 4.00 TB/s" in _plot_series(report)[1]
+    assert "roofline 4000 GB/s" in _table(report)
