@@ -4,8 +4,9 @@ from CUDA-graph replays over rotated copies of the weights (more bytes than L2 h
 
     python bench/quant_bench.py [--sweep] [--warm-only] [--out bench/results]
 
-Prints GB/s and % of the measured 3.02 TB/s read roofline per shape, the weight-stream time per token
-of each model, and writes bench/results/quant-<date>-<commit>.json (GPU, driver, torch, commit, date).
+Prints GB/s and % of the read roofline per shape (the reference H100's measured 3.02 TB/s there, the
+run's own bandwidth check on any other GPU: kog.engine.cuda.benchmark.roofline_bytes_per_s), the
+weight-stream time per token of each model, and writes bench/results/quant-<date>-<commit>.json (GPU, driver, torch, commit, date).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOFLINE_GBPS = 3020.0  # measured bf16 read bandwidth of the H100 (shared/GPU.md)
 ROTATE_BYTES = 120 << 20  # weight copies cycled per timing: well past the 50 MB L2
 
 
@@ -112,7 +112,7 @@ def time_launches(launches: list, repeats: int = 7) -> float:
     return statistics.median(times)
 
 
-def bench_case(case: Case, sweep: bool) -> dict:
+def bench_case(case: Case, sweep: bool, roofline_gbps: float) -> dict:
     import torch
 
     from kog.kernels import gemv
@@ -142,7 +142,7 @@ def bench_case(case: Case, sweep: bool) -> dict:
         return {
             "us": round(us, 3),
             "gbps": round(gbps, 1),
-            "roofline_pct": round(100 * gbps / ROOFLINE_GBPS, 1),
+            "roofline_pct": round(100 * gbps / roofline_gbps, 1),
             **extra,
         }
 
@@ -176,6 +176,10 @@ def machine() -> dict:
 
     import torch
 
+    from kog.engine.cuda.benchmark import read_bandwidth, roofline_bytes_per_s
+
+    gpu = torch.cuda.get_device_name()
+    roofline, source = roofline_bytes_per_s(gpu, read_bandwidth())
     smi = subprocess.run(
         ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
         capture_output=True,
@@ -185,16 +189,17 @@ def machine() -> dict:
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     commit = os.environ.get("KOG_COMMIT") or git.stdout.strip()
     return {
-        "gpu": torch.cuda.get_device_name(),
+        "gpu": gpu,
         "driver": smi.split(",")[-1].strip() if smi else None,
         "torch": torch.__version__,
         "commit": commit or None,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "roofline_gbps": ROOFLINE_GBPS,
+        "roofline_gbps": roofline / 1e9,
+        "roofline_source": source,
     }
 
 
-def per_model(results: list[dict]) -> dict:
+def per_model(results: list[dict], roofline_gbps: float) -> dict:
     models: dict[str, dict] = {}
     for r in results:
         m = models.setdefault(r["model"], {"gemv_us": 0.0, "bytes": 0})
@@ -203,7 +208,7 @@ def per_model(results: list[dict]) -> dict:
     for m in models.values():
         m["gemv_us"] = round(m["gemv_us"], 1)
         m["gbps"] = round(m["bytes"] / m["gemv_us"] / 1e3, 1)
-        m["roofline_pct"] = round(100 * m["gbps"] / ROOFLINE_GBPS, 1)
+        m["roofline_pct"] = round(100 * m["gbps"] / roofline_gbps, 1)
         m["gemv_bound_tok_s"] = round(1e6 / m["gemv_us"])
     return models
 
@@ -217,8 +222,9 @@ def main(argv: list[str]) -> int:
     warm_kernels()
     if args.warm_only:
         return 0
-    results = [bench_case(c, args.sweep) for c in model_cases()]
-    report = {**machine(), "cases": results, "models": per_model(results)}
+    facts = machine()
+    results = [bench_case(c, args.sweep, facts["roofline_gbps"]) for c in model_cases()]
+    report = {**facts, "cases": results, "models": per_model(results, facts["roofline_gbps"])}
     out = Path(args.out) / f"quant-{report['date'][:10]}-{report['commit']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
