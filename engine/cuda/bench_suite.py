@@ -266,7 +266,7 @@ def run_suite(args: argparse.Namespace) -> dict:
     roofline, source = roofline_bytes_per_s(report["gpu"], report["read_bandwidth_gb_s"] * 1e9)
     report["roofline_bytes_per_s"], report["roofline_source"] = roofline, source
     for name in args.model:
-        report["models"][name] = _measure_model(name, args, report["roofline_bytes_per_s"])
+        report["models"][name] = _measure_model(name, args, roofline)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"gpu-{date:%Y%m%d-%H%M%S}-{report['commit'][:8]}"
     report["plot"] = _plot(report, stem.with_suffix(".png"))
