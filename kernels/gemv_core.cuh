@@ -213,10 +213,7 @@ __device__ __forceinline__ void gemv_blocks(int groups, int k, const float* x, c
     warp_prefetch_rows<R>(w, k, lane);
     issue_batch<R>(w, lane, k8, slots, lane);
   }
-  // The norm weight on its way into L2 from one block (as the stored-block GEMVs): every block's copy
-  // after the wait then finds it there.
-  if (NORM && x_shared && blockIdx.x == 0 && threadIdx.x == 0 && (reinterpret_cast<size_t>(g) & 15) == 0 && k % 8 == 0)
-    prefetch_row_l2(g, k * (int)sizeof(kog_bf16));
+  if (NORM && x_shared) prefetch_norm_l2(g, k);
   // NOTE: everything above reads weights only; activations are the previous kernel's output.
   kog_wait_prior_grid();
   if (grp < groups) preload(grp);

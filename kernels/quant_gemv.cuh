@@ -302,11 +302,8 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
     copy_async_commit();
   }
   const int pos0 = ROPE ? load_cg(rope->state) : 0;  // written only between passes
-  // The norm weight on its way into L2 (read from DRAM after the wait, its round trip outlasted the
-  // activations'). One block asks: a prefetch from every block, all for the same 2-3 KB at once while
-  // the previous kernel streams, cost 1-4.5% a step; from block 0 alone it gains 0.3-0.8% (bench/NOTES.md).
-  if (NORM && !PRE && threadIdx.x == 0 && blockIdx.x == 0 && (reinterpret_cast<size_t>(norm) & 15) == 0 && k % 8 == 0)
-    prefetch_row_l2(norm, k * (int)sizeof(kog_bf16));
+  // The norm weight into L2 (read from DRAM after the wait, its round trip outlasted the activations').
+  if (NORM && !PRE) prefetch_norm_l2(norm, k);
   // NOTE: only weights were touched above; the activations are the previous kernel's output.
   if (!LATE) kog_wait_prior_grid();
   if constexpr (PRE) {
