@@ -73,11 +73,13 @@ KOG_QHD float kog_half_float(kog_u32 h) {
 
 // NW little-endian words of the bytes at p (p at least 2-byte aligned), from NW + 1 aligned 4-byte
 // loads. NOTE: reads up to 4 bytes past the last word's end; callers keep that much slack.
+// The aligned address is p moved back, not p's integer masked: a pointer rebuilt from an integer
+// loses its address space, so words in shared memory were read with generic 64-bit loads.
 template <int NW>
 KOG_QHD void kog_load_words(const unsigned char* p, kog_u32 (&out)[NW]) {
-  const unsigned long long at = (unsigned long long)p;
-  const kog_u32* w = reinterpret_cast<const kog_u32*>(at & ~3ull);
-  const kog_u32 sh = (kog_u32)(at & 3) * 8;
+  const kog_u32 mis = (kog_u32)reinterpret_cast<unsigned long long>(p) & 3u;
+  const kog_u32* w = reinterpret_cast<const kog_u32*>(p - mis);
+  const kog_u32 sh = mis * 8;
   kog_u32 prev = w[0];
 #pragma unroll
   for (int i = 0; i < NW; ++i) {

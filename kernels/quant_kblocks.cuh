@@ -12,16 +12,15 @@ struct QuantQ4_K {
 
   // 6-bit scales (sc) and mins (m) of sub-blocks 2c and 2c+1, as the low two bytes of each word.
   static KOG_QHD void scales_mins(const kog_u32* hdr, int c, kog_u32& sc, kog_u32& m) {
+    // Both forms, then a select: the lanes of a warp take units of different c, and a branch here
+    // ran both sides one after the other anyway.
     const kog_u32 s0 = hdr[1], s1 = hdr[2], s2 = hdr[3];
-    if (c < 2) {
-      sc = s0 & 0x3f3f3f3fu;
-      m = s1 & 0x3f3f3f3fu;
-    } else {
-      sc = (s2 & 0x0f0f0f0fu) | ((s0 >> 2) & 0x30303030u);
-      m = ((s2 >> 4) & 0x0f0f0f0fu) | ((s1 >> 2) & 0x30303030u);
-    }
-    sc >>= 16 * (c & 1);
-    m >>= 16 * (c & 1);
+    const kog_u32 sc_lo = s0 & 0x3f3f3f3fu, m_lo = s1 & 0x3f3f3f3fu;
+    const kog_u32 sc_hi = (s2 & 0x0f0f0f0fu) | ((s0 >> 2) & 0x30303030u);
+    const kog_u32 m_hi = ((s2 >> 4) & 0x0f0f0f0fu) | ((s1 >> 2) & 0x30303030u);
+    const kog_u32 shift = 16 * (c & 1);
+    sc = (c < 2 ? sc_lo : sc_hi) >> shift;
+    m = (c < 2 ? m_lo : m_hi) >> shift;
   }
 
   template <int R, int N>
