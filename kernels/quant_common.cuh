@@ -71,22 +71,38 @@ KOG_QHD float kog_half_float(kog_u32 h) {
 #endif
 }
 
-// NW little-endian words of the bytes at p (p at least 2-byte aligned), from NW + 1 aligned 4-byte
-// loads. NOTE: reads up to 4 bytes past the last word's end; callers keep that much slack.
-// The aligned address is p moved back, not p's integer masked: a pointer rebuilt from an integer
-// loses its address space, so words in shared memory were read with generic 64-bit loads.
+// Little-endian words of a 2-byte aligned run of bytes (a block of a format whose blocks are not
+// 4-byte aligned), read with aligned 4-byte loads: the aligned base and the shift are found once, so a
+// block read in several pieces at 4-byte multiples from its start pays for its alignment once.
+// NOTE: a piece reads up to 4 bytes past its last word's end; callers keep that much slack. The base is
+// p moved back, not p's integer masked: a pointer rebuilt from an integer loses its address space,
+// and words in shared memory were read with generic 64-bit loads.
+struct kog_words {
+  const kog_u32* base;
+  kog_u32 sh;
+  KOG_QHD explicit kog_words(const unsigned char* p) {
+    const kog_u32 mis = (kog_u32)reinterpret_cast<unsigned long long>(p) & 3u;
+    base = reinterpret_cast<const kog_u32*>(p - mis);
+    sh = mis * 8;
+  }
+  // NW words starting `at` bytes (a multiple of 4) past p.
+  template <int NW>
+  KOG_QHD void load(int at, kog_u32 (&out)[NW]) const {
+    const kog_u32* w = base + at / 4;
+    kog_u32 prev = w[0];
+#pragma unroll
+    for (int i = 0; i < NW; ++i) {
+      const kog_u32 next = w[i + 1];
+      out[i] = kog_funnel(prev, next, sh);
+      prev = next;
+    }
+  }
+};
+
+// NW little-endian words of the bytes at p (p at least 2-byte aligned): kog_words for one piece.
 template <int NW>
 KOG_QHD void kog_load_words(const unsigned char* p, kog_u32 (&out)[NW]) {
-  const kog_u32 mis = (kog_u32)reinterpret_cast<unsigned long long>(p) & 3u;
-  const kog_u32* w = reinterpret_cast<const kog_u32*>(p - mis);
-  const kog_u32 sh = mis * 8;
-  kog_u32 prev = w[0];
-#pragma unroll
-  for (int i = 0; i < NW; ++i) {
-    const kog_u32 next = w[i + 1];
-    out[i] = kog_funnel(prev, next, sh);
-    prev = next;
-  }
+  kog_words(p).load<NW>(0, out);
 }
 
 // Bytes 2..5 of the pair (a, b): a field that starts half-way into a word.

@@ -103,10 +103,11 @@ struct QuantQ6_K {
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const unsigned char* blk = row[r] + BLOCK_BYTES * b;
+      const kog_words words(blk);  // every piece below starts at a multiple of 4 bytes into the block
       kog_u32 ql0[4], ql1[4], qh[4];
-      kog_load_words<4>(blk + 64 * h + 16 * g, ql0);
-      kog_load_words<4>(blk + 64 * h + 32 + 16 * g, ql1);
-      kog_load_words<4>(blk + 128 + 32 * h + 16 * g, qh);
+      words.load<4>(64 * h + 16 * g, ql0);
+      words.load<4>(64 * h + 32 + 16 * g, ql1);
+      words.load<4>(128 + 32 * h + 16 * g, qh);
       int hi[4][N] = {}, lo[4][N] = {};
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
@@ -126,8 +127,8 @@ struct QuantQ6_K {
           }
       }
       kog_u32 sc[2], dw[1];
-      kog_load_words<2>(blk + 192 + 8 * h, sc);
-      kog_load_words<1>(blk + 208, dw);
+      words.load<2>(192 + 8 * h, sc);
+      words.load<1>(208, dw);
       const float d = kog_half_float(dw[0] & 0xffffu);
 #pragma unroll
       for (int t = 0; t < 4; ++t) {

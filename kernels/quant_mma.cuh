@@ -168,7 +168,7 @@ struct MmaQ4_K {
   }
 };
 
-// Q6_K: a step is a super-block (2-byte aligned, so words come through kog_load_words). The lane's
+// Q6_K: a step is a super-block (2-byte aligned, so words come through kog_words). The lane's
 // columns 8tid.. of part (h, t) (32 weights) are ql[64h + 32(t&1) + 8tid ..] nibble t>>1 and
 // qh[32h + 8tid ..] bits 2t; they lie in one 16-column scale group (tid < 2: the first), so each part
 // takes two mmas, each with the other group's lanes zeroed.
@@ -181,12 +181,12 @@ struct MmaQ6_K {
   static __device__ __forceinline__ void load(const unsigned char* const (&row)[2], int s, int tid, Frag& f) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      const unsigned char* blk = row[r] + 210 * s;
+      const kog_words words(row[r] + 210 * s);
 #pragma unroll
-      for (int j = 0; j < 4; ++j) kog_load_words<2>(blk + 32 * j + 8 * tid, f.ql[r][j]);
+      for (int j = 0; j < 4; ++j) words.load<2>(32 * j + 8 * tid, f.ql[r][j]);
 #pragma unroll
-      for (int h = 0; h < 2; ++h) kog_load_words<2>(blk + 128 + 32 * h + 8 * tid, f.qh[r][h]);
-      kog_load_words<5>(blk + 192, f.sc[r]);
+      for (int h = 0; h < 2; ++h) words.load<2>(128 + 32 * h + 8 * tid, f.qh[r][h]);
+      words.load<5>(192, f.sc[r]);
     }
   }
   static __device__ __forceinline__ void dot(const Frag& f, int s, int gid, int tid, const kog_mma_x& x,
