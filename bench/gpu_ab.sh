@@ -5,7 +5,7 @@
 # same machine and minutes. Optionally then: GPU tests on one tree, per-kernel times, pass costs of
 # 1..8 rows, the kernels' timeline (bench/timeline.py; its first tree compiles every kernel again,
 # ~1-2 minutes). Logs land in $OUT.
-#   TREES=".base .new" [ROUNDS=2] [WEIGHTS="gguf bf16"] [TESTTREE=.new TESTS="tests/..."]
+#   TREES=".base .new" [ROUNDS=2] [WEIGHTS="gguf bf16"] [TESTTREE=.new TESTS="tests/..." [TESTK="q5_0 or q8_0"]]
 #   [PROFTREE=.new] [ROWSTREES=".base .new"] [TIMELINETREES=".base .new"]
 #   [BENCHARGS="--cache 16384" TAG=c16k-] [CHECKTREES=".new" CHECKMODELS="/root/m/a.gguf ..."
 #   CHECKMODES="gguf"] bench/gpu_ab.sh
@@ -32,8 +32,10 @@ for round in $(seq 1 "${ROUNDS:-2}"); do
 done
 if [[ -n "${TESTTREE:-}" ]]; then
   install "$TESTTREE"
+  testk=()
+  [[ -n "${TESTK:-}" ]] && testk=(-k "$TESTK")
   (cd "$ROOT/$TESTTREE" && timeout "${TESTTIME:-300}" python3 -m pytest -q -m gpu -p no:cacheprovider ${TESTS:-tests} \
-    >"$OUT/pytest.log" 2>&1)
+    "${testk[@]}" >"$OUT/pytest.log" 2>&1)
   tail -1 "$OUT/pytest.log"
   grep -E "^(FAILED|ERROR)" "$OUT/pytest.log" | head -20
 fi
