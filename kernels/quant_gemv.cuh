@@ -504,7 +504,7 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
       kog_bf16 *__restrict__ k_cache, kog_bf16 *__restrict__ v_cache, int n_heads, int n_kv, int head_dim, \
       int max_seq, int pair_base
 #define KOG_QUANT_GEMV_ROPE(PREFIX, FMT, SUFFIX, LATE, EARLY)                                             \
-  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS, 3)                                     \
+  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS, 3)                                  \
       PREFIX##_gemv_f32_norm##SUFFIX##_rope_r1(KOG_QROPE_ARGS) {                                          \
     const kog_rope_args rope{inv_freq, state, q_out, k_cache, v_cache, n_heads, n_kv, head_dim, max_seq, pair_base}; \
     quant_gemv_body<FMT, 1, float, true, false, LATE, true, EARLY>(KOG_QGEMV_PASS(float), &rope);         \
