@@ -7,8 +7,8 @@
 # ~1-2 minutes). Logs land in $OUT.
 #   TREES=".base .new" [ROUNDS=2] [WEIGHTS="gguf bf16"] [TESTTREE=.new TESTS="tests/..." [TESTK="q5_0 or q8_0"]]
 #   [PROFTREE=.new] [ROWSTREES=".base .new"] [TIMELINETREES=".base .new"]
-#   [BENCHARGS="--cache 16384" TAG=c16k-] [CHECKTREES=".new" CHECKMODELS="/root/m/a.gguf ..."
-#   CHECKMODES="gguf"] bench/gpu_ab.sh
+#   [BENCHARGS="--cache 16384" TAG=c16k-] [MODELS="qwen2.5-coder-0.5b ..."] [NOPEERS= (run the peers too)]
+#   [CHECKTREES=".new" CHECKMODELS="/root/m/a.gguf ..." CHECKMODES="gguf"] bench/gpu_ab.sh
 # CHECKTREES: the real-weight check (bench/gpu_engine_check.py: greedy identity and teacher-forced
 # agreement against the float32 reference, one rewrite) of each tree on each model file; random
 # weights time a change, only real ones show a step that computes the wrong thing.
@@ -19,13 +19,13 @@ export PYTHONUNBUFFERED=1
 python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 ROOT=$(pwd)
-MODELS="qwen2.5-coder-1.5b qwen2.5-coder-0.5b"
+MODELS=${MODELS:-"qwen2.5-coder-1.5b qwen2.5-coder-0.5b"}  # in this order in each process
 install() { (cd "$ROOT/$1" && python3 -m pip install -q --no-deps --no-build-isolation -e . >/dev/null 2>&1); }
 for round in $(seq 1 "${ROUNDS:-2}"); do
   for tree in ${TREES:-}; do
     install "$tree"
     (cd "$ROOT/$tree" && KOG_COMMIT=$tree timeout 200 python3 bench/gpu_bench.py --model $MODELS \
-      --weights ${WEIGHTS:-gguf} --prompt 512 --no-peers ${BENCHARGS:-} --out /tmp/kog-ab-results 2>&1 | grep -v -i warn) \
+      --weights ${WEIGHTS:-gguf} --prompt 512 ${NOPEERS---no-peers} ${BENCHARGS:-} --out /tmp/kog-ab-results 2>&1 | grep -v -i warn) \
       >"$OUT/bench-${TAG:-}$round$tree.log"
     grep -E "^(0.5b|1.5b) (gguf|bf16) cuda|gemv GB" "$OUT/bench-${TAG:-}$round$tree.log" | sed "s/^/${TAG:-}$round $tree /"
   done
