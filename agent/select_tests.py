@@ -21,8 +21,13 @@ def _names(test_id: str) -> set[str]:
     return names
 
 
+# Shaped like a pytest name: test_foo, TestFoo, a node id or a file. The words "test", "tests" and
+# "testing" are not: "fix the failing test" is a task in plain words.
+_TEST_NAME = re.compile(r"test_|Test[A-Z_]")
+
+
 def _looks_like_a_test(token: str) -> bool:
-    return token.startswith("test") or "::" in token or token.endswith(".py")
+    return bool(_TEST_NAME.match(token)) or "::" in token or token.endswith(".py")
 
 
 def _matching(token: str, cases: list[TestCase]) -> list[TestCase]:

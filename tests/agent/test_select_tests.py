@@ -20,7 +20,19 @@ def ids(task):
     return [case.id.rsplit("::", 1)[-1] for case in select_failing(RUN, task)]
 
 
-@pytest.mark.parametrize("task", ["all", "", "fix everything", "the totals are off by one"])
+@pytest.mark.parametrize(
+    "task",
+    [
+        "all",
+        "",
+        "fix everything",
+        "the totals are off by one",
+        "failing test",
+        "fix the failing tests",
+        "the test is failing",
+        "testing shows a wrong total",
+    ],
+)
 def test_all_or_plain_words_select_every_failing_test(task):
     assert ids(task) == ["test_add", "test_add_negative[1-2]", "test_by_zero", "test_upper"]
 
@@ -41,6 +53,9 @@ def test_a_named_test_that_passes_means_nothing_to_fix():
     assert ids("test_lower is broken") == []
 
 
-def test_a_test_that_does_not_exist_is_an_error():
-    with pytest.raises(TaskNotFoundError, match="test_mul"):
-        select_failing(RUN, "test_mul fails")
+@pytest.mark.parametrize(
+    "task", ["test_mul fails", "TestMultiply", "tests/test_mul.py", "test_math.py::test_mul"]
+)
+def test_a_test_that_does_not_exist_is_an_error(task):
+    with pytest.raises(TaskNotFoundError, match="mul|Multiply"):
+        select_failing(RUN, task)
