@@ -45,6 +45,16 @@ def edit_budget(caller: ModelCaller, source: str) -> int:
     return max(128, min(1024, 2 * caller.model.count_tokens(source) + 96))
 
 
+def one_line(text: str, limit: int = 160) -> str:
+    """A step's detail from a multi-line outcome: its first line, and the line after it when the first
+    only announces it ("... still fails:")."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def _still_failing(run: TestRun, targets: list[str]) -> str:
     if run.timed_out:
         return f"the tests timed out after {run.duration_s:.0f} s (an endless loop?)"
@@ -100,7 +110,7 @@ class Attempts:
                 self.ws.apply(edit)
             except (ReplyRejected, PromptTooLongError) as exc:
                 reason = exc.reason if isinstance(exc, ReplyRejected) else str(exc)
-                step.state, step.detail = "failed", f"{label}: {reason.splitlines()[0]}"
+                step.state, step.detail = "failed", f"{label}: {one_line(reason)}"
                 self.ws.bus.publish(EditRejected(path=suspect.path, function=view.qualname, reason=reason))
                 shown = "\n".join(reply_text.strip().splitlines()[:MAX_REJECTED_LINES])
                 if isinstance(exc, NoChange):
@@ -139,5 +149,5 @@ class Attempts:
     def _roll_back(self, step, edit: ProposedEdit, outcome: str) -> Verdict:
         self.judged[edit.new_text] = outcome
         self.ws.guard.rollback()
-        step.state, step.detail = "rolled_back", outcome.splitlines()[0]
+        step.state, step.detail = "rolled_back", one_line(outcome)
         return Verdict("failed", FailedAttempt(edit.code, outcome), label=f"{edit.path}::{edit.label}")

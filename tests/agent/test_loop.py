@@ -92,6 +92,9 @@ def test_a_failed_edit_is_rolled_back_and_its_failure_fed_to_the_retry(example_r
     ]
     retry_prompt = engine.calls[2][0][-1].content
     assert "(total_items - 1) // per_page - 1" in retry_prompt and "still fails" in retry_prompt
+    detail = report.steps[2].detail  # the step says how the test failed, not just that it did
+    assert detail.startswith("tests/test_paging.py::") and " still fails: " in detail
+    assert not detail.endswith(":") and "\n" not in detail
     assert "// per_page - 1" not in report.diff
 
 
@@ -233,6 +236,23 @@ def test_samples_are_told_that_an_unchanged_reply_was_wrong(example_repo):
     sample_prompt, sample_params = engine.calls[2]
     assert not sample_params.greedy
     assert "it is the code exactly as it is now" in sample_prompt[-1].content
+
+
+def test_samples_widen_after_a_sample_copies_the_code_back(example_repo):
+    """A sampled reply that changes nothing means that suspect's samples copy confident code: its next
+    samples drop the top_p cut and run hotter; the other suspect's samples keep the usual setting."""
+    root = example_repo("pagination")
+    source = (root / PAGING).read_text()
+    start = source.index("def page_count(")
+    end = source.index("\n\n\n", start) if "\n\n\n" in source[start:] else len(source)
+    unchanged = f"```python\n{source[start:end].rstrip()}\n```"
+    replies = [DIAGNOSIS, PAGE_WRONG, unchanged, unchanged, PAGE_WRONG, PAGE_FIX]  # samples: 0, 0, 1, 0
+    report, engine = repair(root, replies, suspects=1, retries=0, samples=4)
+
+    assert report.status == "fixed"
+    samples = [params for _, params in engine.calls[2:6]]
+    assert [(p.temperature, p.top_p) for p in samples] == [(0.7, 0.95), (1.0, 1.0), (0.7, 0.95), (1.0, 1.0)]
+    assert [p.seed for p in samples] == [1, 2, 3, 4]
 
 
 def test_a_repeat_of_a_rolled_back_edit_is_not_tested_again(example_repo):
