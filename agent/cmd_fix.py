@@ -15,7 +15,8 @@ from kog.agent.render_plain import JsonLinesRenderer, PlainRenderer
 from kog.agent.report import RunReport
 from kog.engine.errors import KogError
 from kog.engine.registry import DEFAULT_MODEL, PypiParts, get_entry, model_status
-from kog.tools.errors import ToolError
+from kog.tools.errors import DirtyTreeError, ToolError
+from kog.tools.git import RepoGuard
 
 INTERRUPTED = 130
 LARGER_MODEL = "qwen2.5-coder-1.5b"  # repairs 9 of the 12 shipped examples where the default repairs 1
@@ -99,9 +100,24 @@ def _write_outputs(args: argparse.Namespace, report: RunReport) -> None:
         args.patch.write_text(report.diff, encoding="utf-8")
 
 
+def _check_repository(args: argparse.Namespace, config: RunConfig) -> None:
+    """What the repository would refuse, before the model loads (seconds, minutes on a first run)."""
+    try:
+        RepoGuard(args.repo, config.task, allow_dirty=config.allow_dirty, commit=config.commit).check()
+    except ToolError as exc:
+        error = DirtyTreeError(f"{exc} (--allow-dirty)") if isinstance(exc, DirtyTreeError) else exc
+        _write_outputs(args, _error_report(args, config, error))
+        raise error from None
+
+
+def _error_report(args: argparse.Namespace, config: RunConfig, exc: Exception) -> RunReport:
+    return RunReport(status="error", task=config.task, model=args.model, repo=str(args.repo), reason=str(exc))
+
+
 def run(args: argparse.Namespace, load: Callable[[str, str], LanguageModel] = load_model) -> int:
     """Run `fix` or `ci`; `load(model, device)` gives the model (tests pass a scripted one)."""
     config = _config(args)
+    _check_repository(args, config)
     if args.fix_command == "fix" and not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
         from kog.agent.tui.launch import fix_in_tui
 
@@ -120,10 +136,7 @@ def run(args: argparse.Namespace, load: Callable[[str, str], LanguageModel] = lo
         print("interrupted: the repository is as it was", file=sys.stderr)
         return INTERRUPTED
     except (KogError, ToolError) as exc:
-        failed = RunReport(
-            status="error", task=config.task, model=args.model, repo=str(args.repo), reason=str(exc)
-        )
-        _write_outputs(args, failed)
+        _write_outputs(args, _error_report(args, config, exc))
         raise
     _write_outputs(args, report)
     if report.status == "not_fixed" and args.model == DEFAULT_MODEL:

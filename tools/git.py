@@ -62,7 +62,9 @@ class RepoGuard:
         self._snapshot: DirtySnapshot | None = None
         self._state = "new"  # new -> active -> done
 
-    def __enter__(self) -> RepoGuard:
+    def check(self) -> bool:
+        """Whether the tree is dirty, after refusing what entering would refuse (no commits, a git
+        operation under way, a dirty tree unless allowed): callers check before costly work."""
         self._check_state()
         dirty = self.repo.is_dirty(untracked_files=True)
         if dirty and not self.allow_dirty:
@@ -70,6 +72,10 @@ class RepoGuard:
                 f"{self.work_tree} has uncommitted changes or untracked files; commit or stash them, "
                 "or allow a dirty tree"
             )
+        return dirty
+
+    def __enter__(self) -> RepoGuard:
+        dirty = self.check()
         self.original_head = self.repo.head.commit.hexsha
         self.original_branch = None if self.repo.head.is_detached else self.repo.active_branch.name
         self._branch = self._free_branch_name(branch_slug(self.task))

@@ -13,7 +13,7 @@ from kog.agent import cmd_fix
 from kog.agent.errors import AgentError
 from kog.agent.events import event_adapter
 from kog.agent.report import RunReport
-from kog.tools.errors import DirtyTreeError
+from kog.tools.errors import DirtyTreeError, NotARepositoryError
 from kog.tools.testrunner import resolve_test_command, run_tests
 
 
@@ -92,10 +92,24 @@ def test_bad_input_raises_the_one_line_errors_the_cli_prints(example_repo, tmp_p
     report_path = tmp_path / "report.json"
     root = example_repo("pagination")
     (root / "notes.txt").write_text("uncommitted")
-    with pytest.raises(DirtyTreeError) as caught:
+    with pytest.raises(DirtyTreeError, match="--allow-dirty") as caught:
         cmd_fix.run(parse("ci", "--repo", root, "--report", report_path), load=scripted())
     assert caught.value.exit_code == 2
     assert json.loads(report_path.read_text())["status"] == "error"
+
+
+def test_the_repository_is_checked_before_the_model_loads(example_repo, tmp_path):
+    """A folder that is not a repository, or a dirty tree, is refused before the (slow) model load."""
+
+    def load(name, device):
+        raise AssertionError("the model loaded before the repository was checked")
+
+    with pytest.raises(NotARepositoryError, match="not inside a git repository"):
+        cmd_fix.run(parse("fix", "all", "--repo", tmp_path, "--plain"), load=load)
+    root = example_repo("pagination")
+    (root / "notes.txt").write_text("uncommitted")
+    with pytest.raises(DirtyTreeError, match="--allow-dirty"):
+        cmd_fix.run(parse("ci", "--repo", root), load=load)
 
 
 def test_ctrl_c_exits_130_with_the_tree_restored(example_repo, capsys):
