@@ -56,7 +56,9 @@ def make_plan(ws: Workspace, caller: ModelCaller, steps: StepLog, task: str) -> 
     with steps.step("plan", detail=task) as step:
         baseline = ws.run_tests("baseline")
         if not baseline.cases:
-            tail = " | ".join(baseline.output_tail.strip().splitlines()[-3:])
+            lines = baseline.output_tail.strip().splitlines()
+            said = [line for line in lines if line.strip("=- ") and "generated xml file" not in line]
+            tail = " | ".join(said[-3:])  # not the runner's banner for its own temporary report
             raise TestCommandError(f"`{ws.test_cmd}` reported no test results: {tail or 'no output'}")
         failing = select_failing(baseline, task)
         if not failing:

@@ -5,7 +5,7 @@ import json
 import shutil
 
 import pytest
-from conftest import EXAMPLES, git, snapshot
+from conftest import EXAMPLES, git, init_repo, snapshot
 from replies import DIAGNOSIS, PAGE_FIX, PAGE_WRONG
 from scripted_engine import ScriptedEngine
 
@@ -13,7 +13,7 @@ from kog.agent import cmd_fix
 from kog.agent.errors import AgentError
 from kog.agent.events import event_adapter
 from kog.agent.report import RunReport
-from kog.tools.errors import DirtyTreeError, NotARepositoryError
+from kog.tools.errors import DirtyTreeError, NotARepositoryError, TestCommandError
 from kog.tools.testrunner import resolve_test_command, run_tests
 
 
@@ -96,6 +96,20 @@ def test_bad_input_raises_the_one_line_errors_the_cli_prints(example_repo, tmp_p
         cmd_fix.run(parse("ci", "--repo", root, "--report", report_path), load=scripted())
     assert caught.value.exit_code == 2
     assert json.loads(report_path.read_text())["status"] == "error"
+
+
+def test_a_repository_without_tests_is_one_plain_error(tmp_path):
+    root = tmp_path / "notests"
+    root.mkdir()
+    (root / "lib.py").write_text("def f():\n    return 1\n")
+    init_repo(root)
+    before = snapshot(root)
+    with pytest.raises(TestCommandError) as caught:
+        cmd_fix.run(parse("ci", "--repo", root), load=scripted())
+    message = str(caught.value)
+    assert "reported no test results" in message and "no tests ran" in message
+    assert "junit" not in message and "generated xml file" not in message  # the runner's own report
+    assert snapshot(root) == before
 
 
 def test_the_repository_is_checked_before_the_model_loads(example_repo, tmp_path):
