@@ -47,6 +47,9 @@ class RunConfig:
     retries: int = 1  # greedy retries of a suspect with the new failure in the prompt
     samples: int = 8  # sampled candidates after the greedy ones (max_steps bounds them too)
     temperature: float = 0.7
+    # A suspect's samples after one of them changed nothing: a small model copies confident code back
+    # (its tokens past top_p's cut alone), so the cut goes and the temperature rises.
+    wide_temperature: float = 1.0
     test_timeout_s: float = 300.0  # the baseline run
     edit_test_timeout_s: float | None = None  # runs after an edit; None: 5x the baseline, 30 s at least
 
@@ -172,10 +175,14 @@ class RepairRun:
                 history = [verdict.history] if verdict.history else []
         # Two samples of the best suspect for each one of the runner-up: most fixes come from the first.
         top = [0, 0, 1][: 2 + (len(suspects) > 1)]
+        copied: set[int] = set()  # suspect ranks a sampled reply of which changed nothing
         for seed in range(1, config.samples + 1):
             number += 1
             rank = top[(seed - 1) % len(top)]
-            params = SamplingParams(temperature=config.temperature, top_p=0.95, seed=seed)
+            if rank in copied:
+                params = SamplingParams(temperature=config.wide_temperature, top_p=1.0, seed=seed)
+            else:
+                params = SamplingParams(temperature=config.temperature, top_p=0.95, seed=seed)
             # Without the diagnosis: a small model's diagnosis is often vague, and with it the
             # samples tend to copy the code back unchanged; for the same reason a suspect whose
             # greedy reply changed nothing is shown that reply as a wrong answer. (Showing them a
@@ -184,4 +191,6 @@ class RepairRun:
             verdict = attempts.attempt(suspects[rank], goal, "", lesson, params, number)
             if verdict.kind in ("fixed", "progress"):
                 return verdict
+            if verdict.kind == "unchanged":
+                copied.add(rank)
         return None
