@@ -29,13 +29,17 @@ class StepLog:
 
     @contextmanager
     def step(self, kind: StepKind, attempt: int = 1, detail: str = "") -> Iterator[Step]:
-        """A step; set its state inside the block. An exception leaving it marks the step failed."""
+        """A step; set its state inside the block. An exception leaving it marks the step failed
+        (Ctrl-C: with the detail "interrupted")."""
         self._count += 1
         step = Step(self._count, kind, attempt, detail=detail)
         self.bus.publish(StepStarted(step=step.number, kind=kind, attempt=attempt, detail=detail))
         started = time.monotonic()
         try:
             yield step
+        except KeyboardInterrupt:
+            step.state, step.detail = "failed", "interrupted"  # not a verdict on the step's work
+            raise
         except BaseException:
             step.state = "failed"
             raise

@@ -132,7 +132,9 @@ def test_ctrl_c_exits_130_with_the_tree_restored(example_repo, capsys):
     args = parse("fix", "all", "--repo", root, "--plain")
     assert cmd_fix.run(args, load=scripted(DIAGNOSIS, PAGE_FIX, interrupt_at=1)) == 130
     assert snapshot(root) == before
-    assert "interrupted" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "interrupted" in err
+    assert "[2] edit failed" in out and out.rstrip().endswith("interrupted")  # the step cut short says so
 
 
 def test_fix_with_no_commit_leaves_the_change_uncommitted_on_the_users_branch(example_repo):
