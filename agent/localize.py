@@ -76,11 +76,25 @@ class Localizer:
                 tests[key] = tests.get(key, 0) + 1
         return sorted(suspects.values(), key=lambda s: (distance[s.key], -tests[s.key]))
 
-    def _failing_names(self, case: TestCase, test: Definition) -> set[str] | None:
+    def _failing_names(self, case: TestCase, test: Definition, follow: bool = True) -> set[str] | None:
         for frame in case.frames:
             if frame.path == test.path and test.start_line <= frame.line <= test.end_line:
-                return self.index.failing_names(test, frame.line)
+                return self.index.failing_names(test, frame.line, follow)
         return None
+
+    def _direct_counts(self, cases: list[TestCase]) -> dict[str, int]:
+        """How many failing cases call each definition in the failing statement itself (not through
+        what set up its variables: `s = Stack()` before `assert s.pop() == 3` points at pop)."""
+        counts: dict[str, int] = {}
+        for case in cases:
+            test = self.test_definition(case.id)
+            names = self._failing_names(case, test, follow=False) if test is not None else None
+            if not names:
+                continue
+            for key, depth in self.index.reach(test, names).items():
+                if depth == 1:
+                    counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def _reach_counts(self, cases: list[TestCase], focus: bool) -> tuple[dict[str, int], dict[str, int]]:
         """How many of the cases reach each definition, and how directly; with focus, a failing
@@ -101,16 +115,19 @@ class Localizer:
     def rank(self, failing: list[TestCase], run: TestRun, limit: int = 4) -> list[Suspect]:
         suspects = self._trace_suspects(failing)
         failing_counts, depths = self._reach_counts(failing, focus=True)
+        direct = self._direct_counts(failing)
         failing_ids = {case.id for case in run.failing}
         passing = [case for case in run.cases if case.id not in failing_ids][:MAX_PASSING_TESTS]
         passing_counts, _ = self._reach_counts(passing, focus=False)
 
-        def order(key: str) -> tuple[bool, int, int, int, int]:
+        def order(key: str) -> tuple[bool, int, int, int, int, int]:
             defn = self.index.definition(key)
             size = defn.end_line - defn.start_line
             # Classes last: their own code (fields, defaults) is rarely where a reached bug lives.
+            # Then what the failing statements call themselves, before what set up their variables.
             return (
                 defn.kind == "class",
+                -direct.get(key, 0),
                 -failing_counts[key],
                 passing_counts.get(key, 0),
                 depths[key],

@@ -100,8 +100,9 @@ class ReachIndex:
                 return defn
         return None
 
-    def failing_names(self, test: Definition, line: int) -> set[str] | None:
-        """The names the failing statement of a test depends on, following local assignments back.
+    def failing_names(self, test: Definition, line: int, follow: bool = True) -> set[str] | None:
+        """The names the failing statement of a test depends on, following local assignments back
+        (with `follow`; else the statement's own names).
 
         None when the line is not a statement of the test. The test's parameters (fixtures, set-up)
         are left out: the failure is usually in what the statement calls, not in what set it up.
@@ -124,7 +125,7 @@ class ReachIndex:
         if index is None:
             return None
         needed = _names(func.body[index])
-        for earlier in reversed(func.body[:index]):
+        for earlier in reversed(func.body[:index] if follow else []):
             assigned = {
                 n.id for n in ast.walk(earlier) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
             }

@@ -66,10 +66,9 @@ FILES = {
 }
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    root = tmp_path_factory.mktemp("shop")
-    for path, text in FILES.items():
+def repo_with_tests(root, sources):
+    """A git repository of `sources`, its test run, and a Localizer over it."""
+    for path, text in sources.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(textwrap.dedent(text).lstrip())
     init_repo(root)
@@ -77,6 +76,11 @@ def shop(tmp_path_factory):
     files = RepoFiles(root)
     localizer = Localizer(CodeMap.build(root), {p: files.read(p) for p in files.python_files()})
     return run, localizer
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    return repo_with_tests(tmp_path_factory.mktemp("shop"), FILES)
 
 
 def case(run, name):
@@ -107,3 +111,58 @@ def test_a_function_reached_only_by_failing_tests_outranks_one_passing_tests_rea
     failing = [c for c in run.cases if c.outcome == "failed"]
     keys = [s.key for s in localizer.rank(failing, run)]
     assert "pkg/orders.py::describe" not in keys  # only a passing test reaches it
+
+
+STACK = {
+    "stacks/__init__.py": "",
+    "stacks/stack.py": """
+        class Stack:
+            def __init__(self):
+                self._items = []
+
+            def push(self, item):
+                self._items.append(item)
+
+            def pop(self):
+                return self._items.pop(0)
+
+            def peek(self):
+                return self._items[-1]
+
+            def __len__(self):
+                return len(self._items)
+    """,
+    "tests/test_stack.py": """
+        from stacks.stack import Stack
+
+
+        def test_push_and_len():
+            s = Stack()
+            s.push(1)
+            assert len(s) == 1
+
+
+        def test_pop_is_lifo():
+            s = Stack()
+            for x in (1, 2, 3):
+                s.push(x)
+            assert s.pop() == 3
+
+
+        def test_peek_after_pop():
+            s = Stack()
+            s.push("a")
+            s.push("b")
+            s.pop()
+            assert s.peek() == "a"
+    """,
+}
+
+
+def test_what_the_failing_statement_calls_ranks_before_what_set_up_its_variables(tmp_path):
+    """`s = Stack()` before `assert s.pop() == 3` and `assert s.peek() == "a"`: both failing tests reach
+    Stack.__init__ through s, their failing statements call pop and peek."""
+    run, localizer = repo_with_tests(tmp_path, STACK)
+    failing = [case(run, "test_pop_is_lifo"), case(run, "test_peek_after_pop")]
+    keys = [s.key for s in localizer.rank(failing, run)]
+    assert set(keys[:2]) == {"stacks/stack.py::Stack.pop", "stacks/stack.py::Stack.peek"}
