@@ -206,6 +206,17 @@ class QuantLinear:
             and self.out_features % head_dim == 0
         )
 
+    def takes_tail(self, other: object) -> bool:
+        """Whether `gemv_rope` can carry `other`'s rows after this matrix's in the same launch: another
+        format of the same unit size and width (quant_gemv.cuh builds a stack kernel for each such
+        pair), such as a v stored in Q6_K after q and k in Q4_K."""
+        return (
+            isinstance(other, QuantLinear)
+            and other.qtype != self.qtype
+            and other.fmt.unit == self.fmt.unit
+            and other.in_features == self.in_features
+        )
+
     def gemv_rope(
         self,
         x: torch.Tensor,
@@ -222,6 +233,7 @@ class QuantLinear:
         pdl: bool = False,
         overlap: bool = False,
         overlapped_next: bool = False,
+        tail: tuple[QuantLinear, torch.Tensor | None] | None = None,
     ) -> None:
         """A q/k/v stack's GEMV (RMSNorm and bias fused, as `gemv`) with rotate-half RoPE and the cache
         write fused: its rows are whole heads of [q; k; v] from rotation pair `pair_base` on
@@ -229,7 +241,8 @@ class QuantLinear:
         q rows go to q_out[r] rotated, k rows rotated and v rows as they are into the bf16 caches
         ([n_kv, max_seq, head_dim]) at that position. `overlap` as in `gemv`; `overlapped_next`: the
         next launch is a stack with `overlap` (this one, unless overlapped itself, then releases it
-        only once x is final; otherwise the next launch is released as this one starts)."""
+        only once x is final; otherwise the next launch is released as this one starts).
+        `tail` (matrix, bias): the stack's rows continue in that matrix (`takes_tail`), one launch."""
         n, k = self._check_input(x, norm, False)
         n_heads, n_kv, head_dim, max_seq = check_rope_targets(q_out, k_cache, v_cache, inv_freq, state, n)
         check(
@@ -239,25 +252,45 @@ class QuantLinear:
         check(x.dtype == torch.float32, "x must be fp32")
         check_vector(norm, "norm", k)
         check_vector(bias, "bias", self.out_features)
+        rows, tail_args, tail_fmt = self.out_features, [], None
+        if tail is not None:
+            second, second_bias = tail
+            check(
+                self.takes_tail(second),
+                f"a {second.qtype} matrix cannot follow {self.qtype} rows in one stack",
+            )
+            check(second.fuses_rope(n, head_dim), "a stack's tail must hold whole heads")
+            check(not overlap and not overlapped_next, "a stack with a tail is its layer's only one")
+            check_vector(second_bias, "tail bias", second.out_features)
+            rows += second.out_features
+            tail_args = [
+                ptr(second._buffer),
+                i32(second.bytes_per_row),
+                i32(self.out_features),
+                ptr(second_bias),
+            ]
+            tail_fmt = second.fmt
         pairs = (n_heads + 2 * n_kv) * head_dim // 2
         check(
-            0 <= pair_base and pair_base + self.out_features // 2 <= pairs,
+            0 <= pair_base and pair_base + rows // 2 <= pairs,
             "the stack's pairs are out of range",
         )
         index = x.device.index if x.device.index is not None else torch.cuda.current_device()
         x_kind = (
             "f32_norm_late_rope" if overlap else "f32_norm_rope" if overlapped_next else "f32_norm_early_rope"
         )
-        plan = plan_gemv(self.fmt, self.out_features, k, n, x_kind, index, 1)
+        if tail_fmt is not None:
+            x_kind += f"_{tail_fmt.prefix}"
+        plan = plan_gemv(self.fmt, rows, k, n, x_kind, index, 1, tail=tail_fmt)
         if plan.warps % 2:  # the two rows of a pair are two warps of one block
             check(plan.warps > 1, "a RoPE pair needs two warps a block")
-            plan = plan_gemv(self.fmt, self.out_features, k, n, x_kind, index, 1, plan.warps - 1)
+            plan = plan_gemv(self.fmt, rows, k, n, x_kind, index, 1, plan.warps - 1, tail=tail_fmt)
         check(plan.act_rows >= n, "the activation rows do not fit in one launch")
         args = [
-            ptr(self._buffer), i32(self.bytes_per_row), i32(self.out_features), i32(k), ptr(x), ptr(norm),
+            ptr(self._buffer), i32(self.bytes_per_row), i32(rows), i32(k), ptr(x), ptr(norm),
             f32(eps), ptr(bias), ptr(None), ptr(None), i32(plan.stage_bytes),
             ptr(inv_freq), ptr(state), ptr(q_out), ptr(k_cache), ptr(v_cache),
-            i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(pair_base),
+            i32(n_heads), i32(n_kv), i32(head_dim), i32(max_seq), i32(pair_base), *tail_args,
         ]  # fmt: skip
         kernel = load_kernel(self.fmt.source, plan.kernel_name, plan.act_rows)
         launch(
@@ -389,3 +422,38 @@ class QuantLinear:
         check(x.shape[1] == width, f"x: expected {width} columns, got {x.shape[1]}")
         check(x.shape[0] >= 1, "x has no rows")
         return x.shape[0], self.in_features
+
+
+def gemv_rope_stacks(
+    stacks: tuple[tuple[QuantLinear, torch.Tensor | None], ...],
+    x: torch.Tensor,
+    *,
+    norm: torch.Tensor,
+    eps: float,
+    inv_freq: torch.Tensor,
+    state: torch.Tensor,
+    q_out: torch.Tensor,
+    k_cache: torch.Tensor,
+    v_cache: torch.Tensor,
+    pdl: bool = False,
+    tails: bool = True,
+) -> None:
+    """A layer's q/k/v stacks (`stack_runs`: (matrix, bias) of each run of one format, q's rows first)
+    through `gemv_rope`. Two stacks whose formats pair (`takes_tail`, as a Q4_K_M file's Q6_K v after
+    Q4_K q and k) are one launch; otherwise (or without `tails`) the first launch releases the next
+    only once x is final and the later ones run beside it."""
+    if tails and len(stacks) == 2 and stacks[0][0].takes_tail(stacks[1][0]):
+        first, bias = stacks[0]
+        first.gemv_rope(
+            x, norm=norm, eps=eps, bias=bias, pair_base=0, inv_freq=inv_freq, state=state, q_out=q_out,
+            k_cache=k_cache, v_cache=v_cache, pdl=pdl, tail=stacks[1],
+        )  # fmt: skip
+        return
+    row = 0
+    for i, (stack, bias) in enumerate(stacks):
+        stack.gemv_rope(
+            x, norm=norm, eps=eps, bias=bias, pair_base=row // 2, inv_freq=inv_freq, state=state,
+            q_out=q_out, k_cache=k_cache, v_cache=v_cache, pdl=pdl, overlap=i > 0,
+            overlapped_next=i + 1 < len(stacks),
+        )  # fmt: skip
+        row += stack.out_features

@@ -210,6 +210,20 @@ struct kog_rope_args {
   kog_bf16* __restrict__ k_cache;      // [n_kv, max_seq, head_dim], this layer
   kog_bf16* __restrict__ v_cache;
   int n_heads, n_kv, head_dim, max_seq, pair_base;
+  // A stack of two formats (quant_gemv_body's FB): its rows from `rows1` on are the tail matrix's,
+  // bpr2 bytes a row, with their own biases.
+  const unsigned char* __restrict__ W2 = nullptr;
+  int bpr2 = 0, rows1 = 0;
+  const kog_bf16* __restrict__ bias2 = nullptr;
+};
+
+template <class A, class B>
+struct kog_same_type {
+  static constexpr bool value = false;
+};
+template <class A>
+struct kog_same_type<A, A> {
+  static constexpr bool value = true;
 };
 
 // The greedy pick fused into an LM head's GEMV (ARGMAX): each block's best (value, row) of every
@@ -255,8 +269,11 @@ __device__ __forceinline__ void warp_pair_sync(int warp) {
 // S (sub-groups): a warp's group is S x R rows, 32 / S lanes a sub-group of R rows, so that rows of few
 // units keep every lane busy (the 1.5B's 1,536 columns are 24 units of 64: 8 lanes of 3 units, not 24
 // lanes of one and 8 idle); the sub-group's lanes meet in a shorter reduction.
+// FB (with ROPE): the stack's rows from rope->rows1 on are another matrix in format FB (one unit size
+// with F's, so both read the same staged activations): a layer whose v is stored in another format
+// than q and k takes one launch instead of two overlapped stacks (the second cost ~2.5 us a layer).
 template <class F, int R, typename XT, bool NORM, bool PRE = false, bool LATE = false, bool ROPE = false,
-          bool EARLY = false, bool ARGMAX = false, int S = 1>
+          bool EARLY = false, bool ARGMAX = false, int S = 1, class FB = F>
 __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict__ W, int bpr, int rows, int k,
                                                 const XT* x, const kog_bf16* __restrict__ norm, float eps,
                                                 const kog_bf16* __restrict__ bias, const float* residual, float* y,
@@ -267,6 +284,8 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   static_assert(!ROPE || S == 1, "RoPE pairs are two warps of one row each");
   static_assert(KOG_WARP % S == 0, "sub-groups split a warp evenly");
   constexpr int L = KOG_WARP / S, RG = R * S;  // lanes a sub-group, weight rows a warp's group
+  constexpr bool MIXED = !kog_same_type<F, FB>::value;
+  static_assert(!MIXED || (ROPE && FB::UNIT == F::UNIT), "a two-format stack is a RoPE'd one of one unit size");
   if (EARLY) kog_allow_next_grid();
   __shared__ float red[KOG_QUANT_MAX_THREADS / KOG_WARP][N];
   const int lane = threadIdx.x % KOG_WARP, warp = threadIdx.x / KOG_WARP, warps = blockDim.x / KOG_WARP;
@@ -295,10 +314,20 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
       return g;
     }
   };
+  // Starts the copies of group g's rows (from the tail matrix where a two-format stack's rows are there).
+  const auto issue = [&](int g, unsigned char* dst) {
+    const int row = row_group(g);
+    if constexpr (MIXED) {
+      if (row >= rope->rows1) {
+        issue_row_group<RG>(rope->W2, rope->bpr2, rows - rope->rows1, row - rope->rows1, dst, lane, KOG_WARP);
+        return;
+      }
+    }
+    issue_row_group<RG>(W, bpr, rows, row, dst, lane, KOG_WARP);
+  };
 #pragma unroll
   for (int s = 0; s < KOG_QSTAGES; ++s) {
-    if (first + s * stride < groups)
-      issue_row_group<RG>(W, bpr, rows, row_group(first + s * stride), bufs + s * stage_bytes, lane, KOG_WARP);
+    if (first + s * stride < groups) issue(first + s * stride, bufs + s * stage_bytes);
     copy_async_commit();
   }
   const int pos0 = ROPE ? load_cg(rope->state) : 0;  // written only between passes
@@ -329,6 +358,8 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
   for (int g = first; g < groups; g += stride) {
     // With ROPE, what the outputs need besides the sums, found while the dot products run.
     const int row = row_group(g);
+    const bool tail = MIXED && row >= rope->rows1;  // the same for the whole warp
+    const int mrow = tail ? row - rope->rows1 : row, mbpr = tail ? rope->bpr2 : bpr;
     QkvPair pair;
     float2 rot[N];
     float rope_bias = 0.f;
@@ -336,25 +367,29 @@ __device__ __forceinline__ void quant_gemv_body(const unsigned char* __restrict_
       pair = qkv_pair(rope->pair_base + (g >> 1), rope->n_heads, rope->n_kv, rope->head_dim);
 #pragma unroll
       for (int n = 0; n < N; ++n) rot[n] = rope_rotation(pair, pos0 + n, rope->inv_freq, rope->head_dim);
-      rope_bias = bias ? bf16_to_float(bias[row]) : 0.f;
+      const kog_bf16* b = tail ? rope->bias2 : bias;
+      rope_bias = b ? bf16_to_float(b[mrow]) : 0.f;
     }
     copy_async_wait_pending<KOG_QSTAGES - 1>();
     __syncwarp();  // every lane's copies of this group have landed
     unsigned char* buf = bufs + slot * stage_bytes;
-    const long long start = (long long)row * RG * bpr;
+    const long long start = (long long)mrow * RG * mbpr;
     const int live = min(RG, rows - g * RG);
     const unsigned char* rowp[R];
 #pragma unroll
-    for (int j = 0; j < R; ++j) rowp[j] = buf + (start & 15) + (size_t)min(sub * R + j, live - 1) * bpr;  // extra rows dropped
+    for (int j = 0; j < R; ++j) rowp[j] = buf + (start & 15) + (size_t)min(sub * R + j, live - 1) * mbpr;  // extra rows dropped
     float part[R][N];
 #pragma unroll
     for (int j = 0; j < R; ++j)
 #pragma unroll
       for (int n = 0; n < N; ++n) part[j][n] = 0.f;
-    for (int u = sl; u < units; u += L) F::template dot<R, N>(rowp, u, qx, part);
+    if (MIXED && tail) {
+      for (int u = sl; u < units; u += L) FB::template dot<R, N>(rowp, u, qx, part);
+    } else {
+      for (int u = sl; u < units; u += L) F::template dot<R, N>(rowp, u, qx, part);
+    }
     __syncwarp();  // the buffer is free again
-    if (g + KOG_QSTAGES * stride < groups)
-      issue_row_group<RG>(W, bpr, rows, row_group(g + KOG_QSTAGES * stride), buf, lane, KOG_WARP);
+    if (g + KOG_QSTAGES * stride < groups) issue(g + KOG_QSTAGES * stride, buf);
     copy_async_commit();
     slot = slot + 1 == KOG_QSTAGES ? 0 : slot + 1;
 #pragma unroll
@@ -528,6 +563,17 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
     quant_gemv_body<FMT, R, float, true, false, false, false, false, false, S>(KOG_QGEMV_PASS(float));    \
   }
 
+// The one q/k/v stack of a layer whose rows continue in a matrix of another format of the same unit
+// size (FB above; named after both formats), released early as a single stack is.
+#define KOG_QUANT_GEMV_ROPE_TAIL(PREFIX, FMT, PREFIX2, FMT2)                                              \
+  extern "C" __global__ void __launch_bounds__(KOG_QUANT_MAX_THREADS, 3)                                  \
+      PREFIX##_gemv_f32_norm_early_rope_##PREFIX2##_r1(KOG_QROPE_ARGS, const unsigned char* __restrict__ W2, \
+                                                       int bpr2, int rows1, const kog_bf16* __restrict__ bias2) { \
+    const kog_rope_args rope{inv_freq, state, q_out,   k_cache, v_cache, n_heads, n_kv, head_dim, max_seq, \
+                             pair_base, W2,    bpr2,  rows1,   bias2};                                    \
+    quant_gemv_body<FMT, 1, float, true, false, false, true, true, false, 1, FMT2>(KOG_QGEMV_PASS(float), &rope); \
+  }
+
 #if KOG_ROWS <= 2  // one- and two-row passes; the tensor-core kernels take more rows
 #define KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)            \
   KOG_QUANT_GEMV_ROPE(PREFIX, FMT, , false, false)      \
@@ -539,8 +585,10 @@ __device__ __forceinline__ void kog_silu_image(const float* x, int k, unsigned c
   KOG_QUANT_GEMV_ARGMAX(PREFIX, FMT, 2, 4, r2s4)        \
   KOG_QUANT_GEMV_SUB(PREFIX, FMT, 1, 4)                 \
   KOG_QUANT_GEMV_SUB(PREFIX, FMT, 2, 4)
+#define KOG_QUANT_GEMV_TAIL(PREFIX, FMT, PREFIX2, FMT2) KOG_QUANT_GEMV_ROPE_TAIL(PREFIX, FMT, PREFIX2, FMT2)
 #else
 #define KOG_QUANT_GEMV_FEW_ROWS(PREFIX, FMT)
+#define KOG_QUANT_GEMV_TAIL(PREFIX, FMT, PREFIX2, FMT2)
 #endif
 
 // Rows per warp times activation rows is kept at most 4 (registers), so a module built for more

@@ -141,9 +141,16 @@ def plan_gemv(
     rows_per_warp: int | None = None,
     warps: int | None = None,
     subgroups: int | None = None,
+    tail: QuantFormat | None = None,
 ) -> GemvPlan:
-    """The launch for n (<= the plan's act_rows) activation rows against a rows x k matrix."""
+    """The launch for n (<= the plan's act_rows) activation rows against a rows x k matrix; `tail`: the
+    format of a two-format RoPE'd stack's later rows (its stages hold a group of either format)."""
     limit = shared_mem_optin() - 512  # the kernel's static red[][] array
+
+    def stage_of(group_rows: int) -> int:
+        size = stage_bytes(fmt, k, group_rows)
+        return max(size, stage_bytes(tail, k, group_rows)) if tail is not None else size
+
     n = act_rows_per_launch(fmt, k, n, limit)
     bytes_per_row = fmt.bytes_per_row(k)
     r = min(rows_per_warp or preferred_rows_per_warp(rows, bytes_per_row, n), most_rows_per_warp(n))
@@ -154,7 +161,7 @@ def plan_gemv(
         r = 1  # a warp's group is s rows already; more would cost resident blocks (shared memory)
     w = warps or MAX_WARPS  # fewer, larger blocks stage the activations less often
     x_bytes = staged_activation_bytes(fmt, k, n)
-    while x_bytes + w * STAGES * stage_bytes(fmt, k, r * s) > limit:
+    while x_bytes + w * STAGES * stage_of(r * s) > limit:
         if r > 1 and rows_per_warp is None:
             r //= 2
         elif s > 1 and subgroups is None:
@@ -163,7 +170,7 @@ def plan_gemv(
             w -= 1
         else:
             raise ValueError(f"a {fmt.qtype} row of {k} weights does not fit in shared memory")
-    stage = stage_bytes(fmt, k, r * s)
+    stage = stage_of(r * s)
     shared = x_bytes + w * STAGES * stage
     name = kernel_name(fmt, x_kind, r, s)
     kernel = load_kernel(fmt.source, name, n)

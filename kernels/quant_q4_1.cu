@@ -4,4 +4,6 @@
 #include "quant_mma.cuh"
 
 KOG_QUANT_KERNELS(q4_1, QuantQ4_1)
+KOG_QUANT_GEMV_TAIL(q4_1, QuantQ4_1, q5_0, QuantQ5_0)
+KOG_QUANT_GEMV_TAIL(q4_1, QuantQ4_1, q8_0, QuantQ8_0)
 KOG_QUANT_MMA_KERNELS(q4_1, QuantQ4_1, MmaQ4_1)

@@ -4,4 +4,5 @@
 #include "quant_mma.cuh"
 
 KOG_QUANT_KERNELS(q6_k, QuantQ6_K)
+KOG_QUANT_GEMV_TAIL(q6_k, QuantQ6_K, q4_k, QuantQ4_K)
 KOG_QUANT_MMA_KERNELS(q6_k, QuantQ6_K, MmaQ6_K)

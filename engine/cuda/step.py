@@ -36,7 +36,7 @@ from kog.kernels import (
 )
 from kog.kernels.attention import MAX_CLUSTER, cluster_context
 from kog.kernels.launch import clusters_supported
-from kog.kernels.quant import QuantLinear
+from kog.kernels.quant import QuantLinear, gemv_rope_stacks
 
 
 class StepMode(Enum):
@@ -111,15 +111,10 @@ class DecodeStep:
         the stacks' GEMVs for passes of one or two rows)."""
         cfg, b, pdl = self.cfg, self.bufs, self.pdl
         if all(stack.fuses_rope(n, cfg.head_dim) for stack, _ in layer.qkv_stacks):
-            row = 0
-            for i, (stack, bias) in enumerate(layer.qkv_stacks):
-                stack.gemv_rope(
-                    b.x[:n], norm=layer.attn_norm, eps=cfg.rms_eps, bias=bias, pair_base=row // 2,
-                    inv_freq=b.inv_freq, state=b.state, q_out=b.q, k_cache=b.k_cache[index],
-                    v_cache=b.v_cache[index], pdl=pdl, overlap=i > 0,
-                    overlapped_next=i + 1 < len(layer.qkv_stacks),
-                )  # fmt: skip
-                row += stack.out_features
+            gemv_rope_stacks(
+                layer.qkv_stacks, b.x[:n], norm=layer.attn_norm, eps=cfg.rms_eps, inv_freq=b.inv_freq,
+                state=b.state, q_out=b.q, k_cache=b.k_cache[index], v_cache=b.v_cache[index], pdl=pdl,
+            )  # fmt: skip
             return
         outputs, offset = [], 0
         for stack, bias in layer.qkv_stacks:

@@ -141,9 +141,9 @@ def test_tied_embedding_blocks_become_the_lm_head():
 @pytest.mark.parametrize("name", ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"])
 def test_real_shapes_decode_alike_with_and_without_pdl(name):
     """The models' real shapes in their Q4_K_M layouts, four layers (two of them with v in another
-    format: two q/k/v stacks), small vocabulary: decoding replayed graphs with PDL, eager launches
-    with PDL and launches without PDL give the same tokens. A kernel reading its input before the
-    previous one has written it (as a second q/k/v stack released early once did) makes them part."""
+    format: a two-format q/k/v stack), small vocabulary: decoding replayed graphs with PDL, eager
+    launches with PDL and launches without PDL give the same tokens. A kernel reading its input before
+    the previous one has written it (as a second q/k/v stack released early once did) makes them part."""
     from kog.engine.cuda import CudaRunner
     from kog.engine.cuda.bench_models import BENCH_MODELS, random_gguf_weights
     from kog.engine.cuda.quant_weights import quant_linear

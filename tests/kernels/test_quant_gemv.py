@@ -285,18 +285,22 @@ ROPE_CASES = [
     (1536, 12, 2, 128, ("Q4_K", "Q4_K", "Q4_K")),
     (512, 8, 1, 256, ("Q6_K", "Q4_1", "Q6_K")),
     (256, 6, 3, 32, ("Q8_0", "Q8_0", "Q8_0")),
+    (256, 4, 2, 64, ("Q4_1", "Q8_0", "Q8_0")),  # a two-format stack whose tail starts at k
 ]
 
 
 @pytest.mark.parametrize("hidden,n_heads,n_kv,head_dim,qtypes", ROPE_CASES)
 @pytest.mark.parametrize("n,start", [(1, 0), (1, 4321), (2, 30000)])
-def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtypes, n, start):
-    """`gemv_rope` over the q/k/v stacks (the second and later overlapped) after a GEMV that writes
-    their input, all in one PDL graph, against the projections of gguf's dequantized blocks, RoPE'd by
-    the torch reference. x is poisoned before the replay: a stack that read it before the GEMV before
-    it had finished would give NaNs (as a second stack released early by the first once did)."""
+@pytest.mark.parametrize("tails", [True, False])
+def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtypes, n, start, tails):
+    """`gemv_rope_stacks` over a layer's q/k/v stacks (two formats of one unit size in one launch with
+    `tails`, else the second and later stacks overlapped) after a GEMV that writes their input, all in
+    one PDL graph, against the projections of gguf's dequantized blocks, RoPE'd by the torch
+    reference. x is poisoned before the replay: a stack that read it before the GEMV before it had
+    finished would give NaNs (as a second stack released early by the first once did)."""
     from kog.engine.cuda.weights import stack_runs
     from kog.kernels import apply_rope_reference, rope_inv_freq
+    from kog.kernels.quant import gemv_rope_stacks
 
     sizes = (n_heads * head_dim, n_kv * head_dim, n_kv * head_dim)
     parts = [weight(q, r, hidden) for q, r in zip(qtypes, sizes, strict=True)]
@@ -313,17 +317,14 @@ def test_stacks_with_rope_and_cache_write(hidden, n_heads, n_kv, head_dim, qtype
     k_cache = poisoned(n_kv, max_seq, head_dim, dtype=torch.bfloat16)
     v_cache = poisoned(n_kv, max_seq, head_dim, dtype=torch.bfloat16)
 
+    assert all(stack.fuses_rope(n, head_dim) for stack, _ in stacks)
+
     def run() -> None:
         source.gemv(x0, out=x, pdl=True)
-        row = 0
-        for i, (stack, bias) in enumerate(stacks):
-            assert stack.fuses_rope(n, head_dim)
-            stack.gemv_rope(
-                x, norm=norm, eps=1e-6, bias=bias, pair_base=row // 2, inv_freq=inv_freq, state=state,
-                q_out=q_out, k_cache=k_cache, v_cache=v_cache, pdl=True, overlap=i > 0,
-                overlapped_next=i + 1 < len(stacks),
-            )  # fmt: skip
-            row += stack.out_features
+        gemv_rope_stacks(
+            stacks, x, norm=norm, eps=1e-6, inv_freq=inv_freq, state=state, q_out=q_out, k_cache=k_cache,
+            v_cache=v_cache, pdl=True, tails=tails,
+        )  # fmt: skip
 
     run()
     graph = torch.cuda.CUDAGraph()

@@ -73,3 +73,23 @@ def test_formats_refuse_partial_blocks_and_unknown_types():
         quant_format("Q2_K")
     with pytest.raises(ValueError, match=r"uint8 \[rows, 144\]"):
         QuantLinear("Q4_K", np.zeros((4, 100), dtype=np.uint8), 256, "cpu")
+
+
+def test_a_stack_takes_a_tail_of_another_format_of_its_unit_size():
+    """`takes_tail` pairs formats of one unit size (a Q4_K_M file's Q4_K q/k and Q6_K v, or Q5_0 and
+    Q8_0 where rows are not whole K super-blocks), never one format with itself or another width, and
+    every pair it accepts has its kernel in the format's source (quant_gemv.cuh's KOG_QUANT_GEMV_TAIL)."""
+    from kog.kernels.build import SOURCE_DIR
+
+    def lin(qtype: str, cols: int = 512) -> QuantLinear:
+        return QuantLinear(qtype, random_blocks(qtype, 4, cols), cols, "cpu")
+
+    assert lin("Q4_K").takes_tail(lin("Q6_K")) and lin("Q5_0").takes_tail(lin("Q8_0"))
+    assert not lin("Q4_K").takes_tail(lin("Q8_0"))  # units of 64 and 32 weights
+    assert not lin("Q4_K").takes_tail(lin("Q4_K"))
+    assert not lin("Q4_K").takes_tail(lin("Q6_K", 256))
+    for a in FORMATS.values():
+        source = (SOURCE_DIR / a.source).read_text()
+        for b in FORMATS.values():
+            if lin(a.qtype).takes_tail(lin(b.qtype)):
+                assert f"KOG_QUANT_GEMV_TAIL({a.prefix}, Quant{a.qtype}, {b.prefix}, Quant{b.qtype})" in source
