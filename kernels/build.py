@@ -91,10 +91,16 @@ def load_kernel(source: str, name: str, rows: int = 1) -> Any:
     try:
         kernel = load_module(source, rows).get_function(name)
         kernel.compile()
+        import torch
+
         from kog.kernels.launch import shared_mem_optin
 
         # Opt every kernel in to the most dynamic shared memory a block can have; launches ask for less.
         kernel.max_dynamic_shared_size_bytes = shared_mem_optin() - kernel.shared_size_bytes
+        if torch.version.hip is None:
+            # Every kernel with the same (largest) shared-memory share of the SM's L1: consecutive kernels
+            # that ask the driver for different splits cannot share an SM while PDL overlaps them.
+            kernel.preferred_shared_memory_carveout = 100
     except Exception as err:  # CuPy raises its own CompileException / CUDADriverError types
         if isinstance(err, KernelBuildError):
             raise
