@@ -7,13 +7,14 @@ from typing import Literal
 
 from kog.agent.ask import ModelCaller
 from kog.agent.context import error_text, target
-from kog.agent.edit import ProposedEdit, propose_edit
+from kog.agent.edit import ProposedEdit, definition_body, propose_edit
 from kog.agent.errors import NoChange, ReplyRejected
 from kog.agent.events import EditProposed, EditRejected
 from kog.agent.localize import Suspect
 from kog.agent.parse_reply import has_closed_block, has_search_replace
 from kog.agent.prompts import FailedAttempt, FailingTest, edit_messages, search_replace_messages
 from kog.agent.steps import StepLog
+from kog.agent.variants import Variant
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
 from kog.engine.errors import PromptTooLongError
@@ -119,7 +120,29 @@ class Attempts:
                 return Verdict("rejected", FailedAttempt(shown or "(an empty reply)", reason), label=label)
         return self._judge(edit, goal, number, label)
 
-    def _judge(self, edit: ProposedEdit, goal: Goal, number: int, label: str) -> Verdict:
+    def try_variant(self, suspect: Suspect, goal: Goal, variant: Variant, number: int) -> Verdict:
+        """A single-token variant of the suspect (variants.py), applied and judged as a model's edit is."""
+        assert suspect.definition is not None
+        self.caller.budget.check()
+        text = self.ws.files.read(suspect.path)
+        label = f"{suspect.path}::{suspect.definition.qualname}"
+        code = definition_body(variant.new_text, suspect.definition)[1]
+        edit = ProposedEdit(suspect.path, suspect.definition.qualname, text, variant.new_text, code)
+        with self.steps.step("edit", number, detail=f"{label}: {variant.describe}") as step:
+            self.ws.bus.publish(EditProposed(path=edit.path, function=edit.label, diff=edit.diff))
+            try:
+                self.ws.apply(edit)
+            except ReplyRejected as exc:
+                step.state, step.detail = "failed", f"{label}: {one_line(exc.reason)}"
+                return Verdict("rejected", label=label)
+        # Every target at once: a variant that turns some green finds what the tests check more often
+        # than the bug (chained ones made pagination's page count `(total_items + 2) // per_page`,
+        # right only for the tests' three items a page).
+        return self._judge(edit, goal, number, label, partial=False)
+
+    def _judge(
+        self, edit: ProposedEdit, goal: Goal, number: int, label: str, partial: bool = True
+    ) -> Verdict:
         with self.steps.step("test", number, detail=label) as step:
             # A quick suite is run whole at once: a separate run of the targets would cost as much.
             if not self.ws.quick_suite:
@@ -136,8 +159,8 @@ class Attempts:
                     outcome += f"\n{first.id} now fails:\n{error_text(first)}"
                 return self._roll_back(step, edit, outcome)
             remaining = [t for t in goal.targets if t not in now_passing]
-            if len(remaining) == len(goal.targets):
-                return self._roll_back(step, edit, _still_failing(full, goal.targets))
+            if len(remaining) == len(goal.targets) or (remaining and not partial):
+                return self._roll_back(step, edit, _still_failing(full, remaining))
             self.ws.guard.checkpoint(f"Fix {edit.label} in {edit.path}")
             goal.changed.append(label)
             kind = "progress" if remaining else "fixed"

@@ -39,6 +39,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--max-tokens", type=int, default=20_000, help="generated tokens at most (default: 20000)"
     )
     parser.add_argument(
+        "--variants",
+        type=int,
+        default=RunConfig.variants,
+        help="single-token variants of the suspects tried once the model's edits fail, at most "
+        f"(0: none; default: {RunConfig.variants})",
+    )
+    parser.add_argument(
         "--no-commit", action="store_true", help="leave the fix uncommitted on the current branch"
     )
     parser.add_argument("--allow-dirty", action="store_true", help="work on a tree with uncommitted changes")
@@ -72,6 +79,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _config(args: argparse.Namespace) -> RunConfig:
     if args.max_steps < 1 or args.max_time <= 0 or args.max_tokens < 1:
         raise AgentError("--max-steps, --max-time and --max-tokens must be positive")
+    if args.variants < 0:
+        raise AgentError("--variants must be 0 or more")
     if not args.repo.is_dir():
         raise AgentError(f"{args.repo} is not a folder")
     return RunConfig(
@@ -83,6 +92,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         commit=not args.no_commit,
         allow_dirty=args.allow_dirty,
         refactor=not args.no_refactor,
+        variants=args.variants,
     )
 
 

@@ -24,6 +24,7 @@ from kog.agent.prompts import FailedAttempt
 from kog.agent.refactor import refactor
 from kog.agent.report import RunReport, TestSummary
 from kog.agent.steps import StepLog
+from kog.agent.variants import single_token_variants
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
 from kog.tools.git import RepoGuard
@@ -50,6 +51,8 @@ class RunConfig:
     # A suspect's samples after one of them changed nothing: a small model copies confident code back
     # (its tokens past top_p's cut alone), so the cut goes and the temperature rises.
     wide_temperature: float = 1.0
+    # Single-token variants of the suspects (variants.py) tried once the model's edits have all failed.
+    variants: int = 60
     test_timeout_s: float = 300.0  # the baseline run
     edit_test_timeout_s: float | None = None  # runs after an edit; None: 5x the baseline, 30 s at least
 
@@ -74,6 +77,7 @@ class RepairRun:
         self.model = model
         self.bus = bus or EventBus()
         self.config = config or RunConfig()
+        self.variants_tried = 0
 
     def run(self) -> RunReport:
         config = self.config
@@ -124,7 +128,8 @@ class RepairRun:
         green = self._repair(Attempts(ws, caller, steps), plan)
         report.changed = list(dict.fromkeys(plan.goal.changed))
         if green is None:
-            report.reason = f"no edit made the target tests pass ({caller.budget.steps} attempts)"
+            tried = f", {self.variants_tried} single-token variants" if self.variants_tried else ""
+            report.reason = f"no edit made the target tests pass ({caller.budget.steps} attempts{tried})"
             return
         if self.config.refactor:
             green = refactor(ws, caller, steps, plan.goal, green)
@@ -154,6 +159,50 @@ class RepairRun:
                 return None
 
     def _search(
+        self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
+    ) -> Verdict | None:
+        """The model's edits of the suspects, greedy then sampled; when all of them fail (or the step
+        budget runs out), single-token variants of the suspects. A verdict that fixed or progressed."""
+        out_of_steps: BudgetExhausted | None = None
+        try:
+            verdict = self._model_edits(attempts, goal, suspects, diagnosis)
+        except BudgetExhausted as exc:
+            if exc.budget != "step" or not self.config.variants:
+                raise
+            verdict, out_of_steps = None, exc
+        if verdict is None:
+            verdict = self._variants(attempts, goal, suspects)
+        if verdict is None and out_of_steps is not None:
+            raise out_of_steps
+        return verdict
+
+    def _variants(self, attempts: Attempts, goal: Goal, suspects: list[Suspect]) -> Verdict | None:
+        """Up to `variants` single-token variants of the suspects, best suspect first, each nearest the
+        lines the failing tests' tracebacks pass through first."""
+        left = self.config.variants
+        failing = [case for case in goal.baseline.failing if case.id in goal.targets]
+        for suspect in suspects[: self.config.suspects]:
+            defn = suspect.definition
+            if defn is None:
+                continue
+            near = [
+                frame.line
+                for case in failing
+                for frame in case.frames
+                if frame.path == suspect.path and defn.start_line <= frame.line <= defn.end_line
+            ]
+            for variant in single_token_variants(attempts.ws.files.read(suspect.path), defn, near):
+                if left <= 0:
+                    return None
+                left -= 1
+                self.variants_tried += 1
+                number = attempts.caller.budget.steps + self.config.variants - left
+                verdict = attempts.try_variant(suspect, goal, variant, number)
+                if verdict.kind in ("fixed", "progress"):
+                    return verdict
+        return None
+
+    def _model_edits(
         self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
     ) -> Verdict | None:
         config = self.config

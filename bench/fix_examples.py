@@ -87,6 +87,7 @@ def main() -> int:
     parser.add_argument("--only", action="append", help="run only these examples (repeatable)")
     parser.add_argument("--max-steps", type=int, default=RunConfig.max_steps)
     parser.add_argument("--max-time", type=float, default=RunConfig.max_time_s)
+    parser.add_argument("--samples", type=int, default=RunConfig.samples, help="sampled candidates a search")
     parser.add_argument("--no-refactor", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="each run's progress lines on stderr")
     args = parser.parse_args()
@@ -95,7 +96,12 @@ def main() -> int:
     unknown = sorted(set(names) - set(example_names()))
     if unknown:
         parser.error(f"unknown examples: {', '.join(unknown)}")
-    config = RunConfig(max_steps=args.max_steps, max_time_s=args.max_time, refactor=not args.no_refactor)
+    config = RunConfig(
+        max_steps=args.max_steps,
+        max_time_s=args.max_time,
+        samples=args.samples,
+        refactor=not args.no_refactor,
+    )
     results = {
         "machine": machine_facts(),
         "device": args.device,

@@ -70,11 +70,15 @@ def test_ci_that_cannot_fix_exits_1_with_the_tree_byte_identical(example_repo, t
 def test_not_fixed_with_the_default_model_points_to_the_larger_one(example_repo, capsys):
     root = example_repo("pagination")
     assert (
-        cmd_fix.run(parse("ci", "--repo", root, "--max-steps", 1), load=scripted(DIAGNOSIS, PAGE_WRONG)) == 1
+        cmd_fix.run(
+            parse("ci", "--repo", root, "--max-steps", 1, "--variants", 0),
+            load=scripted(DIAGNOSIS, PAGE_WRONG),
+        )
+        == 1
     )
     err = capsys.readouterr().err
     assert f"--model {cmd_fix.LARGER_MODEL}" in err
-    args = parse("ci", "--repo", root, "--max-steps", 1, "--model", cmd_fix.LARGER_MODEL)
+    args = parse("ci", "--repo", root, "--max-steps", 1, "--variants", 0, "--model", cmd_fix.LARGER_MODEL)
     assert cmd_fix.run(args, load=scripted(DIAGNOSIS, PAGE_WRONG)) == 1
     assert "hint:" not in capsys.readouterr().err
 
@@ -89,6 +93,8 @@ def test_bad_input_raises_the_one_line_errors_the_cli_prints(example_repo, tmp_p
         cmd_fix.run(parse("ci", "--repo", tmp_path / "missing"), load=scripted())
     with pytest.raises(AgentError, match="must be positive"):
         cmd_fix.run(parse("fix", "all", "--repo", tmp_path, "--max-steps", 0), load=scripted())
+    with pytest.raises(AgentError, match="--variants must be 0 or more"):
+        cmd_fix.run(parse("fix", "all", "--repo", tmp_path, "--variants", -1), load=scripted())
     report_path = tmp_path / "report.json"
     root = example_repo("pagination")
     (root / "notes.txt").write_text("uncommitted")

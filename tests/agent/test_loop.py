@@ -30,7 +30,8 @@ def repair(root, replies, events=None, **config):
     if events is not None:
         bus.subscribe(events.append)
     engine = ScriptedEngine(replies)
-    report = RepairRun(root, engine, bus, RunConfig(**{"refactor": False, **config})).run()
+    # The model's edits alone: single-token variants (tests/agent/test_variants.py) off unless asked for.
+    report = RepairRun(root, engine, bus, RunConfig(**{"refactor": False, "variants": 0, **config})).run()
     return report, engine
 
 

@@ -57,7 +57,7 @@ def test_a_full_run_shows_every_step_the_tests_and_the_diff(example_repo):
 
 def test_the_selected_failing_test_shows_its_failure_message(example_repo):
     root = example_repo("pagination")
-    app = fix_app(root, [DIAGNOSIS, PAGE_WRONG], max_steps=1)
+    app = fix_app(root, [DIAGNOSIS, PAGE_WRONG], max_steps=1, variants=0)
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:

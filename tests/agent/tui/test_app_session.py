@@ -45,7 +45,7 @@ def test_a_session_runs_a_typed_task_then_another(example_repo):
 
 def test_a_run_the_default_model_cannot_fix_ends_with_a_hint_toward_the_larger_one(example_repo):
     root = example_repo("pagination")
-    app = fix_app(root, [DIAGNOSIS, PAGE_WRONG], max_steps=1)
+    app = fix_app(root, [DIAGNOSIS, PAGE_WRONG], max_steps=1, variants=0)
     app.model_name = DEFAULT_MODEL  # the scripted replies stand in for the default model's
     shown = []
     app.notify = lambda message, **options: shown.append(message)

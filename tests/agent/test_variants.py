@@ -1,0 +1,88 @@
+"""Single-token variants of a suspect: what they change, their order, and the loop trying them once the
+model's edits have failed (on real tmp repositories built from the examples, with a scripted model)."""
+
+import ast
+
+from conftest import snapshot
+from replies import DIAGNOSIS
+from scripted_engine import ScriptedEngine
+
+from kog.agent.events import EventBus
+from kog.agent.loop import RepairRun, RunConfig
+from kog.agent.variants import single_token_variants
+from kog.tools.codemap import parse_definitions
+
+SOURCE = '''"""A module."""
+
+LIMIT = 3
+
+
+def pick(items, name="a-b"):
+    # keep the first < LIMIT items
+    if len(items) > 0 and items[0] <= LIMIT:
+        return items.pop() + items[-1] * 2
+    return min(items) if items else -1
+
+
+def other(x):
+    return x + 1
+'''
+
+
+def variants_of(name, near=()):
+    defn = next(d for d in parse_definitions(SOURCE, "m.py") if d.name == name)
+    return single_token_variants(SOURCE, defn, list(near))
+
+
+def test_each_variant_changes_one_token_of_the_definition_and_parses():
+    found = {(v.line, v.old, v.new) for v in variants_of("pick")}
+    assert {
+        (8, ">", ">="), (8, ">", "<"), (8, "0", "1"), (8, "and", "or"), (8, "<=", "<"), (8, "<=", ">="),
+        (8, "0", "-1"), (9, "pop()", "pop(0)"), (9, "+", "-"), (9, "-1", "0"), (9, "*", "//"),
+        (9, "2", "3"), (9, "2", "1"), (10, "min", "max"),
+    } <= found  # fmt: skip
+    # the unary minus is its number's (-1 -> -2 / -0), strings, comments and other definitions stay
+    assert not {v for v in found if v[1] in ('"a-b"', "<", "x")} and all(6 <= v[0] <= 10 for v in found)
+    for v in variants_of("pick"):
+        ast.parse(v.new_text)
+        before, after = SOURCE.splitlines(), v.new_text.splitlines()
+        assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [v.line - 1]
+
+
+def test_variants_nearest_the_traceback_lines_come_first():
+    lines = [v.line for v in variants_of("pick", near=[10])]
+    assert lines[0] == 10 and lines == sorted(lines, key=lambda n: abs(n - 10))
+    assert [v.line for v in variants_of("pick")] == sorted(v.line for v in variants_of("pick"))
+
+
+def repair(root, replies, **config):
+    engine = ScriptedEngine(replies)
+    run = RepairRun(root, engine, EventBus(), RunConfig(**{"refactor": False, **config}))
+    return run.run(), engine
+
+
+def test_a_one_token_bug_the_model_cannot_fix_is_fixed_by_a_variant(example_repo):
+    """invoice: a discount added instead of subtracted. The scripted model writes nothing usable; a
+    variant of the suspect makes the failing tests pass without breaking the others, and is kept."""
+    root = example_repo("invoice")
+    report, engine = repair(root, [DIAGNOSIS], max_steps=3)
+    assert report.status == "fixed", report.reason
+    assert "+        return round_half_up(subtotal * (100 - self.discount_percent), 100)" in report.diff
+    assert report.diff.count("\n-") == 1 + 1  # the "---" header and the one changed line
+    assert report.tests_after.failed == 0
+    edits = [s for s in report.steps if s.kind == "edit"]
+    assert edits[-1].detail.endswith("`+` -> `-` on line 49") and edits[-1].tokens == 0
+    assert len(engine.calls) == 1 + 3  # the diagnosis and the three model edits the steps allowed
+
+
+def test_without_variants_or_when_none_helps_the_tree_is_restored(example_repo):
+    root = example_repo("invoice")
+    before = snapshot(root)
+    report, _ = repair(root, [DIAGNOSIS], max_steps=2, variants=0)
+    assert report.status == "not_fixed" and "step budget" in report.reason and snapshot(root) == before
+    # pagination's fix adds a term (`+ 1`): no single token is wrong, the variants all fail
+    root = example_repo("pagination")
+    before = snapshot(root)
+    report, _ = repair(root, [DIAGNOSIS], max_steps=2, variants=8)
+    assert report.status == "not_fixed" and "step budget" in report.reason and snapshot(root) == before
+    assert [s.state for s in report.steps if s.kind == "test"][-8:] == ["rolled_back"] * 8
