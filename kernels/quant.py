@@ -8,6 +8,8 @@ Launches go on torch's current stream with fixed addresses and no host sync: gra
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -428,32 +430,21 @@ def gemv_rope_stacks(
     stacks: tuple[tuple[QuantLinear, torch.Tensor | None], ...],
     x: torch.Tensor,
     *,
-    norm: torch.Tensor,
-    eps: float,
-    inv_freq: torch.Tensor,
-    state: torch.Tensor,
-    q_out: torch.Tensor,
-    k_cache: torch.Tensor,
-    v_cache: torch.Tensor,
-    pdl: bool = False,
     tails: bool = True,
+    **rope: Any,
 ) -> None:
     """A layer's q/k/v stacks (`stack_runs`: (matrix, bias) of each run of one format, q's rows first)
-    through `gemv_rope`. Two stacks whose formats pair (`takes_tail`, as a Q4_K_M file's Q6_K v after
-    Q4_K q and k) are one launch; otherwise (or without `tails`) the first launch releases the next
-    only once x is final and the later ones run beside it."""
+    through `gemv_rope`, whose keywords but the bias, pair and overlap ones `rope` carries (norm, eps,
+    inv_freq, state, q_out, k_cache, v_cache, pdl). Two stacks whose formats pair (`takes_tail`, as a
+    Q4_K_M file's Q6_K v after Q4_K q and k) are one launch; otherwise (or without `tails`) the first
+    launch releases the next only once x is final and the later ones run beside it."""
     if tails and len(stacks) == 2 and stacks[0][0].takes_tail(stacks[1][0]):
         first, bias = stacks[0]
-        first.gemv_rope(
-            x, norm=norm, eps=eps, bias=bias, pair_base=0, inv_freq=inv_freq, state=state, q_out=q_out,
-            k_cache=k_cache, v_cache=v_cache, pdl=pdl, tail=stacks[1],
-        )  # fmt: skip
+        first.gemv_rope(x, bias=bias, pair_base=0, tail=stacks[1], **rope)
         return
     row = 0
     for i, (stack, bias) in enumerate(stacks):
         stack.gemv_rope(
-            x, norm=norm, eps=eps, bias=bias, pair_base=row // 2, inv_freq=inv_freq, state=state,
-            q_out=q_out, k_cache=k_cache, v_cache=v_cache, pdl=pdl, overlap=i > 0,
-            overlapped_next=i + 1 < len(stacks),
-        )  # fmt: skip
+            x, bias=bias, pair_base=row // 2, overlap=i > 0, overlapped_next=i + 1 < len(stacks), **rope
+        )
         row += stack.out_features

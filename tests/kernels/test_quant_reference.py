@@ -92,4 +92,40 @@ def test_a_stack_takes_a_tail_of_another_format_of_its_unit_size():
         source = (SOURCE_DIR / a.source).read_text()
         for b in FORMATS.values():
             if lin(a.qtype).takes_tail(lin(b.qtype)):
-                assert f"KOG_QUANT_GEMV_TAIL({a.prefix}, Quant{a.qtype}, {b.prefix}, Quant{b.qtype})" in source
+                assert (
+                    f"KOG_QUANT_GEMV_TAIL({a.prefix}, Quant{a.qtype}, {b.prefix}, Quant{b.qtype})" in source
+                )
+
+
+def test_a_layers_stacks_go_out_as_one_launch_when_their_formats_pair(monkeypatch):
+    """`gemv_rope_stacks`' launches (recorded, not run): a Q4_K stack with a Q6_K tail in one, three
+    stacks (or pairs it may not join) one after another with the later ones overlapped."""
+    from kog.kernels.quant import gemv_rope_stacks
+
+    calls = []
+    monkeypatch.setattr(QuantLinear, "gemv_rope", lambda self, x, **kw: calls.append((self.qtype, kw)))
+
+    def stack(qtype: str) -> tuple[QuantLinear, None]:
+        return QuantLinear(qtype, random_blocks(qtype, 4, 256), 256, "cpu"), None
+
+    rope = {
+        "norm": "n",
+        "eps": 1e-6,
+        "inv_freq": "f",
+        "state": "s",
+        "q_out": "q",
+        "k_cache": "k",
+        "v_cache": "v",
+    }
+    gemv_rope_stacks((stack("Q4_K"), stack("Q6_K")), "x", pdl=True, **rope)
+    ((qtype, kw),) = calls
+    assert qtype == "Q4_K" and kw["tail"][0].qtype == "Q6_K" and kw["pair_base"] == 0 and kw["pdl"]
+    assert {k: kw[k] for k in rope} == rope
+    for stacks, tails in (((stack("Q4_K"), stack("Q6_K")), False), ((stack("Q4_K"), stack("Q8_0")), True)):
+        calls.clear()
+        gemv_rope_stacks(stacks, "x", tails=tails, **rope)
+        assert [(kw["pair_base"], kw["overlap"], kw["overlapped_next"]) for _, kw in calls] == [
+            (0, False, True),
+            (2, True, False),
+        ]
+        assert all("tail" not in kw for _, kw in calls)
