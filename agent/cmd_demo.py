@@ -12,7 +12,7 @@ from pathlib import Path
 from kog.agent.errors import AgentError
 from kog.engine.registry import DEFAULT_MODEL
 
-# The example the default model repairs fastest (the 0.5B fixes 3 of the 12, the 1.5B 9: README).
+# The example the default model repairs fastest (the 0.5B fixes 5 of the 12, the 1.5B 10: README).
 DEFAULT_EXAMPLE = "inventory"
 
 
