@@ -1,7 +1,7 @@
 """Single-token variants of a suspect definition, tried when every edit the model wrote has failed.
 
-The bugs a small model most often sees and still cannot write the fix for are one token wide: an
-operator or comparison the wrong way round, a constant off by one, the wrong end of a sequence. Each
+Many bugs are one token wide, and a small model can see one and still not write its fix: an operator
+or comparison the wrong way round, a constant off by one, the wrong end of a sequence. Each
 variant changes one token of the definition (its header and body, never a string or comment) and is
 judged like a model's edit: the target tests must pass and every test that passed before must
 still pass. Variants nearest the lines the failing tests' tracebacks point at come first.
@@ -69,8 +69,10 @@ def _is_unary(tokens: list[tokenize.TokenInfo], i: int) -> bool:
 def _token_options(tokens: list[tokenize.TokenInfo], i: int) -> list[tuple[int, str]]:
     """(index of the last token replaced, new text) for the variants starting at token i."""
     tok = tokens[i]
-    text = [t.string for t in tokens]
-    at = lambda j: text[j] if 0 <= j < len(text) else ""  # noqa: E731
+
+    def at(j: int) -> str:
+        return tokens[j].string if 0 <= j < len(tokens) else ""
+
     options: list[tuple[int, str]] = []
     if tok.type == tokenize.NUMBER:
         try:
