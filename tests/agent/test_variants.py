@@ -86,3 +86,14 @@ def test_without_variants_or_when_none_helps_the_tree_is_restored(example_repo):
     report, _ = repair(root, [DIAGNOSIS], max_steps=2, variants=8)
     assert report.status == "not_fixed" and "step budget" in report.reason and snapshot(root) == before
     assert [s.state for s in report.steps if s.kind == "test"][-8:] == ["rolled_back"] * 8
+
+
+def test_variants_land_on_their_token_in_crlf_tabbed_non_ascii_decorated_code():
+    src = 'import x\r\n\r\n@dec\r\ndef f(a):\r\n\tb = "é" + "x"\r\n\treturn a[0] < 2\r\n'
+    defn = next(d for d in parse_definitions(src, "m.py") if d.name == "f")
+    lines = {
+        (v.line, v.new_text.splitlines(keepends=True)[v.line - 1])
+        for v in single_token_variants(src, defn, [])
+    }
+    assert (5, '\tb = "é" - "x"\r\n') in lines and (6, "\treturn a[-1] < 2\r\n") in lines
+    assert (6, "\treturn a[0] <= 2\r\n") in lines and len(lines) == 7
