@@ -120,11 +120,11 @@ class Attempts:
                 return Verdict("rejected", FailedAttempt(shown or "(an empty reply)", reason), label=label)
         return self._judge(edit, goal, number, label)
 
-    def try_variant(self, suspect: Suspect, goal: Goal, variant: Variant, number: int) -> Verdict:
-        """A single-token variant of the suspect (variants.py), applied and judged as a model's edit is."""
+    def try_variant(self, suspect: Suspect, goal: Goal, text: str, variant: Variant, number: int) -> Verdict:
+        """A single-token variant (variants.py) of the suspect in its file's `text` as it is on disk,
+        applied and judged as a model's edit is."""
         assert suspect.definition is not None
         self.caller.budget.check()
-        text = self.ws.files.read(suspect.path)
         label = f"{suspect.path}::{suspect.definition.qualname}"
         code = definition_body(variant.new_text, suspect.definition)[1]
         edit = ProposedEdit(suspect.path, suspect.definition.qualname, text, variant.new_text, code)

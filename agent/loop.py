@@ -191,13 +191,14 @@ class RepairRun:
                 for frame in case.frames
                 if frame.path == suspect.path and defn.start_line <= frame.line <= defn.end_line
             ]
-            for variant in single_token_variants(attempts.ws.files.read(suspect.path), defn, near):
+            text = attempts.ws.files.read(suspect.path)  # as each rolled-back variant leaves it
+            for variant in single_token_variants(text, defn, near):
                 if left <= 0:
                     return None
                 left -= 1
                 self.variants_tried += 1
                 number = attempts.caller.budget.steps + self.config.variants - left
-                verdict = attempts.try_variant(suspect, goal, variant, number)
+                verdict = attempts.try_variant(suspect, goal, text, variant, number)
                 if verdict.kind in ("fixed", "progress"):
                     return verdict
         return None
