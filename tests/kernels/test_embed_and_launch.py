@@ -42,3 +42,14 @@ def test_chain_of_kernels_in_a_graph(pdl):
         for w in ws:
             want = gemv_reference(w, want)
         assert rel_err(bufs[-1], want) < 1e-4
+
+
+def test_every_kernel_is_built_for_the_most_shared_memory():
+    """load_kernel opts each kernel in to the most dynamic shared memory a block may have and asks
+    for the largest shared-memory carveout (bench/NOTES.md: +2% for the first model of a process)."""
+    from kog.kernels.build import load_kernel
+    from kog.kernels.launch import shared_mem_optin
+
+    kernel = load_kernel("quant_q4_k.cu", "q4_k_gemv_f32_norm_r1")
+    assert kernel.max_dynamic_shared_size_bytes == shared_mem_optin() - kernel.shared_size_bytes
+    assert kernel.preferred_shared_memory_carveout == 100
