@@ -1,9 +1,17 @@
 """Whether a model's one-row decode speed depends on what ran before it in the process: builds and
-times the stored-block runners of a sequence of models one after another (each freed before the
-next), as `kog-agent bench` times each model, and prints tok/s for each.
+times stored-block runners of random weights one after another, as `kog-agent bench` times each model,
+and prints tok/s and where each runner's buffers lie.
 
-    python bench/order_probe.py --sequence qwen2.5-coder-0.5b qwen2.5-coder-1.5b qwen2.5-coder-0.5b
+    python bench/order_probe.py --sequence qwen2.5-coder-0.5b keep:qwen2.5-coder-0.5b again:0 free
         [--carveout 100] [--prompt 512] [--new-tokens 256]
+
+Each entry of the sequence is one action:
+    NAME        build NAME's runner (weights made on the GPU, as the bench does), time it, free it
+    cpu:NAME    the same with the weights made on the CPU (no model-sized GPU scratch before the build)
+    keep:NAME   build and time, and keep the runner (numbered from 0 in the order kept)
+    again:I     time kept runner I again
+    pad:MB      allocate MB of GPU memory and keep it until `free`
+    free        free the kept runners and pads, and empty torch's allocator cache
 
 `--carveout` sets every kernel's preferred shared-memory carveout (percent) as it is built.
 """
@@ -11,13 +19,14 @@ next), as `kog-agent bench` times each model, and prints tok/s for each.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 
 import torch
 
 import kog.kernels.build as build
 
-parser = argparse.ArgumentParser(description=__doc__)
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--sequence", nargs="+", required=True)
 parser.add_argument("--carveout", type=int, default=None)
 parser.add_argument("--prompt", type=int, default=512)
@@ -38,17 +47,75 @@ from kog.engine.cuda.bench_models import BENCH_MODELS, random_gguf_weights  # no
 from kog.engine.cuda.benchmark import decode_timing  # noqa: E402
 from kog.engine.cuda.quant_weights import quant_linear  # noqa: E402
 from kog.engine.cuda.runner import CudaRunner  # noqa: E402
+from kog.kernels import quant  # noqa: E402
+
+
+def tensors(obj: object, seen: set[int]) -> list[torch.Tensor]:
+    """Every tensor reachable from obj through dataclass fields, sequences and object attributes."""
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, torch.Tensor):
+        return [obj] if obj.is_cuda else []
+    if isinstance(obj, (list, tuple)):
+        return [t for item in obj for t in tensors(item, seen)]
+    if dataclasses.is_dataclass(obj):
+        return [t for f in dataclasses.fields(obj) for t in tensors(getattr(obj, f.name), seen)]
+    if hasattr(obj, "__dict__") and type(obj).__module__.startswith("kog."):
+        return [t for value in vars(obj).values() for t in tensors(value, seen)]
+    return []
+
+
+def where(runner: CudaRunner) -> str:
+    def span(ts: list[torch.Tensor]) -> str:
+        ptrs = sorted(t.data_ptr() for t in ts)
+        mib = sum(t.untyped_storage().nbytes() for t in ts) / 2**20
+        return f"{len(ts)} tensors, {mib:.0f} MiB, {ptrs[0]:#x}..{ptrs[-1]:#x}"
+
+    ws = ", ".join(f"{k[1]} B at {v.data_ptr():#x}" for k, v in quant._WORKSPACES.items())
+    return (
+        f"   weights {span(tensors(runner.weights, set()))}\n   buffers {span(tensors(runner.bufs, set()))}\n"
+        f"   workspaces {ws or 'none'}; allocator reserved {torch.cuda.memory_reserved() / 2**20:.0f} MiB"
+    )
+
+
+def build_runner(name: str, device: str) -> CudaRunner:
+    cfg = BENCH_MODELS[name]
+    blocks = random_gguf_weights(name, cfg, device)
+    return CudaRunner(cfg, blocks, args.prompt + args.new_tokens + 16, linear_factory=quant_linear)
+
+
+def time(label: str, name: str, runner: CudaRunner) -> None:
+    t = decode_timing(name, runner, args.prompt, args.new_tokens, roofline=1.0)
+    runs = ", ".join(f"{r:.1f}" for r in t.runs_ms)
+    print(f"{label} {name}: {t.tok_s:.0f} tok/s ({runs} ms a run)", flush=True)
+
 
 print(f"{torch.cuda.get_device_name()}, carveout {args.carveout}")
-for i, name in enumerate(args.sequence):
-    cfg = BENCH_MODELS[name]
-    blocks = random_gguf_weights(name, cfg, "cuda")
-    runner = CudaRunner(cfg, blocks, args.prompt + args.new_tokens + 16, linear_factory=quant_linear)
-    del blocks
-    t = decode_timing(name, runner, args.prompt, args.new_tokens, roofline=1.0)
-    print(
-        f"{i} {name}: {t.tok_s:.0f} tok/s ({', '.join(f'{r:.1f}' for r in t.runs_ms)} ms a run)", flush=True
-    )
-    del runner
-    gc.collect()
-    torch.cuda.empty_cache()
+kept: list[tuple[str, CudaRunner]] = []
+pads: list[torch.Tensor] = []
+for i, action in enumerate(args.sequence):
+    verb, _, arg = action.rpartition(":")
+    if action == "free":
+        kept.clear()
+        pads.clear()
+        gc.collect()
+        torch.cuda.empty_cache()
+        print(f"{i} free", flush=True)
+    elif verb == "pad":
+        pads.append(torch.empty(int(arg) << 20, dtype=torch.uint8, device="cuda"))
+        print(f"{i} pad {arg} MiB at {pads[-1].data_ptr():#x}", flush=True)
+    elif verb == "again":
+        name, runner = kept[int(arg)]
+        time(f"{i} again {arg}:", name, runner)
+    elif verb in ("", "cpu", "keep"):
+        runner = build_runner(arg, "cpu" if verb == "cpu" else "cuda")
+        time(f"{i} {verb or 'build'}{f' {len(kept)}' if verb == 'keep' else ''}:", arg, runner)
+        print(where(runner), flush=True)
+        if verb == "keep":
+            kept.append((arg, runner))
+        del runner
+        gc.collect()
+        torch.cuda.empty_cache()
+    else:
+        parser.error(f"unknown action {action!r}")
