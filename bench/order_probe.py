@@ -14,6 +14,8 @@ Each entry of the sequence is one action:
     free        free the kept runners and pads, and empty torch's allocator cache
 
 `--carveout` sets every kernel's preferred shared-memory carveout (percent) as it is built.
+`--arena` carves each runner's stored blocks out of one allocation of that many MiB (instead of one
+allocation a matrix).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import kog.kernels.build as build
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--sequence", nargs="+", required=True)
 parser.add_argument("--carveout", type=int, default=None)
+parser.add_argument("--arena", type=int, default=None)
 parser.add_argument("--prompt", type=int, default=512)
 parser.add_argument("--new-tokens", type=int, default=256)
 args = parser.parse_args()
@@ -79,10 +82,38 @@ def where(runner: CudaRunner) -> str:
     )
 
 
+class ArenaTorch:
+    """torch for kog.kernels.quant, whose large uint8 zeros (QuantLinear's buffers) come from one arena."""
+
+    def __init__(self, mib: int) -> None:
+        self.arena = torch.zeros(mib << 20, dtype=torch.uint8, device="cuda")
+        self.used = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(torch, name)
+
+    def zeros(self, n: int, *, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+        if dtype != torch.uint8 or n < 1 << 16:
+            return torch.zeros(n, dtype=dtype, device=device)
+        start, self.used = self.used, self.used + (n + 255) // 256 * 256
+        if self.used > self.arena.numel():
+            raise SystemExit(f"--arena {args.arena} MiB is too small")
+        return self.arena[start : start + n]
+
+
 def build_runner(name: str, device: str) -> CudaRunner:
     cfg = BENCH_MODELS[name]
     blocks = random_gguf_weights(name, cfg, device)
-    return CudaRunner(cfg, blocks, args.prompt + args.new_tokens + 16, linear_factory=quant_linear)
+    if args.arena:
+        quant.torch = ArenaTorch(args.arena)
+    try:
+        return CudaRunner(cfg, blocks, args.prompt + args.new_tokens + 16, linear_factory=quant_linear)
+    finally:
+        if args.arena:
+            print(
+                f"   arena {quant.torch.used / 2**20:.0f} of {args.arena} MiB used at {quant.torch.arena.data_ptr():#x}"
+            )
+            quant.torch = torch
 
 
 def time(label: str, name: str, runner: CudaRunner) -> None:
