@@ -134,7 +134,7 @@ for i, action in enumerate(args.sequence):
         torch.cuda.empty_cache()
         print(f"{i} free", flush=True)
     elif verb == "pad":
-        pads.append(torch.empty(int(arg) << 20, dtype=torch.uint8, device="cuda"))
+        pads.append(torch.zeros(int(arg) << 20, dtype=torch.uint8, device="cuda"))
         print(f"{i} pad {arg} MiB at {pads[-1].data_ptr():#x}", flush=True)
     elif verb == "again":
         name, runner = kept[int(arg)]
