@@ -10,6 +10,8 @@ Each entry of the sequence is one action:
     cpu:NAME    the same with the weights made on the CPU (no model-sized GPU scratch before the build)
     keep:NAME   build and time, and keep the runner (numbered from 0 in the order kept)
     again:I     time kept runner I again
+    graphs:I    capture kept runner I's step graphs anew, then time it
+    buffers:I   give kept runner I new decode buffers (activations, cache, workspaces) and graphs, time it
     pad:MB      allocate MB of GPU memory and keep it until `free`
     free        free the kept runners and pads, and empty torch's allocator cache
 
@@ -48,8 +50,11 @@ if args.carveout is not None:  # before the kernel modules import load_kernel
 
 from kog.engine.cuda.bench_models import BENCH_MODELS, random_gguf_weights  # noqa: E402
 from kog.engine.cuda.benchmark import decode_timing  # noqa: E402
+from kog.engine.cuda.buffers import DecodeBuffers  # noqa: E402
+from kog.engine.cuda.graphs import StepGraphs  # noqa: E402
 from kog.engine.cuda.quant_weights import quant_linear  # noqa: E402
 from kog.engine.cuda.runner import CudaRunner  # noqa: E402
+from kog.engine.cuda.step import DecodeStep  # noqa: E402
 from kog.kernels import quant  # noqa: E402
 
 
@@ -136,9 +141,17 @@ for i, action in enumerate(args.sequence):
     elif verb == "pad":
         pads.append(torch.zeros(int(arg) << 20, dtype=torch.uint8, device="cuda"))
         print(f"{i} pad {arg} MiB at {pads[-1].data_ptr():#x}", flush=True)
-    elif verb == "again":
+    elif verb in ("again", "graphs", "buffers"):
         name, runner = kept[int(arg)]
-        time(f"{i} again {arg}:", name, runner)
+        if verb == "buffers":
+            runner.bufs = DecodeBuffers.allocate(runner.cfg, runner.max_seq_len, runner.device)
+        if verb != "again":
+            step = DecodeStep(runner.cfg, runner.weights, runner.bufs, pdl=runner.pdl)
+            runner.graphs = StepGraphs(step, enabled=True)
+            gc.collect()
+        time(f"{i} {verb} {arg}:", name, runner)
+        if verb == "buffers":
+            print(where(runner), flush=True)
     elif verb in ("", "cpu", "keep"):
         runner = build_runner(arg, "cpu" if verb == "cpu" else "cuda")
         time(f"{i} {verb or 'build'}{f' {len(kept)}' if verb == 'keep' else ''}:", arg, runner)
