@@ -100,6 +100,17 @@ __device__ __forceinline__ uint4 load_weights(const uint4* p) {
 #endif
 }
 
+// The L2 policy of weight reads: a step reads each weight once, so its lines are the first to go when L2
+// needs room. What a step reads again (activations, the KV cache, norm weights, biases, the kernels'
+// parameters) then stays in L2 from one step to the next instead of being pushed out by the weights.
+__device__ __forceinline__ unsigned long long weight_policy() {
+  unsigned long long policy = 0;
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(__HIP_PLATFORM_AMD__)
+  asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+#endif
+  return policy;
+}
+
 // Starts moving a contiguous weight row (bytes % 16 == 0) from DRAM into L2 without waiting for it.
 // ptxas issues a warp's 16-byte loads only a couple at a time; this keeps whole rows in flight, so the
 // loads that follow hit L2. One instruction per row on sm_90 (bulk prefetch), one per line elsewhere.
@@ -108,6 +119,17 @@ __device__ __forceinline__ void prefetch_row_l2(const void* row, int bytes) {
   asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(row), "r"(bytes) : "memory");
 #elif defined(__CUDA_ARCH__) && !defined(__HIP_PLATFORM_AMD__)
   for (int off = 0; off < bytes; off += 128) asm volatile("prefetch.global.L2 [%0];" ::"l"((const char*)row + off));
+#endif
+}
+
+// prefetch_row_l2 for weights: their lines enter L2 under weight_policy.
+__device__ __forceinline__ void prefetch_weights_l2(const void* row, int bytes) {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 900) && !defined(__HIP_PLATFORM_AMD__)
+  asm volatile("cp.async.bulk.prefetch.L2.global.L2::cache_hint [%0], %1, %2;" ::"l"(row), "r"(bytes),
+               "l"(weight_policy())
+               : "memory");
+#else
+  prefetch_row_l2(row, bytes);
 #endif
 }
 

@@ -23,6 +23,18 @@ __device__ __forceinline__ void copy_async_16(uint4* smem_dst, const uint4* gmem
 #endif
 }
 
+// copy_async_16 for weights: the line is read under weight_policy (common.cuh).
+__device__ __forceinline__ void copy_weights_async_16(uint4* smem_dst, const uint4* gmem_src) {
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(__HIP_PLATFORM_AMD__)
+  const unsigned int dst = (unsigned int)__cvta_generic_to_shared(smem_dst);
+  asm volatile("cp.async.cg.shared.global.L2::cache_hint [%0], [%1], 16, %2;" ::"r"(dst), "l"(gmem_src),
+               "l"(weight_policy())
+               : "memory");
+#else
+  *smem_dst = *gmem_src;
+#endif
+}
+
 __device__ __forceinline__ void copy_async_commit() {
 #if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(__HIP_PLATFORM_AMD__)
   asm volatile("cp.async.commit_group;" ::: "memory");
@@ -125,7 +137,7 @@ __device__ __forceinline__ void issue_batch(const uint4* const (&w)[R], int base
     const int idx = base + u * KOG_WARP;
     if (idx < k8) {
 #pragma unroll
-      for (int j = 0; j < R; ++j) copy_async_16(half + (u * R + j) * KOG_WARP + lane, w[j] + idx);
+      for (int j = 0; j < R; ++j) copy_weights_async_16(half + (u * R + j) * KOG_WARP + lane, w[j] + idx);
     }
   }
   copy_async_commit();
@@ -181,7 +193,7 @@ template <int R>
 __device__ __forceinline__ void warp_prefetch_rows(const uint4* const (&rows)[R], int k, int lane) {
 #pragma unroll
   for (int j = 0; j < R; ++j)
-    if (j == lane) prefetch_row_l2(rows[j], k * 2);
+    if (j == lane) prefetch_weights_l2(rows[j], k * 2);
 }
 
 struct NoPreload {

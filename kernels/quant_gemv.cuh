@@ -33,7 +33,7 @@ __device__ __forceinline__ void issue_row_group(const unsigned char* W, int bpr,
   const int chunks = (int)(((end + 15) & ~15ll) - a0) >> 4;
   const uint4* src = reinterpret_cast<const uint4*>(W + a0);
   uint4* d = reinterpret_cast<uint4*>(dst);
-  for (int c = thread; c < chunks; c += threads) copy_async_16(d + c, src + c);
+  for (int c = thread; c < chunks; c += threads) copy_weights_async_16(d + c, src + c);
 }
 
 // The sum over each run of L adjacent lanes (L a power of two up to a warp), in every lane of the run.

@@ -351,7 +351,7 @@ __device__ __forceinline__ void quant_mma_body(const unsigned char* __restrict__
     if (tile < tiles && lane < 16 && s_begin < s_end) {
       const long long row = min(16 * tile + lane, rows - 1), begin = row * bpr + (long long)s_begin * M::BYTES;
       const long long a0 = begin & ~15ll, a1 = (row * bpr + (long long)s_end * M::BYTES + 15) & ~15ll;
-      prefetch_row_l2(W + a0, (int)(a1 - a0));  // NOTE: may reach 15 bytes past the matrix: its slack
+      prefetch_weights_l2(W + a0, (int)(a1 - a0));  // NOTE: may reach 15 bytes past the matrix: its slack
     }
   };
   prefetch(tile_of(0));  // weights only: before the wait on the previous kernel, alongside the staging
