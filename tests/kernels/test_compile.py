@@ -71,3 +71,22 @@ def test_attention_has_a_kernel_for_every_head_dims_passes():
     for head_dim in (32, 64, 128, 256):
         assert f"KOG_ATTENTION({passes(head_dim)})" in source
         assert THREADS // (head_dim // 8) * passes(head_dim) >= 32  # a batch: at least 32 positions
+
+
+@pytest.mark.skipif(NVCC is None, reason="nvcc not installed")
+@pytest.mark.parametrize(
+    ("source", "hinted"), [("quant_q4_k.cu", True), ("quant_q8_0.cu", True), ("gemv.cu", False)]
+)
+def test_stored_block_weights_are_read_evict_first(source, hinted, tmp_path):
+    """The stored-block GEMVs copy weights under an L2 evict-first policy (common.cuh's weight_policy:
+    a step's other reads stay in L2); the bf16 GEMVs keep plain copies (bench/NOTES.md)."""
+    cmd = [
+        NVCC, "-std=c++17", "-arch=sm_90a", "-ptx", "-DKOG_ROWS=1", "-o", str(tmp_path / "k.ptx"),
+        str(SOURCE_DIR / source),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    ptx = (tmp_path / "k.ptx").read_text()
+    assert "cp.async.cg.shared.global" in ptx
+    assert ("cp.async.cg.shared.global.L2::cache_hint" in ptx) == hinted
+    assert ("createpolicy.fractional.L2::evict_first" in ptx) == hinted
