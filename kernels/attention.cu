@@ -245,49 +245,77 @@ __device__ __forceinline__ void attention_body(
   __syncthreads();
   if (!s_last) return;
   __threadfence();
-  // Merge: out = sum_s o_s 2^(m_s - M) / sum_s l_s 2^(m_s - M). Warp 0 turns the (m, l) pairs into
-  // weights (up to 32 splits a lane-pass), then every thread sums its dims over the splits.
-  float* wts = &s_o[0][0];  // [max_splits] (max_splits <= ATT_WARPS * 256)
-  if (warp == 0) {
-    const float* ml = part_ml + row_head * max_splits * 2;
-    float mxs = -INFINITY;
-    for (int s = lane; s < n_splits; s += KOG_WARP) mxs = fmaxf(mxs, load_cg(ml + 2 * s));
-    mxs = warp_max(mxs);
-    float total = 0.f;
-    for (int s = lane; s < n_splits; s += KOG_WARP) {
-      const float ms = load_cg(ml + 2 * s);
-      const float c = ms == -INFINITY ? 0.f : exp2f(ms - mxs);
-      wts[s] = c;
-      total += load_cg(ml + 2 * s + 1) * c;
+  // Merge: out = sum_s o_s 2^(m_s - M) / sum_s l_s 2^(m_s - M). A thread sums 4 dims over a stripe of
+  // the splits (stripe, stripe + stripes, ...), loading LOADS splits' partials at once; warp 0 loads
+  // the (m, l) pairs (four a lane at once) meanwhile and turns them into weights. So the merge waits on
+  // L2 about once per round of LOADS * stripes splits.
+  // Partials a thread loads at once: as many as keep the kernel's registers (and blocks an SM) where
+  // they were without the merge (ptxas: 60 with two for PASSES 1, 77 with four for PASSES 2).
+  constexpr int LOADS = PASSES == 1 ? 2 : 4;
+  const int quads = head_dim / 4, stripes = ATT_THREADS / quads;  // head_dim <= 256: stripes >= 4
+  const int stripe = tid / quads, d4 = tid % quads;
+  const float4* src = reinterpret_cast<const float4*>(part_o + row_head * max_splits * head_dim) + d4;
+  const float2* ml = reinterpret_cast<const float2*>(part_ml + row_head * max_splits * 2);
+  float* wts = &s_o[0][0];     // [max_splits], max_splits <= 512
+  float* sums = &s_o[0][512];  // [stripes, head_dim]: 1,024 floats
+  __shared__ float s_inv_total;
+  float4 o4 = make_float4(0.f, 0.f, 0.f, 0.f);
+  for (int s0 = 0; s0 < n_splits; s0 += LOADS * stripes) {
+    float4 x[LOADS];
+#pragma unroll
+    for (int j = 0; j < LOADS; ++j) {
+      const int s = s0 + j * stripes + stripe;
+      if (s < n_splits) x[j] = load_cg(src + (size_t)s * quads);
     }
-    total = warp_sum(total);
-    for (int s = lane; s < n_splits; s += KOG_WARP) wts[s] /= total;
+    if (s0 == 0) {  // uniform: every thread takes the first round
+      if (warp == 0) {
+        float2 v[4];
+        auto load4 = [&](int g) {
+#pragma unroll
+          for (int j = 0; j < 4; ++j) {
+            const int s = g + j * KOG_WARP + lane;
+            v[j] = s < n_splits ? load_cg(ml + s) : make_float2(-INFINITY, 0.f);
+          }
+        };
+        float mxs = -INFINITY;
+        for (int g = 0; g < n_splits; g += 4 * KOG_WARP) {
+          load4(g);
+#pragma unroll
+          for (int j = 0; j < 4; ++j) mxs = fmaxf(mxs, v[j].x);
+        }
+        mxs = warp_max(mxs);
+        float total = 0.f;
+        for (int g = 0; g < n_splits; g += 4 * KOG_WARP) {
+          if (n_splits > 4 * KOG_WARP) load4(g);  // one group is still in v
+#pragma unroll
+          for (int j = 0; j < 4; ++j) {
+            const int s = g + j * KOG_WARP + lane;
+            const float c = v[j].x == -INFINITY ? 0.f : exp2f(v[j].x - mxs);
+            if (s < n_splits) wts[s] = c;
+            total = fmaf(v[j].y, c, total);
+          }
+        }
+        total = warp_sum(total);
+        if (lane == 0) s_inv_total = 1.f / total;
+      }
+      __syncthreads();
+    }
+#pragma unroll
+    for (int j = 0; j < LOADS; ++j) {
+      const int s = s0 + j * stripes + stripe;
+      if (s < n_splits) {
+        const float w = wts[s];
+        o4.x = fmaf(x[j].x, w, o4.x), o4.y = fmaf(x[j].y, w, o4.y);
+        o4.z = fmaf(x[j].z, w, o4.z), o4.w = fmaf(x[j].w, w, o4.w);
+      }
+    }
   }
+  reinterpret_cast<float4*>(sums + stripe * head_dim)[d4] = o4;
   __syncthreads();
-  // head_dim <= 256: a thread sums one dim over a stripe of the splits; stripes meet in shared memory.
-  const int stripes = ATT_THREADS / head_dim > 0 ? ATT_THREADS / head_dim : 1;
-  const float* src = part_o + row_head * max_splits * head_dim;
-  float* sums = &s_o[ATT_WARPS / 2][0];  // past the weights: max_splits <= 2 * 256
-  for (int d = tid % head_dim; d < head_dim; d += ATT_THREADS) {
-    const int stripe = tid / head_dim;
+  for (int d = tid; d < head_dim; d += ATT_THREADS) {
     float o = 0.f;
-    for (int s0 = stripe * 8; s0 < n_splits; s0 += stripes * 8) {  // eight loads in flight
-      float x[8];
-#pragma unroll
-      for (int j = 0; j < 8; ++j) x[j] = s0 + j < n_splits ? load_cg(src + (size_t)(s0 + j) * head_dim + d) : 0.f;
-#pragma unroll
-      for (int j = 0; j < 8; ++j) o = s0 + j < n_splits ? fmaf(x[j], wts[s0 + j], o) : o;
-    }
-    if (stripes == 1) out[row_head * head_dim + d] = o;
-    else sums[stripe * head_dim + d] = o;
-  }
-  if (stripes > 1) {
-    __syncthreads();
-    for (int d = tid; d < head_dim; d += ATT_THREADS) {
-      float o = 0.f;
-      for (int st = 0; st < stripes; ++st) o += sums[st * head_dim + d];
-      out[row_head * head_dim + d] = o;
-    }
+    for (int st = 0; st < stripes; ++st) o += sums[st * head_dim + d];
+    out[row_head * head_dim + d] = o * s_inv_total;
   }
   if (tid == 0) *counter = 0;
 }
