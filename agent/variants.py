@@ -1,7 +1,8 @@
 """Single-token variants of a suspect definition, tried when every edit the model wrote has failed.
 
 Many bugs are one token wide, and a small model can see one and still not write its fix: an operator
-or comparison the wrong way round, a constant off by one, the wrong end of a sequence. Each
+or comparison the wrong way round, a constant off by one, the wrong end of a sequence, a container
+indexed by the wrong variable (one the same container is indexed by elsewhere in the definition). Each
 variant changes one token of the definition (its header and body, never a string or comment) and is
 judged like a model's edit: the target tests must pass and every test that passed before must
 still pass. Variants nearest the lines the failing tests' tracebacks point at come first.
@@ -66,7 +67,40 @@ def _is_unary(tokens: list[tokenize.TokenInfo], i: int) -> bool:
     )
 
 
-def _token_options(tokens: list[tokenize.TokenInfo], i: int) -> list[tuple[int, str]]:
+def _index_of(tokens: list[tokenize.TokenInfo], i: int) -> str | None:
+    """The container a plain name at token i indexes (`c[name]`, `c.get(name, ...)`), if it does."""
+
+    def at(j: int) -> tokenize.TokenInfo | None:
+        return tokens[j] if 0 <= j < len(tokens) else None
+
+    def plain(t: tokenize.TokenInfo | None) -> bool:
+        return t is not None and t.type == tokenize.NAME and not keyword.iskeyword(t.string)
+
+    before, after = at(i - 1), at(i + 1)
+    if not plain(tokens[i]) or before is None or after is None:
+        return None
+    if before.string == "[" and after.string == "]" and plain(at(i - 2)):
+        return tokens[i - 2].string
+    get, dot, owner = at(i - 2), at(i - 3), at(i - 4)
+    if before.string == "(" and after.string in (")", ",") and get is not None and get.string == "get":
+        if dot is not None and dot.string == "." and plain(owner):
+            return owner.string  # type: ignore[union-attr]
+    return None
+
+
+def _index_names(tokens: list[tokenize.TokenInfo]) -> dict[str, list[str]]:
+    """For each container the definition indexes by plain names, those names in order of appearance."""
+    names: dict[str, list[str]] = {}
+    for i in range(len(tokens)):
+        container = _index_of(tokens, i)
+        if container is not None and tokens[i].string not in names.setdefault(container, []):
+            names[container].append(tokens[i].string)
+    return names
+
+
+def _token_options(
+    tokens: list[tokenize.TokenInfo], i: int, index_names: dict[str, list[str]]
+) -> list[tuple[int, str]]:
     """(index of the last token replaced, new text) for the variants starting at token i."""
     tok = tokens[i]
 
@@ -74,6 +108,9 @@ def _token_options(tokens: list[tokenize.TokenInfo], i: int) -> list[tuple[int, 
         return tokens[j].string if 0 <= j < len(tokens) else ""
 
     options: list[tuple[int, str]] = []
+    container = _index_of(tokens, i)
+    if container is not None:  # another key the same container is indexed by
+        return [(i, name) for name in index_names[container] if name != tok.string]
     if tok.type == tokenize.NUMBER:
         try:
             value = int(tok.string, 0)
@@ -117,8 +154,9 @@ def single_token_variants(text: str, defn: Definition, near: list[int]) -> list[
     except (tokenize.TokenError, SyntaxError):
         return []
     found: list[Variant] = []
+    index_names = _index_names(tokens)
     for i, tok in enumerate(tokens):
-        for last, new in _token_options(tokens, i):
+        for last, new in _token_options(tokens, i, index_names):
             end = tokens[last]
             if tok.start[0] != end.end[0]:
                 continue

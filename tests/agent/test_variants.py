@@ -97,3 +97,28 @@ def test_variants_land_on_their_token_in_crlf_tabbed_non_ascii_decorated_code():
     }
     assert (5, '\tb = "é" - "x"\r\n') in lines and (6, "\treturn a[-1] < 2\r\n") in lines
     assert (6, "\treturn a[0] <= 2\r\n") in lines and len(lines) == 7
+
+
+def test_a_container_indexed_by_the_wrong_variable_gets_its_other_keys():
+    src = (
+        "def walk(dist, start, graph):\n"
+        "    for town in graph:\n"
+        "        here = dist[start] + graph.get(town, 0)\n"
+        "        dist[town] = here\n"
+        "    return dist[len(graph)], dist.get(start)\n"
+    )
+    defn = next(d for d in parse_definitions(src, "m.py") if d.name == "walk")
+    names = {(v.line, v.old, v.new) for v in single_token_variants(src, defn, []) if v.old.isidentifier()}
+    # dist is indexed by start and town; graph by town alone, so its key has no other to become
+    assert names == {(3, "start", "town"), (4, "town", "start"), (5, "start", "town")}
+
+
+def test_a_wrong_variable_bug_is_fixed_by_a_key_variant(example_repo):
+    """routes: Dijkstra measures each road from the start town (`dist[start] + km`) instead of from the
+    town it leaves (`dist[town]`); no operator or constant variant fixes it, another key of `dist` does."""
+    root = example_repo("routes")
+    report, _ = repair(root, [DIAGNOSIS], max_steps=3)
+    assert report.status == "fixed", report.reason
+    assert "+            candidate = dist[town] + km" in report.diff and report.diff.count("\n-") == 2
+    assert report.tests_after.failed == 0
+    assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith("`start` -> `town` on line 44")
