@@ -24,7 +24,7 @@ from kog.agent.prompts import FailedAttempt
 from kog.agent.refactor import refactor
 from kog.agent.report import RunReport, TestSummary
 from kog.agent.steps import StepLog
-from kog.agent.variants import single_token_variants
+from kog.agent.variants import suspect_variants
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
 from kog.tools.git import RepoGuard
@@ -128,7 +128,7 @@ class RepairRun:
         green = self._repair(Attempts(ws, caller, steps), plan)
         report.changed = list(dict.fromkeys(plan.goal.changed))
         if green is None:
-            tried = f", {self.variants_tried} single-token variants" if self.variants_tried else ""
+            tried = f", {self.variants_tried} variants" if self.variants_tried else ""
             report.reason = f"no edit made the target tests pass ({caller.budget.steps} attempts{tried})"
             return
         if self.config.refactor:
@@ -192,7 +192,7 @@ class RepairRun:
                 if frame.path == suspect.path and defn.start_line <= frame.line <= defn.end_line
             ]
             text = attempts.ws.files.read(suspect.path)  # as each rolled-back variant leaves it
-            for variant in single_token_variants(text, defn, near):
+            for variant in suspect_variants(text, defn, near):
                 if left <= 0:
                     return None
                 left -= 1

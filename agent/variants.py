@@ -3,15 +3,20 @@
 Many bugs are one token wide, and a small model can see one and still not write its fix: an operator
 or comparison the wrong way round, a constant off by one, the wrong end of a sequence, a container
 indexed by the wrong variable (one the same container is indexed by elsewhere in the definition). Each
-variant changes one token of the definition (its header and body, never a string or comment) and is
-judged like a model's edit: the target tests must pass and every test that passed before must
-still pass. Variants nearest the lines the failing tests' tracebacks point at come first.
+such variant changes one token of the definition (its header and body, never a string or comment).
+One more kind is a line: a function whose own return annotation allows None, handed an empty
+collection, returns None for it (`if not items: return None` before its first statement). Every
+variant is judged like a model's edit: the target tests must pass and every test that passed before
+must still pass. Guards come first, then the single tokens nearest the lines the failing tests'
+tracebacks point at.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import keyword
+import re
 import tokenize
 from dataclasses import dataclass
 
@@ -46,14 +51,70 @@ SWAPS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Variant:
-    new_text: str  # the whole file with the one token changed
+    new_text: str  # the whole file with the one token changed (or the one guard added)
     line: int  # 1-based, in the file
-    old: str
+    old: str  # "" for an added guard
     new: str
 
     @property
     def describe(self) -> str:
+        if not self.old:
+            return f"`{self.new}` added on line {self.line}"
         return f"`{self.old}` -> `{self.new}` on line {self.line}"
+
+
+# Parameter annotations a guard may test for emptiness (none at all counts too).
+_COLLECTION = re.compile(
+    r"^(typing\.|collections\.abc\.)?(list|dict|set|frozenset|tuple|str|bytes|Sequence|MutableSequence|"
+    r"Iterable|Collection|Mapping|MutableMapping|List|Dict|Set|Tuple)\b"
+)
+
+
+def guard_variants(text: str, defn: Definition) -> list[Variant]:
+    """`if not p: return None` before the first statement of function `defn`, one variant for each
+    parameter that may be a collection, when the function's return annotation allows None."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    func = next(
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name == defn.name
+            and defn.start_line <= node.lineno <= defn.end_line
+        ),
+        None,
+    )
+    if (
+        func is None
+        or func.returns is None
+        or not re.search(r"\bNone\b|Optional\[", ast.unparse(func.returns))
+    ):
+        return []
+    body = func.body[1:] if ast.get_docstring(func) is not None else func.body
+    if not body or body[0].lineno == func.lineno:
+        return []
+    lines = text.splitlines(keepends=True)
+    first = lines[body[0].lineno - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    header = lines[func.lineno - 1]
+    step = indent[len(header) - len(header.lstrip()) :] or "    "
+    newline = "\r\n" if first.endswith("\r\n") else "\n"
+    args = func.args
+    found = []
+    for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+        note = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+        if arg.arg in ("self", "cls") or (note and not _COLLECTION.match(note)):
+            continue
+        guard = f"if not {arg.arg}:{newline}{indent}{step}return None{newline}"
+        new_text = (
+            "".join(lines[: body[0].lineno - 1]) + indent + guard + "".join(lines[body[0].lineno - 1 :])
+        )
+        if is_valid_python(new_text):
+            found.append(Variant(new_text, body[0].lineno, "", f"if not {arg.arg}: return None"))
+    return found
 
 
 def _is_unary(tokens: list[tokenize.TokenInfo], i: int) -> bool:
@@ -168,3 +229,9 @@ def single_token_variants(text: str, defn: Definition, near: list[int]) -> list[
     if near:
         found.sort(key=lambda v: min(abs(v.line - n) for n in near))  # stable: source order within a line
     return found
+
+
+def suspect_variants(text: str, defn: Definition, near: list[int]) -> list[Variant]:
+    """What the loop tries for a suspect once the model's edits have failed: its guards, then its
+    single-token variants nearest `near` first."""
+    return guard_variants(text, defn) + single_token_variants(text, defn, near)

@@ -9,7 +9,7 @@ from scripted_engine import ScriptedEngine
 
 from kog.agent.events import EventBus
 from kog.agent.loop import RepairRun, RunConfig
-from kog.agent.variants import single_token_variants
+from kog.agent.variants import guard_variants, single_token_variants, suspect_variants
 from kog.tools.codemap import parse_definitions
 
 SOURCE = '''"""A module."""
@@ -122,3 +122,38 @@ def test_a_wrong_variable_bug_is_fixed_by_a_key_variant(example_repo):
     assert "+            candidate = dist[town] + km" in report.diff and report.diff.count("\n-") == 2
     assert report.tests_after.failed == 0
     assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith("`start` -> `town` on line 44")
+
+
+def test_a_function_that_may_return_none_gets_an_empty_input_guard_for_each_collection_parameter():
+    src = (
+        "def first(items: list[int], n: int, rest, *, table: dict | None = None) -> int | None:\r\n"
+        '    """The first item."""\r\n'
+        "    return items[0]\r\n"
+        "\r\n"
+        "\r\n"
+        "def count(items: list[int]) -> int:\r\n"
+        "    return len(items)\r\n"
+    )
+    defs = {d.name: d for d in parse_definitions(src, "m.py")}
+    guards = guard_variants(src, defs["first"])
+    assert [g.describe for g in guards] == [
+        f"`if not {name}: return None` added on line 3" for name in ("items", "rest", "table")
+    ]  # n is an int; the docstring stays first
+    assert guards[0].new_text.splitlines(keepends=True)[2:5] == [
+        "    if not items:\r\n",
+        "        return None\r\n",
+        "    return items[0]\r\n",
+    ]
+    assert guard_variants(src, defs["count"]) == []  # None is not among its results
+    assert suspect_variants(src, defs["first"], [])[:3] == guards
+
+
+def test_an_empty_input_crash_is_fixed_by_a_guard(example_repo):
+    """latency: the percentile of no samples indexes an empty list where its annotation promises None."""
+    root = example_repo("latency")
+    report, _ = repair(root, [DIAGNOSIS], max_steps=3)
+    assert report.status == "fixed", report.reason
+    assert "+    if not samples:\n+        return None\n" in report.diff and report.tests_after.failed == 0
+    assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith(
+        "`if not samples: return None` added on line 25"
+    )
