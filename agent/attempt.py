@@ -121,7 +121,7 @@ class Attempts:
         return self._judge(edit, goal, number, label)
 
     def try_variant(self, suspect: Suspect, goal: Goal, text: str, variant: Variant, number: int) -> Verdict:
-        """A single-token variant (variants.py) of the suspect in its file's `text` as it is on disk,
+        """A variant (variants.py) of the suspect in its file's `text` as it is on disk,
         applied and judged as a model's edit is."""
         assert suspect.definition is not None
         self.caller.budget.check()

@@ -162,7 +162,7 @@ class RepairRun:
         self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
     ) -> Verdict | None:
         """The model's edits of the suspects, greedy then sampled; when all of them fail (or the step
-        budget runs out), single-token variants of the suspects. A verdict that fixed or progressed."""
+        budget runs out), variants of the suspects (variants.py). A verdict that fixed or progressed."""
         out_of_steps: BudgetExhausted | None = None
         try:
             verdict = self._model_edits(attempts, goal, suspects, diagnosis)
@@ -177,8 +177,8 @@ class RepairRun:
         return verdict
 
     def _variants(self, attempts: Attempts, goal: Goal, suspects: list[Suspect]) -> Verdict | None:
-        """Up to `variants` single-token variants of the suspects, best suspect first, each nearest the
-        lines the failing tests' tracebacks pass through first."""
+        """Up to `variants` variants of the suspects, best suspect first: its guards, then its single
+        tokens nearest the lines the failing tests' tracebacks pass through."""
         left = self.config.variants
         failing = [case for case in goal.baseline.failing if case.id in goal.targets]
         for suspect in suspects[: self.config.suspects]:
