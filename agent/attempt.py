@@ -18,6 +18,7 @@ from kog.agent.variants import Variant
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
 from kog.engine.errors import PromptTooLongError
+from kog.tools.codemap import parse_definitions
 from kog.tools.testrunner import TestRun
 
 MAX_REJECTED_LINES = 30
@@ -126,7 +127,10 @@ class Attempts:
         assert suspect.definition is not None
         self.caller.budget.check()
         label = f"{suspect.path}::{suspect.definition.qualname}"
-        code = definition_body(variant.new_text, suspect.definition)[1]
+        # The definition as it lies in the new text (a guard moves its end down).
+        qualname = suspect.definition.qualname
+        moved = [d for d in parse_definitions(variant.new_text, suspect.path) if d.qualname == qualname]
+        code = definition_body(variant.new_text, moved[0] if moved else suspect.definition)[1]
         edit = ProposedEdit(suspect.path, suspect.definition.qualname, text, variant.new_text, code)
         with self.steps.step("edit", number, detail=f"{label}: {variant.describe}") as step:
             self.ws.bus.publish(EditProposed(path=edit.path, function=edit.label, diff=edit.diff))

@@ -1,14 +1,15 @@
-"""Single-token variants of a suspect definition, tried when every edit the model wrote has failed.
+"""Variants of a suspect definition, tried when every edit the model wrote has failed.
 
 Many bugs are one token wide, and a small model can see one and still not write its fix: an operator
 or comparison the wrong way round, a constant off by one, the wrong end of a sequence, a container
 indexed by the wrong variable (one the same container is indexed by elsewhere in the definition). Each
 such variant changes one token of the definition (its header and body, never a string or comment).
-One more kind is a line: a function whose own return annotation allows None, handed an empty
-collection, returns None for it (`if not items: return None` before its first statement). Every
-variant is judged like a model's edit: the target tests must pass and every test that passed before
-must still pass. Guards come first, then the single tokens nearest the lines the failing tests'
-tracebacks point at.
+Two more kinds add a statement before the function's first one: a function whose own return
+annotation allows None, handed an empty collection, returns None for it (`if not items: return
+None`); a mutable default (`cache={}`, built once and shared by every call) becomes None and a new
+container made in the call that gets none. Every variant is judged like a model's edit: the target
+tests must pass and every test that passed before must still pass. Guards and defaults come first,
+then the single tokens nearest the lines the failing tests' tracebacks point at.
 """
 
 from __future__ import annotations
@@ -51,16 +52,18 @@ SWAPS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Variant:
-    new_text: str  # the whole file with the one token changed (or the one guard added)
+    new_text: str  # the whole file with the one change
     line: int  # 1-based, in the file
-    old: str  # "" for an added guard
+    old: str  # the text replaced on that line ("" when only a statement is added)
     new: str
+    added: str = ""  # a statement added before the function's first one, on one line
 
     @property
     def describe(self) -> str:
         if not self.old:
-            return f"`{self.new}` added on line {self.line}"
-        return f"`{self.old}` -> `{self.new}` on line {self.line}"
+            return f"`{self.added}` added on line {self.line}"
+        changed = f"`{self.old}` -> `{self.new}` on line {self.line}"
+        return f"{changed}, `{self.added}` added" if self.added else changed
 
 
 # Parameter annotations a guard may test for emptiness (none at all counts too).
@@ -70,14 +73,12 @@ _COLLECTION = re.compile(
 )
 
 
-def guard_variants(text: str, defn: Definition) -> list[Variant]:
-    """`if not p: return None` before the first statement of function `defn`, one variant for each
-    parameter that may be a collection, when the function's return annotation allows None."""
+def _function(text: str, defn: Definition) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     try:
         tree = ast.parse(text)
     except SyntaxError:
-        return []
-    func = next(
+        return None
+    return next(
         (
             node
             for node in ast.walk(tree)
@@ -87,33 +88,105 @@ def guard_variants(text: str, defn: Definition) -> list[Variant]:
         ),
         None,
     )
+
+
+class _Prologue:
+    """Where statements go in before a function's first one (after its docstring), and how its lines
+    are indented and end."""
+
+    def __init__(self, text: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        body = func.body[1:] if ast.get_docstring(func) is not None else func.body
+        self.ok = bool(body) and body[0].lineno != func.lineno
+        self.lines = text.splitlines(keepends=True)
+        self.line = body[0].lineno if self.ok else func.lineno
+        first = self.lines[self.line - 1]
+        self.indent = first[: len(first) - len(first.lstrip())]
+        header = self.lines[func.lineno - 1]
+        self.step = self.indent[len(header) - len(header.lstrip()) :] or "    "
+        self.newline = "\r\n" if first.endswith("\r\n") else "\n"
+
+    def block(self, head: str, inner: str) -> str:
+        """`head:` with `inner` under it, indented as the function's body."""
+        return f"{self.indent}{head}:{self.newline}{self.indent}{self.step}{inner}{self.newline}"
+
+    def insert(self, lines: list[str], block: str) -> str:
+        return "".join(lines[: self.line - 1]) + block + "".join(lines[self.line - 1 :])
+
+
+def _parameters(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
+    args = func.args
+    return [a for a in [*args.posonlyargs, *args.args, *args.kwonlyargs] if a.arg not in ("self", "cls")]
+
+
+def guard_variants(text: str, defn: Definition) -> list[Variant]:
+    """`if not p: return None` before the first statement of function `defn`, one variant for each
+    parameter that may be a collection, when the function's return annotation allows None."""
+    func = _function(text, defn)
     if (
         func is None
         or func.returns is None
         or not re.search(r"\bNone\b|Optional\[", ast.unparse(func.returns))
     ):
         return []
-    body = func.body[1:] if ast.get_docstring(func) is not None else func.body
-    if not body or body[0].lineno == func.lineno:
+    at = _Prologue(text, func)
+    if not at.ok:
         return []
-    lines = text.splitlines(keepends=True)
-    first = lines[body[0].lineno - 1]
-    indent = first[: len(first) - len(first.lstrip())]
-    header = lines[func.lineno - 1]
-    step = indent[len(header) - len(header.lstrip()) :] or "    "
-    newline = "\r\n" if first.endswith("\r\n") else "\n"
-    args = func.args
     found = []
-    for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+    for arg in _parameters(func):
         note = ast.unparse(arg.annotation) if arg.annotation is not None else ""
-        if arg.arg in ("self", "cls") or (note and not _COLLECTION.match(note)):
+        if note and not _COLLECTION.match(note):
             continue
-        guard = f"if not {arg.arg}:{newline}{indent}{step}return None{newline}"
-        new_text = (
-            "".join(lines[: body[0].lineno - 1]) + indent + guard + "".join(lines[body[0].lineno - 1 :])
-        )
+        new_text = at.insert(at.lines, at.block(f"if not {arg.arg}", "return None"))
         if is_valid_python(new_text):
-            found.append(Variant(new_text, body[0].lineno, "", f"if not {arg.arg}: return None"))
+            found.append(Variant(new_text, at.line, "", "", f"if not {arg.arg}: return None"))
+    return found
+
+
+def _replace(line: str, col: int, end_col: int, new: str) -> str:
+    """line with its UTF-8 byte columns col..end_col (as ast counts them) replaced by new."""
+    raw = line.encode()
+    return raw[:col].decode() + new + raw[end_col:].decode()
+
+
+def default_variants(text: str, defn: Definition) -> list[Variant]:
+    """For each parameter of function `defn` whose default is a mutable container (`{}`, `[]`,
+    `set()`, ...), built once and shared by every call: the default None and a new container made
+    in the body when the caller gives none."""
+    func = _function(text, defn)
+    if func is None:
+        return []
+    at = _Prologue(text, func)
+    if not at.ok:
+        return []
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)) + [
+        (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    ]
+    found = []
+    for arg, default in pairs:
+        mutable = isinstance(default, (ast.Dict, ast.List, ast.Set)) or (
+            isinstance(default, ast.Call)
+            and isinstance(default.func, ast.Name)
+            and default.func.id in ("dict", "list", "set")
+        )
+        if not mutable or default.lineno != default.end_lineno or default.end_col_offset is None:
+            continue
+        made = ast.get_source_segment(text, default)
+        if made is None:
+            continue
+        lines = list(at.lines)
+        row = default.lineno - 1
+        line = _replace(lines[row], default.col_offset, default.end_col_offset, "None")
+        note = arg.annotation
+        if note is not None and note.end_lineno == default.lineno and note.end_col_offset is not None:
+            if not re.search(r"\bNone\b|Optional\[", ast.unparse(note)):
+                line = _replace(line, note.end_col_offset, note.end_col_offset, " | None")
+        lines[row] = line
+        new_text = at.insert(lines, at.block(f"if {arg.arg} is None", f"{arg.arg} = {made}"))
+        if is_valid_python(new_text):
+            added = f"if {arg.arg} is None: {arg.arg} = {made}"
+            found.append(Variant(new_text, default.lineno, f"= {made}", "= None", added))
     return found
 
 
@@ -232,6 +305,6 @@ def single_token_variants(text: str, defn: Definition, near: list[int]) -> list[
 
 
 def suspect_variants(text: str, defn: Definition, near: list[int]) -> list[Variant]:
-    """What the loop tries for a suspect once the model's edits have failed: its guards, then its
-    single-token variants nearest `near` first."""
-    return guard_variants(text, defn) + single_token_variants(text, defn, near)
+    """What the loop tries for a suspect once the model's edits have failed: its guards, its mutable
+    defaults made per call, then its single-token variants nearest `near` first."""
+    return guard_variants(text, defn) + default_variants(text, defn) + single_token_variants(text, defn, near)

@@ -9,7 +9,7 @@ from scripted_engine import ScriptedEngine
 
 from kog.agent.events import EventBus
 from kog.agent.loop import RepairRun, RunConfig
-from kog.agent.variants import guard_variants, single_token_variants, suspect_variants
+from kog.agent.variants import default_variants, guard_variants, single_token_variants, suspect_variants
 from kog.tools.codemap import parse_definitions
 
 SOURCE = '''"""A module."""
@@ -156,4 +156,36 @@ def test_an_empty_input_crash_is_fixed_by_a_guard(example_repo):
     assert "+    if not samples:\n+        return None\n" in report.diff and report.tests_after.failed == 0
     assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith(
         "`if not samples: return None` added on line 25"
+    )
+
+
+def test_a_mutable_default_becomes_none_and_a_new_container_a_call():
+    src = (
+        "def add(x, seen: set[int] = set(), *, log=[], name='é', n: int = 0) -> list:\n"
+        "    seen.add(x)\n"
+        "    log.append(x)\n"
+        "    return log\n"
+    )
+    defn = next(d for d in parse_definitions(src, "m.py") if d.name == "add")
+    found = default_variants(src, defn)
+    assert [v.describe for v in found] == [
+        "`= set()` -> `= None` on line 1, `if seen is None: seen = set()` added",
+        "`= []` -> `= None` on line 1, `if log is None: log = []` added",
+    ]  # the string and the int are not shared state
+    assert found[0].new_text.splitlines()[:3] == [
+        "def add(x, seen: set[int] | None = None, *, log=[], name='é', n: int = 0) -> list:",
+        "    if seen is None:",
+        "        seen = set()",
+    ]
+    assert found[1].new_text.splitlines()[0].startswith("def add(x, seen: set[int] = set(), *, log=None,")
+
+
+def test_a_cache_shared_through_a_mutable_default_is_fixed_by_a_default_variant(example_repo):
+    """memo: every memoized function shares the one dict of `store={}`; the variant makes one a call."""
+    root = example_repo("memo")
+    report, _ = repair(root, [DIAGNOSIS], max_steps=3)
+    assert report.status == "fixed", report.reason
+    assert "+    if store is None:\n+        store = {}\n" in report.diff and report.tests_after.failed == 0
+    assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith(
+        "`= {}` -> `= None` on line 23, `if store is None: store = {}` added"
     )
