@@ -42,8 +42,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--variants",
         type=int,
         default=RunConfig.variants,
-        help="variants of the suspects (empty-input guards, single tokens) tried once the model's edits "
-        "fail, at most "
+        help="variants of the suspects (empty-input guards, mutable defaults made per call, single "
+        "tokens) tried once the model's edits fail, at most "
         f"(0: none; default: {RunConfig.variants})",
     )
     parser.add_argument(
