@@ -2,7 +2,8 @@
 
 Many bugs are one token wide, and a small model can see one and still not write its fix: an operator
 or comparison the wrong way round, a constant off by one, the wrong end of a sequence, a container
-indexed by the wrong variable (one the same container is indexed by elsewhere in the definition). Each
+indexed by the wrong variable (one the same container is indexed by elsewhere in the definition), an
+`except` clause catching another built-in exception than the one raised. Each
 such variant changes one token of the definition (its header and body, never a string or comment).
 Two more kinds add a statement before the function's first one: a function whose own return
 annotation allows None, handed an empty collection, returns None for it (`if not items: return
@@ -48,6 +49,19 @@ SWAPS: dict[str, tuple[str, ...]] = {
     "min": ("max",),
     "max": ("min",),
 }
+
+
+# The exception an `except` clause names may be the wrong one of these.
+EXCEPTIONS = (
+    "ValueError",
+    "TypeError",
+    "KeyError",
+    "IndexError",
+    "LookupError",
+    "AttributeError",
+    "ZeroDivisionError",
+    "OSError",
+)
 
 
 @dataclass(frozen=True)
@@ -245,6 +259,8 @@ def _token_options(
     container = _index_of(tokens, i)
     if container is not None:  # another key the same container is indexed by
         return [(i, name) for name in index_names[container] if name != tok.string]
+    if tok.string in EXCEPTIONS and (at(i - 1) == "except" or (at(i - 1) == "(" and at(i - 2) == "except")):
+        return [(i, other) for other in EXCEPTIONS if other != tok.string]  # the exception it catches
     if tok.type == tokenize.NUMBER:
         try:
             value = int(tok.string, 0)

@@ -9,7 +9,13 @@ from scripted_engine import ScriptedEngine
 
 from kog.agent.events import EventBus
 from kog.agent.loop import RepairRun, RunConfig
-from kog.agent.variants import default_variants, guard_variants, single_token_variants, suspect_variants
+from kog.agent.variants import (
+    EXCEPTIONS,
+    default_variants,
+    guard_variants,
+    single_token_variants,
+    suspect_variants,
+)
 from kog.tools.codemap import parse_definitions
 
 SOURCE = '''"""A module."""
@@ -188,4 +194,31 @@ def test_a_cache_shared_through_a_mutable_default_is_fixed_by_a_default_variant(
     assert "+    if store is None:\n+        store = {}\n" in report.diff and report.tests_after.failed == 0
     assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith(
         "`= {}` -> `= None` on line 23, `if store is None: store = {}` added"
+    )
+
+
+def test_an_except_clause_may_catch_another_builtin_exception():
+    src = (
+        "def parse(raw):\n"
+        "    try:\n"
+        "        return int(raw)\n"
+        "    except (TypeError, MyError):\n"
+        "        return None\n"
+        "    except MyError:\n"
+        "        return 0\n"
+    )
+    defn = next(d for d in parse_definitions(src, "m.py") if d.name == "parse")
+    caught = {(v.line, v.old, v.new) for v in single_token_variants(src, defn, []) if v.old.endswith("Error")}
+    # the first of a tuple is swapped for each other built-in; the module's own exceptions stay
+    assert caught == {(4, "TypeError", name) for name in EXCEPTIONS if name != "TypeError"}
+
+
+def test_an_exception_caught_as_the_wrong_type_is_fixed_by_a_variant(example_repo):
+    """settings: a malformed number raises ValueError, which `except TypeError` lets escape."""
+    root = example_repo("settings")
+    report, _ = repair(root, [DIAGNOSIS], max_steps=3)
+    assert report.status == "fixed", report.reason
+    assert "+        except ValueError:" in report.diff and report.tests_after.failed == 0
+    assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith(
+        "`TypeError` -> `ValueError` on line 40"
     )
