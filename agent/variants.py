@@ -127,6 +127,10 @@ class _Prologue:
         return "".join(lines[: self.line - 1]) + block + "".join(lines[self.line - 1 :])
 
 
+def _allows_none(annotation: ast.expr) -> bool:
+    return re.search(r"\bNone\b|Optional\[", ast.unparse(annotation)) is not None
+
+
 def _parameters(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
     args = func.args
     return [a for a in [*args.posonlyargs, *args.args, *args.kwonlyargs] if a.arg not in ("self", "cls")]
@@ -136,11 +140,7 @@ def guard_variants(text: str, defn: Definition) -> list[Variant]:
     """`if not p: return None` before the first statement of function `defn`, one variant for each
     parameter that may be a collection, when the function's return annotation allows None."""
     func = _function(text, defn)
-    if (
-        func is None
-        or func.returns is None
-        or not re.search(r"\bNone\b|Optional\[", ast.unparse(func.returns))
-    ):
+    if func is None or func.returns is None or not _allows_none(func.returns):
         return []
     at = _Prologue(text, func)
     if not at.ok:
@@ -194,7 +194,7 @@ def default_variants(text: str, defn: Definition) -> list[Variant]:
         line = _replace(lines[row], default.col_offset, default.end_col_offset, "None")
         note = arg.annotation
         if note is not None and note.end_lineno == default.lineno and note.end_col_offset is not None:
-            if not re.search(r"\bNone\b|Optional\[", ast.unparse(note)):
+            if not _allows_none(note):
                 line = _replace(line, note.end_col_offset, note.end_col_offset, " | None")
         lines[row] = line
         new_text = at.insert(lines, at.block(f"if {arg.arg} is None", f"{arg.arg} = {made}"))
