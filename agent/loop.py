@@ -177,8 +177,8 @@ class RepairRun:
         return verdict
 
     def _variants(self, attempts: Attempts, goal: Goal, suspects: list[Suspect]) -> Verdict | None:
-        """Up to `variants` variants of the suspects, best suspect first: its guards, then its single
-        tokens nearest the lines the failing tests' tracebacks pass through."""
+        """Up to `variants` variants of the suspects, best suspect first, in `suspect_variants`' order
+        (guards and defaults, then single tokens nearest the lines the failing tests' tracebacks pass)."""
         left = self.config.variants
         failing = [case for case in goal.baseline.failing if case.id in goal.targets]
         for suspect in suspects[: self.config.suspects]:
