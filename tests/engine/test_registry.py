@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tomllib
 import uuid
 from importlib.util import find_spec
 from pathlib import Path
@@ -215,6 +216,20 @@ def test_registry_entries_are_consistent():
     assert DEFAULT_MODEL in REGISTRY
     for name, entry in REGISTRY.items():
         assert entry.name == name and entry.file_name.endswith(".gguf") and len(entry.sha256) == 64
+
+
+def test_each_extra_a_model_names_is_declared_under_its_normalized_name():
+    # pip before 23.3 matches an extra as written against the metadata's normalized name
+    # ("1.5b" is published as "1-5b"), so the name the error message prints must be normalized.
+    declared = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    for entry in REGISTRY.values():
+        extra = getattr(entry.source, "extra", None)
+        if extra is None:
+            continue
+        assert extra == re.sub(r"[-_.]+", "-", extra).lower()
+        assert sorted(declared[extra]) == sorted(entry.source.requirements())
 
 
 def _parts_installed(name: str) -> bool:
