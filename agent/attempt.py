@@ -22,6 +22,7 @@ from kog.tools.codemap import parse_definitions
 from kog.tools.testrunner import TestRun
 
 MAX_REJECTED_LINES = 30
+TESTS_IN_PROMPT = 2  # failing tests a prompt shows
 
 
 @dataclass
@@ -30,8 +31,18 @@ class Goal:
 
     baseline: TestRun
     targets: list[str]
-    tests: list[FailingTest]
+    tests: list[FailingTest]  # the first targets', in the runner's order
     changed: list[str] = field(default_factory=list)  # "path::qualname" of kept edits
+
+    def tests_for(self, suspect: Suspect) -> list[FailingTest]:
+        """The tests a prompt about `suspect` shows: those that point at it first (on their traceback
+        or called by their failing statement), then those that reach it, then the rest. Where a bug
+        spans two functions, each one's prompt shows its own tests instead of the other's."""
+
+        def order(test: FailingTest) -> int:
+            return 0 if suspect.key in test.direct else 1 if suspect.key in test.reached else 2
+
+        return sorted(self.tests, key=order)[:TESTS_IN_PROMPT]
 
 
 @dataclass(frozen=True)
@@ -85,14 +96,15 @@ class Attempts:
     ) -> Verdict:
         self.caller.budget.take_step()
         text = self.ws.files.read(suspect.path)
-        view = target(suspect, text, goal.tests)
+        tests = goal.tests_for(suspect)
+        view = target(suspect, text, tests)
         label = f"{suspect.path}::{view.qualname}"
         with self.steps.step("edit", number, detail=label) as step:
             if suspect.definition is not None:
-                messages = edit_messages(goal.tests, view, diagnosis, history)
+                messages = edit_messages(tests, view, diagnosis, history)
                 until = has_closed_block
             else:
-                messages = search_replace_messages(goal.tests, view, diagnosis, history)
+                messages = search_replace_messages(tests, view, diagnosis, history)
                 until = has_search_replace
             params = SamplingParams(
                 max_tokens=edit_budget(self.caller, view.source),

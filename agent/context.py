@@ -145,8 +145,9 @@ def _clip(line: str) -> str:
 def failing_test(case: TestCase, localizer: Localizer) -> FailingTest:
     """The test's source, preceded by the short helpers and fixtures of its file that it uses."""
     test = localizer.test_definition(case.id)
+    direct, reached = localizer.test_reach(case)
     if test is None:
-        return FailingTest(case.id, f"# source of {case.id} not found", error_text(case))
+        return FailingTest(case.id, f"# source of {case.id} not found", error_text(case), direct, reached)
     index = localizer.index
     names = index.names_in(test)
     helpers = [
@@ -158,7 +159,7 @@ def failing_test(case: TestCase, localizer: Localizer) -> FailingTest:
         and d.end_line - d.start_line < MAX_HELPER_LINES
     ]
     parts = [index.source(d) for d in helpers[:3]] + [index.source(test)]
-    return FailingTest(case.id, "\n\n".join(p.rstrip() for p in parts), error_text(case))
+    return FailingTest(case.id, "\n\n".join(p.rstrip() for p in parts), error_text(case), direct, reached)
 
 
 def module_constants(source: str, definition: str) -> str:

@@ -112,6 +112,20 @@ class Localizer:
                 depths[key] = min(depths.get(key, depth), depth)
         return counts, depths
 
+    def test_reach(self, case: TestCase) -> tuple[frozenset[str], frozenset[str]]:
+        """The suspect keys a failing case points at (its traceback's definitions and the code its
+        failing statement calls), and every definition it reaches."""
+        direct = {
+            self._frame_suspect(frame, case.id).key for frame in case.frames if not is_test_path(frame.path)
+        }
+        test = self.test_definition(case.id)
+        if test is None:
+            return frozenset(direct), frozenset(direct)
+        names = self._failing_names(case, test, follow=False)
+        if names:
+            direct |= {key for key, depth in self.index.reach(test, names).items() if depth == 1}
+        return frozenset(direct), frozenset(direct | set(self.index.reach(test)))
+
     def rank(self, failing: list[TestCase], run: TestRun, limit: int = 4) -> list[Suspect]:
         suspects = self._trace_suspects(failing)
         failing_counts, depths = self._reach_counts(failing, focus=True)

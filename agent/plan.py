@@ -18,7 +18,7 @@ from kog.engine.errors import PromptTooLongError
 from kog.tools.errors import TestCommandError
 from kog.tools.testrunner import TestCase, TestRun
 
-TESTS_IN_PROMPT = 2
+TESTS_KEPT = 8  # failing tests a goal holds, for each suspect's prompt to pick its own from
 DIAGNOSIS = SamplingParams(max_tokens=120, temperature=0.0, stop=("\n\n",))
 
 
@@ -38,14 +38,15 @@ def localize(ws: Workspace, failing: list[TestCase], run: TestRun) -> tuple[list
 
 
 def goal_for(failing: list[TestCase], baseline: TestRun, localizer: Localizer) -> Goal:
-    tests = [failing_test(case, localizer) for case in failing[:TESTS_IN_PROMPT]]
+    tests = [failing_test(case, localizer) for case in failing[:TESTS_KEPT]]
     return Goal(baseline=baseline, targets=[case.id for case in failing], tests=tests)
 
 
 def diagnose(ws: Workspace, caller: ModelCaller, goal: Goal, suspect: Suspect, step: int) -> str:
-    view = target(suspect, ws.files.read(suspect.path), goal.tests)
+    tests = goal.tests_for(suspect)
+    view = target(suspect, ws.files.read(suspect.path), tests)
     try:
-        reply = caller.ask(diagnosis_messages(goal.tests, view), DIAGNOSIS, step)
+        reply = caller.ask(diagnosis_messages(tests, view), DIAGNOSIS, step)
     except PromptTooLongError:
         return ""
     ws.bus.publish(Diagnosed(text=reply.text.strip()))

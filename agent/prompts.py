@@ -15,6 +15,10 @@ class FailingTest:
     test_id: str
     source: str  # the test function, possibly with the helpers and fixtures it uses
     error: str  # the assertion message or exception, compact
+    # Keys ("path::qualname") of the repository code on its traceback or called by its failing
+    # statement, and of all it reaches; a suspect's prompt shows the tests that reach it first.
+    direct: frozenset[str] = frozenset()
+    reached: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

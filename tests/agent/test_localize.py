@@ -6,6 +6,7 @@ import pytest
 from conftest import init_repo
 
 from kog.agent.localize import Localizer
+from kog.agent.plan import goal_for
 from kog.tools.codemap import CodeMap
 from kog.tools.files import RepoFiles
 from kog.tools.testrunner import run_tests
@@ -166,3 +167,52 @@ def test_what_the_failing_statement_calls_ranks_before_what_set_up_its_variables
     failing = [case(run, "test_pop_is_lifo"), case(run, "test_peek_after_pop")]
     keys = [s.key for s in localizer.rank(failing, run)]
     assert set(keys[:2]) == {"stacks/stack.py::Stack.pop", "stacks/stack.py::Stack.peek"}
+
+
+CODEC = {
+    "codec/__init__.py": "",
+    "codec/text.py": """
+        def encode(items):
+            return ",".join(items)
+
+
+        def decode(text):
+            return text.split(",") if text else []
+    """,
+    "tests/test_text.py": """
+        from codec.text import decode, encode
+
+
+        def test_encode_escapes_commas():
+            assert encode(["a,b"]) == "a\\\\,b"
+
+
+        def test_decode_reads_escaped_commas():
+            assert decode("a\\\\,b") == ["a,b"]
+
+
+        def test_round_trip():
+            items = ["x,y", "z"]
+            assert decode(encode(items)) == items
+    """,
+}
+
+
+def test_each_suspect_of_a_bug_in_two_functions_is_shown_its_own_tests_first(tmp_path):
+    run, localizer = repo_with_tests(tmp_path, CODEC)
+    failing = [c for c in run.cases if c.outcome == "failed"]
+    assert [c.id.rsplit("::", 1)[1] for c in failing] == [
+        "test_encode_escapes_commas",
+        "test_decode_reads_escaped_commas",
+        "test_round_trip",
+    ]
+    goal = goal_for(failing, run, localizer)
+    shown = {}
+    for suspect in localizer.rank(failing, run):
+        shown[suspect.key] = [t.test_id.rsplit("::", 1)[1] for t in goal.tests_for(suspect)]
+    assert shown["codec/text.py::decode"] == ["test_decode_reads_escaped_commas", "test_round_trip"]
+    assert shown["codec/text.py::encode"] == ["test_encode_escapes_commas", "test_round_trip"]
+    # What a test points at, and what it only reaches: the round trip calls both in its failing line.
+    round_trip = goal.tests[2]
+    assert round_trip.direct == {"codec/text.py::decode", "codec/text.py::encode"}
+    assert goal.tests[0].direct == {"codec/text.py::encode"} == goal.tests[0].reached
