@@ -16,7 +16,7 @@ from kog.engine.api import Chunk, Completion, Message, ModelInfo, ProgressFn, Sa
 from kog.engine.errors import DeviceError, InvalidSamplingError, PromptTooLongError
 from kog.engine.gguf_file import QuantTensor
 from kog.engine.loader import LoadedModel, load_model, load_stored_blocks
-from kog.engine.models.blocks import BlockWeight, DualWeight
+from kog.engine.models.blocks import DUAL_BLOCK_ROWS, BlockWeight, DualWeight
 from kog.engine.registry import ResolvedModel, kog_home, resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
@@ -26,7 +26,7 @@ from kog.engine.spec.prompt_lookup import PromptLookupDrafter
 from kog.engine.spec.verify import verify
 from kog.engine.stops import StopMatcher
 from kog.engine.tokenizer import StreamDecoder
-from kog.kernels.cpu import GGUF_CODES, CpuKernelError, CpuMatvec, load_cpu_matvec
+from kog.kernels.cpu import GGUF_CODES, MAX_ROWS, CpuKernelError, CpuMatvec, load_cpu_matvec
 
 PREFILL_CHUNK = 512
 DEFAULT_MAX_SEQ_LEN = 16384
@@ -132,23 +132,30 @@ def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, ma
 def uses_dual_weights(
     device: torch.device, dtype: object, picked: torch.dtype, resolved: ResolvedModel
 ) -> bool:
-    """The CPU default for a GGUF model, where the CPU computes bf16 and the compiled kernel has its
-    integer path: bf16 weights plus the file's blocks, which decode steps read (`DualWeight`)."""
-    if device.type != "cpu" or dtype is not None or picked != torch.bfloat16 or resolved.kind != "gguf":
+    """The CPU default for a GGUF model where the compiled kernel has an integer path: the dense weights
+    (bf16 where the CPU computes it, else float32) plus the file's blocks, which decode steps read
+    (`DualWeight`)."""
+    if device.type != "cpu" or dtype is not None or resolved.kind != "gguf":
+        return False
+    if picked not in (torch.bfloat16, torch.float32):
         return False
     kernel = cpu_matvec()
-    return kernel is not None and bool(kernel.block_paths & 1)
+    if kernel is None or not kernel.block_paths & 1:
+        return False
+    # Beside float32 only where the integer path takes every row count the kernel does (AVX2's).
+    return picked == torch.bfloat16 or bool(kernel.block_paths & 8)
 
 
 def dual_weights(dense: dict[str, object], stored: dict[str, object]) -> dict[str, object]:
-    """`dense` (bf16) with every matrix the CPU kernel reads in `stored` (`load_stored_blocks`) paired
-    with its blocks."""
+    """`dense` (bf16 or float32) with every matrix the CPU kernel reads in `stored`
+    (`load_stored_blocks`) paired with its blocks."""
     kernel = cpu_matvec()
     out = {}
     for name, w in dense.items():
         q = stored.get(name)
         if isinstance(q, QuantTensor) and q.qtype in GGUF_CODES and kernel is not None:
-            w = DualWeight(w, BlockWeight.of(q.qtype, q.data, q.shape[1], kernel))
+            rows = DUAL_BLOCK_ROWS if w.dtype == torch.bfloat16 else MAX_ROWS
+            w = DualWeight(w, BlockWeight.of(q.qtype, q.data, q.shape[1], kernel), rows)
         out[name] = w
     return out
 

@@ -181,9 +181,10 @@ int kog_matvec_width(void) { return KOG_VEC; }
 /* ---- GGUF blocks as stored (Q8_0, Q5_0, Q4_1, Q4_K, Q6_K) ----------------------------------------
  * The same streaming loop over a matrix of GGUF blocks (a quarter to a half of bf16's bytes a weight,
  * exactly the file's values), each block decoded in registers where it meets the activation rows.
- * Three ways, by what the CPU has: integer dot products over 16-bit activation integers (AVX512-VNNI,
- * one or two activation rows), bf16 dot products of the codes as they are (AVX512-BF16, more rows),
- * or each block decoded to fp32 with gguf's own arithmetic (ggml-common.h) and an FMA loop. */
+ * Four ways, by what the CPU has: integer dot products over 16-bit activation integers (AVX512-VNNI,
+ * one or two activation rows; AVX2 without AVX512-VNNI, any number), bf16 dot products of the codes as
+ * they are (AVX512-BF16, more rows), or each block decoded to fp32 with gguf's own arithmetic
+ * (ggml-common.h) and an FMA loop. */
 
 enum { G_Q8_0, G_Q5_0, G_Q4_1, G_Q4_K, G_Q6_K };
 
@@ -722,6 +723,206 @@ static const vnni_rows_fn vnni_fns[5][VNNI_ROWS] = {KOG_VROWS_ROW(G_Q8_0), KOG_V
 static const int g_vnni_bias[] = {128, 16, 0, 0, 32};
 #endif
 
+#if !defined(KOG_GGUF_VNNI) && defined(__AVX2__) && defined(__FMA__)
+#define KOG_GGUF_I16 1
+/* Integer dot products on AVX2, for any number of activation rows. Each 32-column group of an activation
+ * row becomes 16-bit integers v = x / dx (|v| <= 32512, dx = max|x| / 32512), as for the AVX512-VNNI path.
+ * A block's codes, their bias taken off and widened to 16 bits, meet them in vpmaddwd: 16 products an
+ * instruction, summed in pairs in int32. A lane's sum of 4 products stays under 2^24 (|code| <= 128), so
+ * it converts to fp32 exactly; it is scaled by the group's weight scale times dx, and a min a group adds
+ * min * dx * sum(v). Against the plain path, which decodes every block to fp32 and runs one FMA a
+ * weight and row, this takes one vpmaddwd a 16 weights and row and reads the codes as stored. */
+struct i16_x {  /* n activation rows prepared for one call */
+    int16_t *v;          /* [n][cols] */
+    float *dx, *xs;      /* [n][cols / 32]: the group's dx; dx * the group's sum of v (mins) */
+    int64_t cols, groups;
+};
+
+static struct i16_x *i16_prepare(const uint16_t *x, int64_t n, int64_t cols) {
+    const int64_t groups = cols / 32;
+    struct i16_x *p = (struct i16_x *)malloc(sizeof *p + (size_t)(n * cols) * 2 + (size_t)(2 * n * groups) * 4);
+    if (!p) return NULL;
+    p->v = (int16_t *)(p + 1);
+    p->dx = (float *)(p->v + n * cols);
+    p->xs = p->dx + n * groups;
+    p->cols = cols, p->groups = groups;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t g = 0; g < groups; g++) {
+            const uint16_t *xc = x + i * cols + 32 * g;
+            float xf[32], m = 0.0f;
+            for (int l = 0; l < 32; l++) {
+                xf[l] = bf16_to_f32(xc[l]);
+                const float a = xf[l] < 0.0f ? -xf[l] : xf[l];
+                m = a > m ? a : m;
+            }
+            const float dx = m > 0.0f ? m / 32512.0f : 0.0f, inv = m > 0.0f ? 32512.0f / m : 0.0f;
+            int16_t *v = p->v + i * cols + 32 * g;
+            int32_t sum = 0;
+            for (int l = 0; l < 32; l += 8) {  /* round to nearest even, as vcvtps2dq does */
+                __m256i q = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xf + l), _mm256_set1_ps(inv)));
+                q = _mm256_max_epi32(_mm256_min_epi32(q, _mm256_set1_epi32(32512)), _mm256_set1_epi32(-32512));
+                int32_t lanes[8];
+                _mm256_storeu_si256((__m256i *)lanes, q);
+                for (int k = 0; k < 8; k++) v[l + k] = (int16_t)lanes[k], sum += lanes[k];
+            }
+            p->dx[i * groups + g] = dx;
+            p->xs[i * groups + g] = dx * (float)sum;
+        }
+    return p;
+}
+
+/* 32 columns of codes (c0: the group's columns 0..15, c1: 16..31) against group g of n activation rows,
+ * both halves at scale d: a[i] += d * dx * (c0 . v + c1 . v), by lanes. */
+static inline __attribute__((always_inline)) void i16_group(const __m256i c0, const __m256i c1, const float d,
+                                                            const struct i16_x *p, int64_t g, const int n, __m256 *a) {
+    for (int i = 0; i < n; i++) {
+        const int16_t *v = p->v + i * p->cols + 32 * g;
+        const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(c0, _mm256_loadu_si256((const __m256i *)v)),
+                                           _mm256_madd_epi16(c1, _mm256_loadu_si256((const __m256i *)(v + 16))));
+        a[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(d * p->dx[i * p->groups + g]), a[i]);
+    }
+}
+
+/* The same with a scale a half (Q6_K's 16-column sub-blocks): d0 into a, d1 into b. */
+static inline __attribute__((always_inline)) void i16_halves(const __m256i c0, const __m256i c1, const float d0,
+                                                             const float d1, const struct i16_x *p, int64_t g,
+                                                             const int n, __m256 *a, __m256 *b) {
+    for (int i = 0; i < n; i++) {
+        const int16_t *v = p->v + i * p->cols + 32 * g;
+        const float dx = p->dx[i * p->groups + g];
+        const __m256i s0 = _mm256_madd_epi16(c0, _mm256_loadu_si256((const __m256i *)v));
+        const __m256i s1 = _mm256_madd_epi16(c1, _mm256_loadu_si256((const __m256i *)(v + 16)));
+        a[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), _mm256_set1_ps(d0 * dx), a[i]);
+        b[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), _mm256_set1_ps(d1 * dx), b[i]);
+    }
+}
+
+/* Byte j = 16 where bit j of the low 16 bits is set (Q5_0's fifth bits). */
+static inline __m128i fifth_bits(uint32_t bits) {
+    const __m128i sel = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+    const __m128i rep = _mm_shuffle_epi8(_mm_cvtsi32_si128((int)bits),
+                                         _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+    return _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(rep, sel), sel), _mm_set1_epi8(16));
+}
+
+/* The 16-bit codes of 32 bytes (signed), as two halves. */
+static inline void widen_signed(const __m256i q, __m256i *c0, __m256i *c1) {
+    *c0 = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(q));
+    *c1 = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(q, 1));
+}
+
+/* One weight row of blocks against n prepared activation rows. */
+static inline __attribute__((always_inline)) void i16_row(const uint8_t *w, const int fmt, const struct i16_x *p,
+                                                          const int n, int64_t cols, float *acc) {
+    __m256 a[MAX_ROWS], b[MAX_ROWS];
+    float mins[MAX_ROWS];
+    for (int i = 0; i < n; i++) a[i] = b[i] = _mm256_setzero_ps(), mins[i] = 0.0f;
+    const __m128i low4 = _mm_set1_epi8(15);
+    if (fmt == G_Q8_0 || fmt == G_Q5_0 || fmt == G_Q4_1) {
+        const int bb = g_block_bytes[fmt];
+        for (int64_t g = 0; g < cols / 32; g++, w += bb) {
+            __builtin_prefetch(w + PREFETCH_BYTES);
+            const float d = half_to_f32(w);
+            __m256i c0, c1;
+            if (fmt == G_Q8_0) {
+                c0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 2)));
+                c1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 18)));
+            } else {  /* 16 bytes of nibbles: low nibbles columns 0..15, high 16..31 */
+                const __m128i qs = _mm_loadu_si128((const __m128i *)(w + (fmt == G_Q5_0 ? 6 : 4)));
+                __m128i lo = _mm_and_si128(qs, low4), hi = _mm_and_si128(_mm_srli_epi16(qs, 4), low4);
+                if (fmt == G_Q5_0) {
+                    uint32_t h;
+                    memcpy(&h, w + 2, 4);
+                    lo = _mm_sub_epi8(_mm_or_si128(lo, fifth_bits(h)), _mm_set1_epi8(16));
+                    hi = _mm_sub_epi8(_mm_or_si128(hi, fifth_bits(h >> 16)), _mm_set1_epi8(16));
+                    c0 = _mm256_cvtepi8_epi16(lo), c1 = _mm256_cvtepi8_epi16(hi);
+                } else {  /* Q4_1: d * q + m */
+                    c0 = _mm256_cvtepu8_epi16(lo), c1 = _mm256_cvtepu8_epi16(hi);
+                    const float m = half_to_f32(w + 2);
+                    for (int i = 0; i < n; i++) mins[i] += m * p->xs[i * p->groups + g];
+                }
+            }
+            i16_group(c0, c1, d, p, g, n, (g & 1) ? b : a);
+        }
+    } else if (fmt == G_Q4_K) {
+        for (int64_t c = 0; c < cols; c += 256, w += 144) {
+            __builtin_prefetch(w + PREFETCH_BYTES);
+            __builtin_prefetch(w + PREFETCH_BYTES + 64);
+            const float d = half_to_f32(w), dmin = half_to_f32(w + 2);
+            for (int k = 0; k < 4; k++) {  /* 32 bytes: low nibbles sub-block 2k, high nibbles 2k + 1 */
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(w + 16 + 32 * k));
+                const __m256i lo = _mm256_and_si256(q, _mm256_set1_epi8(15));
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), _mm256_set1_epi8(15));
+                for (int h = 0; h < 2; h++) {
+                    const __m256i z = h ? hi : lo;
+                    const int j = 2 * k + h;
+                    const int64_t g = c / 32 + j;
+                    int sc, mn;
+                    scale_min_k4(j, w + 4, &sc, &mn);
+                    i16_group(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(z)),
+                              _mm256_cvtepu8_epi16(_mm256_extracti128_si256(z, 1)), d * (float)sc, p, g, n, h ? b : a);
+                    const float m = dmin * (float)mn;
+                    for (int i = 0; i < n; i++) mins[i] -= m * p->xs[i * p->groups + g];
+                }
+            }
+        }
+    } else {  /* Q6_K: 128 bytes ql, 64 qh, 16 int8 scales, d */
+        for (int64_t c = 0; c < cols; c += 256, w += 210) {
+            __builtin_prefetch(w + PREFETCH_BYTES);
+            __builtin_prefetch(w + PREFETCH_BYTES + 64);
+            __builtin_prefetch(w + PREFETCH_BYTES + 128);
+            const float d = half_to_f32(w + 208);
+            const int8_t *sc = (const int8_t *)(w + 192);
+            for (int h = 0; h < 2; h++) {  /* 128 columns: ql[64h..], qh[32h..], scales[8h..] */
+                const __m256i l0 = _mm256_loadu_si256((const __m256i *)(w + 64 * h));
+                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(w + 64 * h + 32));
+                const __m256i qh = _mm256_loadu_si256((const __m256i *)(w + 128 + 32 * h));
+                const __m256i m4 = _mm256_set1_epi8(15), m2 = _mm256_set1_epi8(0x30), bias = _mm256_set1_epi8(32);
+                __m256i q[4];  /* columns 32t..32t + 31 of the half: a low or high nibble and two bits of qh */
+                q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m2));
+                q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m2));
+                q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m2));
+                q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                       _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2));
+                for (int t = 0; t < 4; t++) {
+                    __m256i c0, c1;
+                    widen_signed(_mm256_sub_epi8(q[t], bias), &c0, &c1);
+                    i16_halves(c0, c1, d * (float)sc[8 * h + 2 * t], d * (float)sc[8 * h + 2 * t + 1], p,
+                               (c + 128 * h) / 32 + t, n, a, b);
+                }
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) acc[i] = vsum(_mm256_add_ps(a[i], b[i])) + mins[i];
+}
+
+typedef void (*i16_rows_fn)(const uint8_t *, int64_t, const struct i16_x *, uint16_t *, int64_t, int64_t, int64_t,
+                            int64_t);
+#define KOG_IROWS(FMT, N)                                                                                   \
+    static void i16_rows_##FMT##_##N(const uint8_t *w, int64_t bpr, const struct i16_x *p, uint16_t *y,      \
+                                     int64_t ldy, int64_t r0, int64_t r1, int64_t cols) {                   \
+        for (int64_t r = r0; r < r1; r++) {                                                                 \
+            float acc[MAX_ROWS];                                                                            \
+            i16_row(w + r * bpr, FMT, p, N, cols, acc);                                                     \
+            for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
+        }                                                                                                   \
+    }
+#define KOG_IROWS_ALL(FMT) \
+    KOG_IROWS(FMT, 1) KOG_IROWS(FMT, 2) KOG_IROWS(FMT, 3) KOG_IROWS(FMT, 4) \
+    KOG_IROWS(FMT, 5) KOG_IROWS(FMT, 6) KOG_IROWS(FMT, 7) KOG_IROWS(FMT, 8)
+KOG_IROWS_ALL(G_Q8_0)
+KOG_IROWS_ALL(G_Q5_0)
+KOG_IROWS_ALL(G_Q4_1)
+KOG_IROWS_ALL(G_Q4_K)
+KOG_IROWS_ALL(G_Q6_K)
+#define KOG_IROWS_ROW(FMT) \
+    {i16_rows_##FMT##_1, i16_rows_##FMT##_2, i16_rows_##FMT##_3, i16_rows_##FMT##_4, \
+     i16_rows_##FMT##_5, i16_rows_##FMT##_6, i16_rows_##FMT##_7, i16_rows_##FMT##_8}
+static const i16_rows_fn i16_fns[5][MAX_ROWS] = {KOG_IROWS_ROW(G_Q8_0), KOG_IROWS_ROW(G_Q5_0),
+                                                 KOG_IROWS_ROW(G_Q4_1), KOG_IROWS_ROW(G_Q4_K),
+                                                 KOG_IROWS_ROW(G_Q6_K)};
+#endif
+
 static int gguf_shape_ok(int fmt, int64_t bpr, int64_t cols) {
     return fmt >= G_Q8_0 && fmt <= G_Q6_K && cols > 0 && cols % g_block_weights[fmt] == 0 &&
            bpr == cols / g_block_weights[fmt] * g_block_bytes[fmt];
@@ -832,12 +1033,13 @@ static void amx_rows(const int fmt, const uint8_t *w, int64_t bpr, const struct 
 
 /* How a call's products run: integer dot products (one or two rows), AMX tiles (more rows), or the
  * bf16 / plain path. `kog_gguf_allow` can take the first two away (tests run every path). */
-enum { M_PLAIN, M_VNNI, M_AMX };
+enum { M_PLAIN, M_VNNI, M_AMX, M_I16 };
 static int g_allow_vnni = 1, g_allow_amx = 1;
 
 void kog_gguf_allow(int vnni, int amx) { g_allow_vnni = vnni, g_allow_amx = amx; }
 
-/* The block paths this build has: 1 integer dot products (VNNI), 2 bf16 dot products, 4 AMX tiles. */
+/* The block paths this build has: 1 integer dot products (AVX512-VNNI, or AVX2: then 8 as well), 2 bf16 dot
+ * products, 4 AMX tiles. */
 int kog_gguf_paths(void) {
     int paths = 0;
 #if defined(KOG_GGUF_VNNI)
@@ -849,12 +1051,18 @@ int kog_gguf_paths(void) {
 #if defined(KOG_GGUF_AMX)
     paths |= 4;
 #endif
+#if defined(KOG_GGUF_I16)
+    paths |= 1 | 8;
+#endif
     return paths;
 }
 
 static int gguf_mode(int64_t n) {
 #if defined(KOG_GGUF_VNNI)
     if (n <= VNNI_ROWS && g_allow_vnni) return M_VNNI;
+#endif
+#if defined(KOG_GGUF_I16)
+    if (g_allow_vnni) return M_I16;
 #endif
 #if defined(KOG_GGUF_AMX)
     if (n >= AMX_MIN_ROWS && g_allow_amx && amx_ready()) return M_AMX;
@@ -876,6 +1084,9 @@ static void *gguf_prepare(int fmt, int mode, const uint16_t *x, int64_t n, int64
 #endif
 #if defined(KOG_GGUF_AMX)
     if (mode == M_AMX) return amx_prepare(x, n, cols);
+#endif
+#if defined(KOG_GGUF_I16)
+    if (mode == M_I16) return i16_prepare(x, n, cols);
 #endif
     (void)mode;
 #if defined(KOG_GGUF_BF16)
@@ -901,7 +1112,7 @@ static void gguf_release(void *prep, int mode) {
 
 /* Which prepared activations a format's part reads (its code bias; one set for AMX and plain builds). */
 static int gguf_slot(int fmt, int mode) {
-    if (mode == M_AMX) return 0;
+    if (mode == M_AMX || mode == M_I16) return 0;
 #if defined(KOG_GGUF_VNNI)
     if (mode == M_VNNI) return fmt == G_Q8_0 ? 3 : fmt == G_Q5_0 ? 1 : fmt == G_Q6_K ? 2 : 0;
 #endif
@@ -946,6 +1157,12 @@ int kog_matvec_gguf_parts(int64_t parts, const int *fmt, const uint8_t *const *w
 #if defined(KOG_GGUF_VNNI)
                 if (mode == M_VNNI) {
                     vnni_fns[fmt[p]][n - 1](w[p], bpr[p], (const struct vnni_x *)a, y + base, ldy, r0, r1, cols);
+                    continue;
+                }
+#endif
+#if defined(KOG_GGUF_I16)
+                if (mode == M_I16) {
+                    i16_fns[fmt[p]][n - 1](w[p], bpr[p], (const struct i16_x *)a, y + base, ldy, r0, r1, cols);
                     continue;
                 }
 #endif

@@ -18,7 +18,9 @@ from kog.kernels.cpu import GGUF_CODES, MAX_ROWS, CpuMatvec
 
 # A DualWeight's passes of up to this many rows read the blocks, longer ones the bf16 copy (one CPU's
 # costs, 1.5B at 1,024 positions, ms a pass of 1 / 2 / 3 rows: blocks 87 / 128 / 235, bf16 168 / 187 /
-# 204; bench/cpu_pass_costs.py).
+# 204; bench/cpu_pass_costs.py). Beside a float32 copy (a CPU without bf16 arithmetic, whose kernel
+# has the AVX2 integer path for any number of rows) every pass the kernel takes reads the blocks: a
+# quarter of the float32 bytes.
 DUAL_BLOCK_ROWS = 2
 # Up to this many rows go through the kernel, 8 at a time; more dequantize the matrix once for a bf16
 # matrix product (a fixed cost of a pass over every weight, worth it past ~3 kernel passes).
@@ -113,26 +115,27 @@ class BlockWeight:
 
 
 class DualWeight:
-    """One matrix held twice on the CPU: the file's blocks, which decode steps and two-row passes read
-    through the kernel (a half or less of bf16's bytes), and bf16, for longer verification passes and
-    prefill (torch's product over bf16 weights, oneDNN on AMX where the CPU has it, beats decoding the
-    blocks for every row there)."""
+    """One matrix held twice on the CPU: the file's blocks, which decode steps and passes of up to
+    `block_rows` rows read through the kernel (a half or less of bf16's bytes), and a dense copy for
+    longer passes and prefill: bf16 where the CPU computes it (torch's product over bf16 weights,
+    oneDNN on AMX where the CPU has it, beats decoding the blocks for every row there), else float32."""
 
-    def __init__(self, dense: torch.Tensor, blocks: BlockWeight):
+    def __init__(self, dense: torch.Tensor, blocks: BlockWeight, block_rows: int = DUAL_BLOCK_ROWS):
         if tuple(dense.shape) != tuple(blocks.shape):
             raise ValueError(f"the two copies differ in shape: {tuple(dense.shape)}, {tuple(blocks.shape)}")
-        self.dense, self.blocks = dense, blocks
+        self.dense, self.blocks, self.block_rows = dense, blocks, block_rows
 
     def pick(self, rows: int) -> torch.Tensor | BlockWeight:
-        return self.blocks if rows <= DUAL_BLOCK_ROWS else self.dense
+        return self.blocks if rows <= self.block_rows else self.dense
 
     @classmethod
     def cat(cls, weights: list[DualWeight]) -> DualWeight:
-        return cls(torch.cat([w.dense for w in weights]), BlockWeight.cat([w.blocks for w in weights]))
+        dense, blocks = torch.cat([w.dense for w in weights]), BlockWeight.cat([w.blocks for w in weights])
+        return cls(dense, blocks, min(w.block_rows for w in weights))
 
-    def rows(self, ids: torch.Tensor, dtype: torch.dtype = torch.bfloat16) -> torch.Tensor:
-        """Embedding lookup (and an LM head's rows): from the bf16 copy."""
-        return self.dense[ids].to(dtype)
+    def rows(self, ids: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
+        """Embedding lookup (and an LM head's rows): from the dense copy, in its dtype unless told."""
+        return self.dense[ids].to(dtype or self.dense.dtype)
 
     @property
     def shape(self) -> torch.Size:

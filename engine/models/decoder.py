@@ -46,7 +46,7 @@ def linear(
     if isinstance(weight, DualWeight):
         weight = weight.pick(x.shape[0])
     if isinstance(weight, BlockWeight):
-        y = weight.matmul(x)
+        y = weight.matmul(x).to(x.dtype)  # bf16 from the kernel; a float32 model stays float32
         return y + bias if bias is not None else y
     if matvec is not None:
         w, scale = (weight.q, weight.scale) if isinstance(weight, Int8Weight) else (weight, None)

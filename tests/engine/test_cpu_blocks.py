@@ -14,6 +14,7 @@ from kog.engine.engine import uses_stored_blocks
 from kog.engine.errors import DeviceError
 from kog.engine.models.blocks import BLOCK_PREFILL_CHUNK, DUAL_BLOCK_ROWS, BlockWeight, DualWeight
 from kog.engine.models.decoder import linear
+from kog.kernels.cpu import MAX_ROWS
 from kog.engine.registry import ResolvedModel
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
@@ -39,19 +40,22 @@ def test_engine_gguf_mode_follows_float32(tmp_path, monkeypatch):
         uses_stored_blocks(torch.device("cpu"), "gguf", ResolvedModel("x", "hf", hf))
 
 
-def test_the_cpu_default_pairs_bf16_with_the_blocks_and_follows_float32(tmp_path, monkeypatch):
-    """A GGUF model on a CPU with bf16 and the kernel's integer path: bf16 weights plus the blocks,
-    read by decode steps and two-row passes; an explicit dtype keeps one copy."""
+def test_the_cpu_default_pairs_dense_weights_with_the_blocks_and_follows_float32(tmp_path, monkeypatch):
+    """A GGUF model on a CPU whose kernel has an integer path: bf16 weights (a CPU with bf16 arithmetic
+    and AVX512-VNNI) or float32 ones (AVX2) plus the blocks, read by decode steps and short passes; an
+    explicit dtype keeps one copy."""
     from kog.engine.engine import cpu_has_bf16, cpu_matvec
 
     monkeypatch.setenv("KOG_HOME", str(tmp_path / "home"))
     path = write_tiny_gguf(tmp_path / "tiny.gguf", "qwen2").path
     kernel = cpu_matvec()
-    if not (cpu_has_bf16() and kernel is not None and kernel.block_paths & 1):
-        pytest.skip("needs a CPU with bf16 and VNNI")
+    bf16 = cpu_has_bf16() and kernel is not None and bool(kernel.block_paths & 1)
+    if not (bf16 or (kernel is not None and kernel.block_paths & 8)):
+        pytest.skip("needs a CPU with bf16 and VNNI, or AVX2")
     dual = Engine.load(path, device="cpu", draft="none")
-    assert dual.info.dtype == "bfloat16 + gguf blocks"
-    assert any(isinstance(w, DualWeight) for w in dual.runner.model.w.values())
+    assert dual.info.dtype == ("bfloat16" if bf16 else "float32") + " + gguf blocks"
+    duals = [w for w in dual.runner.model.w.values() if isinstance(w, DualWeight)]
+    assert duals and {w.block_rows for w in duals} == {DUAL_BLOCK_ROWS if bf16 else MAX_ROWS}
     plain = Engine.load(path, device="cpu", dtype="bfloat16", draft="none")
     assert not any(isinstance(w, DualWeight) for w in plain.runner.model.w.values())
     ref = Engine.load(path, device="cpu", dtype="float32", draft="none")
