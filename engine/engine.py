@@ -140,10 +140,7 @@ def uses_dual_weights(
     if picked not in (torch.bfloat16, torch.float32):
         return False
     kernel = cpu_matvec()
-    if kernel is None or not kernel.block_paths & 1:
-        return False
-    # Beside float32 only where the integer path takes every row count the kernel does (AVX2's).
-    return picked == torch.bfloat16 or bool(kernel.block_paths & 8)
+    return kernel is not None and bool(kernel.block_paths & 1)
 
 
 def dual_weights(dense: dict[str, object], stored: dict[str, object]) -> dict[str, object]:
@@ -154,8 +151,11 @@ def dual_weights(dense: dict[str, object], stored: dict[str, object]) -> dict[st
     for name, w in dense.items():
         q = stored.get(name)
         if isinstance(q, QuantTensor) and q.qtype in GGUF_CODES and kernel is not None:
-            rows = DUAL_BLOCK_ROWS if w.dtype == torch.bfloat16 else MAX_ROWS
-            w = DualWeight(w, BlockWeight.of(q.qtype, q.data, q.shape[1], kernel), rows)
+            # Beside float32, where AVX2's integer path takes every row count, the blocks take them all.
+            every = w.dtype == torch.float32 and kernel.block_paths & 8
+            w = DualWeight(
+                w, BlockWeight.of(q.qtype, q.data, q.shape[1], kernel), MAX_ROWS if every else DUAL_BLOCK_ROWS
+            )
         out[name] = w
     return out
 

@@ -14,8 +14,8 @@ from kog.engine.engine import uses_stored_blocks
 from kog.engine.errors import DeviceError
 from kog.engine.models.blocks import BLOCK_PREFILL_CHUNK, DUAL_BLOCK_ROWS, BlockWeight, DualWeight
 from kog.engine.models.decoder import linear
-from kog.kernels.cpu import MAX_ROWS
 from kog.engine.registry import ResolvedModel
+from kog.kernels.cpu import MAX_ROWS
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
 
