@@ -486,20 +486,20 @@ typedef void (*gguf_rows_fn)(const uint8_t *, int64_t, const uint16_t *, const f
         }                                                                                                   \
     }
 #endif
-#define KOG_GROWS_ALL(FMT) \
-    KOG_GROWS(FMT, 1) KOG_GROWS(FMT, 2) KOG_GROWS(FMT, 3) KOG_GROWS(FMT, 4) \
-    KOG_GROWS(FMT, 5) KOG_GROWS(FMT, 6) KOG_GROWS(FMT, 7) KOG_GROWS(FMT, 8)
-KOG_GROWS_ALL(G_Q8_0)
-KOG_GROWS_ALL(G_Q5_0)
-KOG_GROWS_ALL(G_Q4_1)
-KOG_GROWS_ALL(G_Q4_K)
-KOG_GROWS_ALL(G_Q6_K)
-#define KOG_GROWS_ROW(FMT) \
-    {gguf_rows_##FMT##_1, gguf_rows_##FMT##_2, gguf_rows_##FMT##_3, gguf_rows_##FMT##_4, \
-     gguf_rows_##FMT##_5, gguf_rows_##FMT##_6, gguf_rows_##FMT##_7, gguf_rows_##FMT##_8}
-static const gguf_rows_fn gguf_rows[5][MAX_ROWS] = {KOG_GROWS_ROW(G_Q8_0), KOG_GROWS_ROW(G_Q5_0),
-                                                    KOG_GROWS_ROW(G_Q4_1), KOG_GROWS_ROW(G_Q4_K),
-                                                    KOG_GROWS_ROW(G_Q6_K)};
+/* A function NAME_FMT_N for each format and row count 1..8 (M(FMT, N) defines it), and their table
+ * [format][rows - 1]. */
+#define KOG_EACH_ROWS(M, FMT) M(FMT, 1) M(FMT, 2) M(FMT, 3) M(FMT, 4) M(FMT, 5) M(FMT, 6) M(FMT, 7) M(FMT, 8)
+#define KOG_EACH_FORMAT(M) \
+    KOG_EACH_ROWS(M, G_Q8_0) KOG_EACH_ROWS(M, G_Q5_0) KOG_EACH_ROWS(M, G_Q4_1) KOG_EACH_ROWS(M, G_Q4_K) \
+    KOG_EACH_ROWS(M, G_Q6_K)
+#define KOG_ROWS_OF(NAME, FMT) \
+    {NAME##_##FMT##_1, NAME##_##FMT##_2, NAME##_##FMT##_3, NAME##_##FMT##_4, \
+     NAME##_##FMT##_5, NAME##_##FMT##_6, NAME##_##FMT##_7, NAME##_##FMT##_8}
+#define KOG_TABLE(NAME) \
+    {KOG_ROWS_OF(NAME, G_Q8_0), KOG_ROWS_OF(NAME, G_Q5_0), KOG_ROWS_OF(NAME, G_Q4_1), KOG_ROWS_OF(NAME, G_Q4_K), \
+     KOG_ROWS_OF(NAME, G_Q6_K)}
+KOG_EACH_FORMAT(KOG_GROWS)
+static const gguf_rows_fn gguf_rows[5][MAX_ROWS] = KOG_TABLE(gguf_rows);
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
 #define KOG_GGUF_VNNI 1
@@ -797,12 +797,14 @@ static inline __attribute__((always_inline)) void i16_halves(const __m256i c0, c
     }
 }
 
-/* Byte j = 16 where bit j of the low 16 bits is set (Q5_0's fifth bits). */
-static inline __m128i fifth_bits(uint32_t bits) {
-    const __m128i sel = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
-    const __m128i rep = _mm_shuffle_epi8(_mm_cvtsi32_si128((int)bits),
-                                         _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
-    return _mm_and_si128(_mm_cmpeq_epi8(_mm_and_si128(rep, sel), sel), _mm_set1_epi8(16));
+/* Byte j = 16 where bit j of the 32 bits is set (Q5_0's fifth bits, column j). */
+static inline __m256i fifth_bits(uint32_t bits) {
+    const __m256i sel = _mm256_set1_epi64x(0x8040201008040201LL);
+    /* byte j takes byte j / 8 of the bits; the shuffle stays within each 128-bit lane */
+    const __m256i rep = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits),
+                                            _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL,
+                                                               0x0303030303030303LL));
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(rep, sel), sel), _mm256_set1_epi8(16));
 }
 
 /* The 16-bit codes of 32 bytes (signed), as two halves. */
@@ -817,7 +819,6 @@ static inline __attribute__((always_inline)) void i16_row(const uint8_t *w, cons
     __m256 a[MAX_ROWS], b[MAX_ROWS];
     float mins[MAX_ROWS];
     for (int i = 0; i < n; i++) a[i] = b[i] = _mm256_setzero_ps(), mins[i] = 0.0f;
-    const __m128i low4 = _mm_set1_epi8(15);
     if (fmt == G_Q8_0 || fmt == G_Q5_0 || fmt == G_Q4_1) {
         const int bb = g_block_bytes[fmt];
         for (int64_t g = 0; g < cols / 32; g++, w += bb) {
@@ -827,20 +828,20 @@ static inline __attribute__((always_inline)) void i16_row(const uint8_t *w, cons
             if (fmt == G_Q8_0) {
                 c0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 2)));
                 c1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 18)));
-            } else {  /* 16 bytes of nibbles: low nibbles columns 0..15, high 16..31 */
-                const __m128i qs = _mm_loadu_si128((const __m128i *)(w + (fmt == G_Q5_0 ? 6 : 4)));
-                __m128i lo = _mm_and_si128(qs, low4), hi = _mm_and_si128(_mm_srli_epi16(qs, 4), low4);
-                if (fmt == G_Q5_0) {
-                    uint32_t h;
-                    memcpy(&h, w + 2, 4);
-                    lo = _mm_sub_epi8(_mm_or_si128(lo, fifth_bits(h)), _mm_set1_epi8(16));
-                    hi = _mm_sub_epi8(_mm_or_si128(hi, fifth_bits(h >> 16)), _mm_set1_epi8(16));
-                    c0 = _mm256_cvtepi8_epi16(lo), c1 = _mm256_cvtepi8_epi16(hi);
-                } else {  /* Q4_1: d * q + m */
-                    c0 = _mm256_cvtepu8_epi16(lo), c1 = _mm256_cvtepu8_epi16(hi);
-                    const float m = half_to_f32(w + 2);
-                    for (int i = 0; i < n; i++) mins[i] += m * p->xs[i * p->groups + g];
-                }
+            } else if (fmt == G_Q5_0) {  /* 16 bytes of nibbles (low: columns 0..15, high: 16..31), 32 bits */
+                const __m128i qs = _mm_loadu_si128((const __m128i *)(w + 6));
+                __m256i z = _mm256_and_si256(_mm256_inserti128_si256(_mm256_castsi128_si256(qs), _mm_srli_epi16(qs, 4), 1),
+                                             _mm256_set1_epi8(15));
+                uint32_t h;
+                memcpy(&h, w + 2, 4);
+                z = _mm256_sub_epi8(_mm256_or_si256(z, fifth_bits(h)), _mm256_set1_epi8(16));
+                widen_signed(z, &c0, &c1);
+            } else {  /* Q4_1, d * q + m: 16 bytes of nibbles */
+                const __m128i qs = _mm_loadu_si128((const __m128i *)(w + 4)), low4 = _mm_set1_epi8(15);
+                c0 = _mm256_cvtepu8_epi16(_mm_and_si128(qs, low4));
+                c1 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(qs, 4), low4));
+                const float m = half_to_f32(w + 2);
+                for (int i = 0; i < n; i++) mins[i] += m * p->xs[i * p->groups + g];
             }
             i16_group(c0, c1, d, p, g, n, (g & 1) ? b : a);
         }
@@ -893,7 +894,12 @@ static inline __attribute__((always_inline)) void i16_row(const uint8_t *w, cons
             }
         }
     }
-    for (int i = 0; i < n; i++) acc[i] = vsum(_mm256_add_ps(a[i], b[i])) + mins[i];
+    for (int i = 0; i < n; i++) {  /* (vsum is 512 bits wide in an AVX-512 build without VNNI) */
+        const __m256 t = _mm256_add_ps(a[i], b[i]);
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        acc[i] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h))) + mins[i];
+    }
 }
 
 typedef void (*i16_rows_fn)(const uint8_t *, int64_t, const struct i16_x *, uint16_t *, int64_t, int64_t, int64_t,
@@ -907,20 +913,8 @@ typedef void (*i16_rows_fn)(const uint8_t *, int64_t, const struct i16_x *, uint
             for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
         }                                                                                                   \
     }
-#define KOG_IROWS_ALL(FMT) \
-    KOG_IROWS(FMT, 1) KOG_IROWS(FMT, 2) KOG_IROWS(FMT, 3) KOG_IROWS(FMT, 4) \
-    KOG_IROWS(FMT, 5) KOG_IROWS(FMT, 6) KOG_IROWS(FMT, 7) KOG_IROWS(FMT, 8)
-KOG_IROWS_ALL(G_Q8_0)
-KOG_IROWS_ALL(G_Q5_0)
-KOG_IROWS_ALL(G_Q4_1)
-KOG_IROWS_ALL(G_Q4_K)
-KOG_IROWS_ALL(G_Q6_K)
-#define KOG_IROWS_ROW(FMT) \
-    {i16_rows_##FMT##_1, i16_rows_##FMT##_2, i16_rows_##FMT##_3, i16_rows_##FMT##_4, \
-     i16_rows_##FMT##_5, i16_rows_##FMT##_6, i16_rows_##FMT##_7, i16_rows_##FMT##_8}
-static const i16_rows_fn i16_fns[5][MAX_ROWS] = {KOG_IROWS_ROW(G_Q8_0), KOG_IROWS_ROW(G_Q5_0),
-                                                 KOG_IROWS_ROW(G_Q4_1), KOG_IROWS_ROW(G_Q4_K),
-                                                 KOG_IROWS_ROW(G_Q6_K)};
+KOG_EACH_FORMAT(KOG_IROWS)
+static const i16_rows_fn i16_fns[5][MAX_ROWS] = KOG_TABLE(i16_rows);
 #endif
 
 static int gguf_shape_ok(int fmt, int64_t bpr, int64_t cols) {

@@ -103,6 +103,15 @@ def test_paths_without_avx512_bf16_match(tmp_path: Path, arch):
             assert rel_err(out, expected(values, x)) < 4e-3, qtype
 
 
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="x86 vector paths")
+@pytest.mark.parametrize("arch", ["haswell", "skylake-avx512", "cascadelake", "sapphirerapids"])
+def test_builds_for_each_x86_generation(tmp_path: Path, arch):
+    """AVX2 alone; AVX-512 without VNNI (the AVX2 integer path beside 512-bit code); VNNI without bf16;
+    VNNI, bf16 and AMX. A build that fails where -march=native meets it falls back to plain C."""
+    library = tmp_path / "matvec.so"
+    subprocess.run(["cc", *FLAGS, f"-march={arch}", *map(str, SOURCES), *LIBS, "-o", str(library)], check=True)
+
+
 def test_what_it_cannot_read_is_a_clear_error(kernel):
     blocks, _ = blocks_and_values("Q4_K", 8, 256)
     x, out = torch.randn(1, 256).bfloat16(), torch.empty(1, 8, dtype=torch.bfloat16)
