@@ -109,7 +109,9 @@ def test_builds_for_each_x86_generation(tmp_path: Path, arch):
     """AVX2 alone; AVX-512 without VNNI (the AVX2 integer path beside 512-bit code); VNNI without bf16;
     VNNI, bf16 and AMX. A build that fails where -march=native meets it falls back to plain C."""
     library = tmp_path / "matvec.so"
-    subprocess.run(["cc", *FLAGS, f"-march={arch}", *map(str, SOURCES), *LIBS, "-o", str(library)], check=True)
+    subprocess.run(
+        ["cc", *FLAGS, f"-march={arch}", *map(str, SOURCES), *LIBS, "-o", str(library)], check=True
+    )
 
 
 def test_what_it_cannot_read_is_a_clear_error(kernel):
