@@ -500,6 +500,17 @@ typedef void (*gguf_rows_fn)(const uint8_t *, int64_t, const uint16_t *, const f
      KOG_ROWS_OF(NAME, G_Q6_K)}
 KOG_EACH_FORMAT(KOG_GROWS)
 static const gguf_rows_fn gguf_rows[5][MAX_ROWS] = KOG_TABLE(gguf_rows);
+/* NAME_FMT_N: rows r0..r1 of a matrix through ROW (one weight row against N rows of activations
+ * prepared as PREP), each result rounded to bf16 once. */
+#define KOG_ROWS_FN(NAME, ROW, PREP, FMT, N)                                                                \
+    static void NAME##_##FMT##_##N(const uint8_t *w, int64_t bpr, const PREP *p, uint16_t *y, int64_t ldy,   \
+                                   int64_t r0, int64_t r1, int64_t cols) {                                  \
+        for (int64_t r = r0; r < r1; r++) {                                                                 \
+            float acc[MAX_ROWS];                                                                            \
+            ROW(w + r * bpr, FMT, p, N, cols, acc);                                                         \
+            for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
+        }                                                                                                   \
+    }
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
 #define KOG_GGUF_VNNI 1
@@ -697,15 +708,7 @@ static inline __attribute__((always_inline)) void vnni_row(const uint8_t *w, con
 
 typedef void (*vnni_rows_fn)(const uint8_t *, int64_t, const struct vnni_x *, uint16_t *, int64_t, int64_t, int64_t,
                              int64_t);
-#define KOG_VROWS(FMT, N)                                                                                   \
-    static void vnni_rows_##FMT##_##N(const uint8_t *w, int64_t bpr, const struct vnni_x *p, uint16_t *y,    \
-                                      int64_t ldy, int64_t r0, int64_t r1, int64_t cols) {                  \
-        for (int64_t r = r0; r < r1; r++) {                                                                 \
-            float acc[MAX_ROWS];                                                                            \
-            vnni_row(w + r * bpr, FMT, p, N, cols, acc);                                                    \
-            for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
-        }                                                                                                   \
-    }
+#define KOG_VROWS(FMT, N) KOG_ROWS_FN(vnni_rows, vnni_row, struct vnni_x, FMT, N)
 #define KOG_VROWS_ALL(FMT) KOG_VROWS(FMT, 1) KOG_VROWS(FMT, 2)
 KOG_VROWS_ALL(G_Q8_0)
 KOG_VROWS_ALL(G_Q5_0)
@@ -904,15 +907,7 @@ static inline __attribute__((always_inline)) void i16_row(const uint8_t *w, cons
 
 typedef void (*i16_rows_fn)(const uint8_t *, int64_t, const struct i16_x *, uint16_t *, int64_t, int64_t, int64_t,
                             int64_t);
-#define KOG_IROWS(FMT, N)                                                                                   \
-    static void i16_rows_##FMT##_##N(const uint8_t *w, int64_t bpr, const struct i16_x *p, uint16_t *y,      \
-                                     int64_t ldy, int64_t r0, int64_t r1, int64_t cols) {                   \
-        for (int64_t r = r0; r < r1; r++) {                                                                 \
-            float acc[MAX_ROWS];                                                                            \
-            i16_row(w + r * bpr, FMT, p, N, cols, acc);                                                     \
-            for (int i = 0; i < N; i++) y[i * ldy + r] = f32_to_bf16(acc[i]);                               \
-        }                                                                                                   \
-    }
+#define KOG_IROWS(FMT, N) KOG_ROWS_FN(i16_rows, i16_row, struct i16_x, FMT, N)
 KOG_EACH_FORMAT(KOG_IROWS)
 static const i16_rows_fn i16_fns[5][MAX_ROWS] = KOG_TABLE(i16_rows);
 #endif
