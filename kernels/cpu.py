@@ -69,7 +69,8 @@ class CpuMatvec:
         self.vector_width = int(lib.kog_matvec_width())
         self._allow = lib.kog_gguf_allow
         self._allow.argtypes, self._allow.restype = [ctypes.c_int, ctypes.c_int], None
-        # The block kernel's paths in this build: integer dot products (1), bf16 dot products (2), AMX (4).
+        # The block kernel's paths in this build: integer dot products (1; AVX512-VNNI for one or two rows,
+        # or AVX2 for any number, which adds 8), bf16 dot products (2), AMX (4).
         self.block_paths = int(lib.kog_gguf_paths())
         self.ops = CpuOps(lib)
 
@@ -147,8 +148,8 @@ class CpuMatvec:
         return out
 
     def allow(self, vnni: bool = True, amx: bool = True) -> None:
-        """Which CPU-specific paths the block kernel may take (integer dot products for one or two rows,
-        AMX tiles for more); tests take them away to run the others."""
+        """Which CPU-specific paths the block kernel may take (integer dot products: AVX512-VNNI's for one
+        or two rows, AVX2's for any number; AMX tiles for more); tests take them away to run the others."""
         self._allow(int(vnni), int(amx))
 
     def stack(self, parts: list[tuple[str, np.ndarray]], cols: int) -> GgufStack:
