@@ -125,7 +125,11 @@ def make_runner(model: LoadedModel, device: torch.device, dtype: torch.dtype, ma
             model.cfg, cpu_block_weights(model.weights), max_seq_len, torch.bfloat16, matvec=cpu_matvec()
         )
     weights = {k: v.to(device) for k, v in model.weights.items()}
-    matvec = cpu_matvec() if device.type == "cpu" and dtype in (torch.bfloat16, torch.int8) else None
+    matvec = (
+        cpu_matvec()
+        if device.type == "cpu" and dtype in (torch.bfloat16, torch.float32, torch.int8)
+        else None
+    )
     return TorchRunner(model.cfg, weights, max_seq_len, dtype, matvec=matvec)
 
 

@@ -20,7 +20,8 @@ class TorchRunner:
         dtype: torch.dtype,
         matvec: CpuMatvec | None = None,
     ):
-        """`matvec`: the compiled CPU kernel for bf16 / int8 matrix-vector products (None: torch's own)."""
+        """`matvec`: the compiled CPU kernel for bf16 / int8 matrix-vector products and the small steps
+        around them in bf16 / float32 (None: torch's own)."""
         device = weights["embed"].device
         self.cfg, self.device, self.dtype, self.max_seq_len = cfg, device, dtype, max_seq_len
         # Int8 weights compute in bfloat16 (activations and the KV cache).

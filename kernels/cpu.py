@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 SOURCES = tuple(Path(__file__).with_name(n) for n in ("cpu_matvec.c", "cpu_ops.c"))
-HEADERS = (Path(__file__).with_name("cpu_common.h"),)
+HEADERS = tuple(Path(__file__).with_name(n) for n in ("cpu_common.h", "cpu_ops_rows.h"))
 MAX_ROWS = 8  # activation rows one call takes (decode is 1, speculative verification up to this)
 L1_FLOATS = 4096  # fp32 activation values (rows x columns) the kernel takes for more than one row
 # -ffp-contract=off: a multiply and an add stay two roundings, as gguf's dequantization does them.
@@ -187,35 +187,43 @@ class CpuMatvec:
 
 
 class CpuOps:
-    """The small steps of a decode step around the products (`cpu_ops.c`), for a few bf16 rows; each
-    matches its plain-torch counterpart in the decoder (tests compare them)."""
+    """The small steps of a decode step around the products (`cpu_ops.c`), for a few rows of bf16 or
+    float32 activations; each matches its plain-torch counterpart in the decoder (tests compare
+    them)."""
+
+    DTYPES = {torch.bfloat16: "bf16", torch.float32: "f32"}
 
     def __init__(self, lib: ctypes.CDLL):
-        self._norm, self._silu, self._attn = lib.kog_rmsnorm, lib.kog_silu_mul, lib.kog_attention_rows
-        self._norm.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_float, ctypes.c_void_p]
-        self._norm.argtypes += [ctypes.c_int64] * 2
-        self._silu.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p] + [ctypes.c_int64] * 2
-        self._attn.argtypes = [ctypes.c_void_p, ctypes.c_int64] + [ctypes.c_void_p] * 4 + [ctypes.c_int64] * 6
-        self._attn.argtypes += [ctypes.c_void_p]
-        self._norm.restype = self._silu.restype = self._attn.restype = ctypes.c_int
+        self._norm, self._silu, self._attn = {}, {}, {}
+        for dtype, suffix in self.DTYPES.items():
+            norm, silu = getattr(lib, "kog_rmsnorm_" + suffix), getattr(lib, "kog_silu_mul_" + suffix)
+            attn = getattr(lib, "kog_attention_rows_" + suffix)
+            norm.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_float, ctypes.c_void_p]
+            norm.argtypes += [ctypes.c_int64] * 2
+            silu.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p] + [ctypes.c_int64] * 2
+            attn.argtypes = [ctypes.c_void_p, ctypes.c_int64] + [ctypes.c_void_p] * 4 + [ctypes.c_int64] * 6
+            attn.argtypes += [ctypes.c_void_p]
+            norm.restype = silu.restype = attn.restype = ctypes.c_int
+            self._norm[dtype], self._silu[dtype], self._attn[dtype] = norm, silu, attn
 
     def rmsnorm(self, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
-        """bf16 x [n, d], fp32 weight [d] -> bf16 rms_norm(x) * weight."""
-        _need(x.dtype == torch.bfloat16 and x.dim() == 2 and x.is_contiguous(), "x: contiguous bf16 [n, d]")
+        """x [n, d] (bf16 or float32), fp32 weight [d] -> rms_norm(x) * weight in x's dtype."""
+        _need(x.dtype in self.DTYPES and x.dim() == 2 and x.is_contiguous(), "x: contiguous bf16/fp32 [n, d]")
         _need(weight.dtype == torch.float32 and weight.shape == (x.shape[1],), "weight: fp32 [d]")
         y = torch.empty_like(x)
-        _status(self._norm(x.data_ptr(), weight.data_ptr(), eps, y.data_ptr(), *x.shape), "rmsnorm")
+        _status(self._norm[x.dtype](x.data_ptr(), weight.data_ptr(), eps, y.data_ptr(), *x.shape), "rmsnorm")
         return y
 
     def silu_mul(self, gate_up: torch.Tensor) -> torch.Tensor:
-        """bf16 [n, 2f] (gate | up) -> bf16 silu(gate) * up [n, f]."""
+        """[n, 2f] (gate | up) -> silu(gate) * up [n, f], bf16 or float32."""
         n, two_f = gate_up.shape
         _need(
-            gate_up.dtype == torch.bfloat16 and gate_up.stride(1) == 1 and two_f % 2 == 0,
-            "gate_up: bf16 [n, 2f]",
+            gate_up.dtype in self.DTYPES and gate_up.stride(1) == 1 and two_f % 2 == 0,
+            "gate_up: bf16/fp32 [n, 2f]",
         )
-        y = torch.empty(n, two_f // 2, dtype=torch.bfloat16)
-        _status(self._silu(gate_up.data_ptr(), gate_up.stride(0), y.data_ptr(), n, two_f // 2), "silu_mul")
+        y = torch.empty(n, two_f // 2, dtype=gate_up.dtype)
+        silu = self._silu[gate_up.dtype]
+        _status(silu(gate_up.data_ptr(), gate_up.stride(0), y.data_ptr(), n, two_f // 2), "silu_mul")
         return y
 
     def attention_rows(
@@ -228,20 +236,20 @@ class CpuOps:
         start: int,
         heads: int,
     ) -> torch.Tensor:
-        """RoPE, the KV-cache write and causal attention for rows qkv [n, q | k | v] (bf16) at positions
-        start..; caches bf16 [kv_heads, max_seq, head_dim] (one layer's), cos/sin fp32 [max_seq,
-        head_dim]. Returns bf16 [n, heads * head_dim]."""
+        """RoPE, the KV-cache write and causal attention for rows qkv [n, q | k | v] at positions
+        start..; caches [kv_heads, max_seq, head_dim] (one layer's) of qkv's dtype (bf16 or float32),
+        cos/sin fp32 [max_seq, head_dim]. Returns [n, heads * head_dim] in qkv's dtype."""
         kv_heads, max_seq, hd = k_cache.shape
         n = qkv.shape[0]
-        _need(qkv.dtype == torch.bfloat16 and qkv.stride(1) == 1, "qkv: bf16 rows with unit column stride")
+        _need(qkv.dtype in self.DTYPES and qkv.stride(1) == 1, "qkv: bf16/fp32 rows with unit column stride")
         _need(qkv.shape[1] == (heads + 2 * kv_heads) * hd, "qkv: heads and kv_heads x head_dim columns")
         for t in (k_cache, v_cache):
-            _need(t.dtype == torch.bfloat16 and t.is_contiguous() and t.shape == k_cache.shape, "caches")
+            _need(t.dtype == qkv.dtype and t.is_contiguous() and t.shape == k_cache.shape, "caches")
         for t in (cos, sin):
             _need(t.dtype == torch.float32 and t.is_contiguous() and t.shape[1] == hd, "cos/sin: fp32 tables")
         _need(0 <= start and start + n <= min(max_seq, cos.shape[0]), "positions past the cache")
-        out = torch.empty(n, heads * hd, dtype=torch.bfloat16)
-        status = self._attn(
+        out = torch.empty(n, heads * hd, dtype=qkv.dtype)
+        status = self._attn[qkv.dtype](
             qkv.data_ptr(), qkv.stride(0), cos.data_ptr(), sin.data_ptr(), k_cache.data_ptr(),
             v_cache.data_ptr(), max_seq, start, n, heads, kv_heads, hd, out.data_ptr(),
         )  # fmt: skip

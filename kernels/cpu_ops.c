@@ -1,11 +1,12 @@
-/* The small steps of a CPU decode step around the matrix products, for a few bf16 activation rows:
- * RMSNorm, rotate-half RoPE with the KV-cache write and attention over the cache, SiLU(gate) * up.
- * Each is one call where the plain-torch decoder (engine/models/decoder.py, the reference these are
- * tested against) runs five to twenty small torch operations, a few microseconds each.
+/* The small steps of a CPU decode step around the matrix products, for a few activation rows in bf16
+ * or fp32: RMSNorm, rotate-half RoPE with the KV-cache write and attention over the cache, SiLU(gate)
+ * * up. Each is one call where the plain-torch decoder (engine/models/decoder.py, the reference these
+ * are tested against) runs five to twenty small torch operations, a few microseconds each.
  *
- * Rounding follows the reference: values are widened to fp32, computed in fp32, and rounded to bf16
- * where the reference holds a bf16 tensor (the normed rows, the rotated q and k, SiLU(gate), the
- * attention output). Built into the same library as cpu_matvec.c. */
+ * Rounding follows the reference: values are widened to fp32, computed in fp32, and rounded to the
+ * activations' type where the reference holds a tensor of it (the normed rows, the rotated q and k,
+ * SiLU(gate), the attention output). The steps are written once, in cpu_ops_rows.h, and included
+ * here for each type. Built into the same library as cpu_matvec.c. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,33 +64,8 @@ static inline void widen(const uint16_t *x, float *out, int64_t m) {
     for (int64_t c = 0; c < m; c++) out[c] = bf16_to_f32(x[c]);
 }
 
-/* y[i] = bf16(x[i] * rsqrt(mean(x[i]^2) + eps) * w) for n rows of d (w in fp32). */
-int kog_rmsnorm(const uint16_t *x, const float *w, float eps, uint16_t *y, int64_t n, int64_t d) {
-    if (n < 1 || d < 1) return -1;
-    float *xf = (float *)malloc((size_t)d * sizeof(float));
-    if (!xf) return -1;
-    for (int64_t i = 0; i < n; i++) {
-        widen(x + i * d, xf, d);
-        const float r = 1.0f / sqrtf(dot16(xf, xf, d) / (float)d + eps);
-        for (int64_t c = 0; c < d; c++) y[i * d + c] = f32_to_bf16((xf[c] * r) * w[c]);
-    }
-    free(xf);
-    return 0;
-}
-
-/* y[i, c] = bf16(bf16(silu(gate)) * up) for rows gu[i] = [gate (f) | up (f)] (row stride ld). */
-int kog_silu_mul(const uint16_t *gu, int64_t ld, uint16_t *y, int64_t n, int64_t f) {
-    if (n < 1 || f < 1) return -1;
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t c = 0; c < f; c++) {
-            const float g = bf16_to_f32(gu[i * ld + c]);
-            y[i * f + c] = f32_to_bf16(bf16_to_f32(f32_to_bf16(g / (1.0f + exp_fast(-g)))) * bf16_to_f32(gu[i * ld + f + c]));
-        }
-    return 0;
-}
-
 /* q . k for q (fp32 q, and its bf16 bits qb) and bf16 k (kf: scratch) */
-static inline float qk(const float *q, const uint16_t *qb, const uint16_t *k, int64_t hd, float *kf) {
+static inline float qk_bf16(const float *q, const uint16_t *qb, const uint16_t *k, int64_t hd, float *kf) {
 #if defined(__AVX512BF16__) && defined(__AVX512BW__)
     if (hd % 32 == 0) {  /* exact products, fp32 sums of column pairs */
         __m512 a = _mm512_setzero_ps();
@@ -114,59 +90,19 @@ static inline float qk(const float *q, const uint16_t *qb, const uint16_t *k, in
     return dot16(q, kf, hd);
 }
 
-/* Rotate-half RoPE of one head vector at one position, rounded to bf16 (the reference's
- * (x * cos + rotate_half(x) * sin) in fp32). */
-static void rope(const uint16_t *x, const float *cos, const float *sin, int64_t hd, uint16_t *out) {
-    const int64_t half = hd / 2;
-    for (int64_t c = 0; c < hd; c++) {
-        const float r = c < half ? -bf16_to_f32(x[c + half]) : bf16_to_f32(x[c - half]);
-        out[c] = f32_to_bf16(bf16_to_f32(x[c]) * cos[c] + r * sin[c]);
-    }
+static inline float qk_f32(const float *q, const float *qb, const float *k, int64_t hd, float *kf) {
+    (void)qb, (void)kf;
+    return dot16(q, k, hd);
 }
 
-/* The attention of n new rows at positions start.. of one layer, after the q/k/v projection:
- * qkv row j = [q (heads x hd) | k (kv_heads x hd) | v (kv_heads x hd)] (bf16, row stride ld_qkv).
- * Rotates q and k (cos/sin: fp32 [positions, hd] tables), writes k and v into the layer's caches
- * (bf16 [kv_heads, max_seq, hd]), and writes softmax(q k^T / sqrt(hd)) v over positions 0..start+j
- * (causal) to out row j (bf16, heads x hd). Query head h reads KV head h / (heads / kv_heads).
- * Returns 0, or -1 for a bad shape or no memory. */
-int kog_attention_rows(const uint16_t *qkv, int64_t ld_qkv, const float *cos, const float *sin, uint16_t *kc,
-                       uint16_t *vc, int64_t max_seq, int64_t start, int64_t n, int64_t heads, int64_t kv_heads,
-                       int64_t hd, uint16_t *out) {
-    if (n < 1 || start < 0 || start + n > max_seq || kv_heads < 1 || heads % kv_heads || hd % 2 || hd > 256)
-        return -1;
-    const int64_t qs = heads * hd, kvs = kv_heads * hd, len = start + n, group = heads / kv_heads;
-    for (int64_t j = 0; j < n; j++) {
-        const uint16_t *row = qkv + j * ld_qkv;
-        const float *cj = cos + (start + j) * hd, *sj = sin + (start + j) * hd;
-        for (int64_t g = 0; g < kv_heads; g++) {
-            uint16_t *kd = kc + (g * max_seq + start + j) * hd, *vd = vc + (g * max_seq + start + j) * hd;
-            rope(row + qs + g * hd, cj, sj, hd, kd);
-            for (int64_t c = 0; c < hd; c++) vd[c] = row[qs + kvs + g * hd + c];
-        }
-    }
-    float *scores = (float *)malloc((size_t)(heads * n * len) * sizeof(float));
-    if (!scores) return -1;
-    const float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel for schedule(static)
-    for (int64_t task = 0; task < heads * n; task++) {
-        const int64_t h = task / n, j = task % n, g = h / group, seen = start + j + 1;
-        uint16_t qb[256];
-        float q[256], kf[256], acc[256];
-        rope(qkv + j * ld_qkv + h * hd, cos + (start + j) * hd, sin + (start + j) * hd, hd, qb);
-        for (int64_t c = 0; c < hd; c++) q[c] = bf16_to_f32(qb[c]), acc[c] = 0.0f;
-        float *s = scores + task * len, top = -INFINITY;
-        const uint16_t *k = kc + g * max_seq * hd, *v = vc + g * max_seq * hd;
-        for (int64_t t = 0; t < seen; t++) {
-            s[t] = qk(q, qb, k + t * hd, hd, kf) * scale;
-            top = s[t] > top ? s[t] : top;
-        }
-        for (int64_t t = 0; t < seen; t++) s[t] = exp_fast(s[t] - top);
-        const float sum = sum16(s, seen);
-        for (int64_t t = 0; t < seen; t++)
-            for (int64_t c = 0; c < hd; c++) acc[c] += s[t] * bf16_to_f32(v[t * hd + c]);
-        for (int64_t c = 0; c < hd; c++) out[j * qs + h * hd + c] = f32_to_bf16(acc[c] / sum);
-    }
-    free(scores);
-    return 0;
-}
+#define ACT uint16_t
+#define SUFFIX _bf16
+#define LOAD(v) bf16_to_f32(v)
+#define STORE(f) f32_to_bf16(f)
+#include "cpu_ops_rows.h"
+
+#define ACT float
+#define SUFFIX _f32
+#define LOAD(v) (v)
+#define STORE(f) (f)
+#include "cpu_ops_rows.h"

@@ -104,12 +104,13 @@ class Decoder:
         self.cos, self.sin = rope_tables(cfg, cache.max_seq_len, device)
         self.lm_head = weights.get("lm_head", weights["embed"])
         # The compiled CPU steps around the products (norm, RoPE + cache + attention, SiLU * up) for
-        # decode steps and verification passes in bf16; prefill chunks and other dtypes run torch's.
+        # decode steps and verification passes in bf16 or float32; prefill chunks and other dtypes run
+        # torch's.
         self.ops = matvec.ops if matvec is not None else None
         self._fp32: dict[str, torch.Tensor] = {}
 
     def _compiled(self, x: torch.Tensor) -> bool:
-        return self.ops is not None and x.dtype == torch.bfloat16 and x.shape[0] <= MAX_ROWS
+        return self.ops is not None and x.dtype in self.ops.DTYPES and x.shape[0] <= MAX_ROWS
 
     def norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
         if not self._compiled(x):
