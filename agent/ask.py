@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from kog.agent.budget import Budget
@@ -16,8 +16,9 @@ from kog.engine.api import SamplingParams, Stats
 @dataclass(frozen=True)
 class Reply:
     text: str
-    tokens: int
+    tokens: int  # generated (a begun reply's given tokens not counted)
     finish_reason: str
+    token_ids: tuple[int, ...] = ()  # the whole reply's
 
 
 class ModelCaller:
@@ -35,20 +36,33 @@ class ModelCaller:
         return self.tokens / self.decode_s if self.decode_s > 0 else 0.0
 
     def ask(
-        self, prompt: Prompt, params: SamplingParams, step: int, until: Callable[[str], bool] | None = None
+        self,
+        prompt: Prompt,
+        params: SamplingParams,
+        step: int,
+        until: Callable[[str], bool] | None = None,
+        begun: Sequence[int] = (),
+        begun_text: str = "",
     ) -> Reply:
-        """The model's reply; generation also ends once `until(text so far)` holds."""
+        """The model's reply; generation also ends once `until(text so far)` holds. `begun`: token ids
+        (of text `begun_text`) the reply starts with; the model continues them."""
         self.budget.check()
         params = replace(params, max_tokens=max(1, min(params.max_tokens, self.budget.tokens_left)))
-        parts: list[str] = []
+        parts: list[str] = [begun_text] if begun else []
+        ids: list[int] = list(begun)
         generated = 0
         stats: Stats | None = None
         finish_reason = "stop"
         started = time.monotonic()
-        stream = self.model.stream(prompt, params)
+        if begun_text:
+            self.bus.publish(TokensStreamed(step=step, text=begun_text, tokens=0, tok_s=0.0))
+        stream = (
+            self.model.stream(prompt, params, begun=begun) if begun else self.model.stream(prompt, params)
+        )
         try:
             for chunk in stream:
                 generated += len(chunk.token_ids)
+                ids.extend(chunk.token_ids)
                 parts.append(chunk.text)
                 elapsed = time.monotonic() - started
                 if chunk.text:
@@ -80,4 +94,4 @@ class ModelCaller:
             # NOTE: charged without a check, so the reply that crossed the limit is still used;
             # the next step's check ends the run.
             self.budget.tokens += generated
-        return Reply(text="".join(parts), tokens=generated, finish_reason=finish_reason)
+        return Reply("".join(parts), generated, finish_reason, tuple(ids))

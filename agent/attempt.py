@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kog.agent.ask import ModelCaller
+from kog.agent.branches import Branch
 from kog.agent.context import error_text, target
 from kog.agent.edit import ProposedEdit, definition_body, propose_edit
 from kog.agent.errors import NoChange, ReplyRejected
 from kog.agent.events import EditProposed, EditRejected
 from kog.agent.localize import Suspect
+from kog.agent.model import Prompt
 from kog.agent.parse_reply import has_closed_block, has_search_replace
 from kog.agent.prompts import FailedAttempt, FailingTest, edit_messages, search_replace_messages
 from kog.agent.steps import StepLog
@@ -51,6 +53,7 @@ class Verdict:
     history: FailedAttempt | None = None  # what the next attempt's prompt learns from this one
     full_run: TestRun | None = None
     label: str = ""
+    asked: tuple[Prompt, tuple[int, ...]] | None = None  # an unchanged reply: its prompt and token ids
 
 
 def edit_budget(caller: ModelCaller, source: str) -> int:
@@ -93,13 +96,18 @@ class Attempts:
         history: list[FailedAttempt],
         params: SamplingParams,
         number: int,
+        branch: Branch | None = None,
     ) -> Verdict:
+        """`branch`: a reply this attempt continues from a place where the model doubted (branches.py);
+        it must come with the prompt the branched reply answered (the same suspect, goal, diagnosis
+        and history)."""
         self.caller.budget.take_step()
         text = self.ws.files.read(suspect.path)
         tests = goal.tests_for(suspect)
         view = target(suspect, text, tests)
         label = f"{suspect.path}::{view.qualname}"
-        with self.steps.step("edit", number, detail=label) as step:
+        detail = label if branch is None else f"{label}: branch {branch.describe}"
+        with self.steps.step("edit", number, detail=detail) as step:
             if suspect.definition is not None:
                 messages = edit_messages(tests, view, diagnosis, history)
                 until = has_closed_block
@@ -112,10 +120,12 @@ class Attempts:
                 top_p=params.top_p,
                 seed=params.seed,
             )
-            reply_text = ""
+            reply_text, reply_ids = "", ()
             try:
-                reply = self.caller.ask(messages, params, step.number, until=until)
-                reply_text = reply.text
+                begun = branch.begun if branch is not None else ()
+                begun_text = branch.text if branch is not None else ""
+                reply = self.caller.ask(messages, params, step.number, until, begun, begun_text)
+                reply_text, reply_ids = reply.text, reply.token_ids
                 step.tokens = reply.tokens
                 edit = propose_edit(text, suspect, reply_text)
                 if edit.new_text in self.judged:  # sampled replies often repeat an earlier one
@@ -124,12 +134,13 @@ class Attempts:
                 self.ws.apply(edit)
             except (ReplyRejected, PromptTooLongError) as exc:
                 reason = exc.reason if isinstance(exc, ReplyRejected) else str(exc)
-                step.state, step.detail = "failed", f"{label}: {one_line(reason)}"
+                step.state, step.detail = "failed", f"{detail}: {one_line(reason)}"
                 self.ws.bus.publish(EditRejected(path=suspect.path, function=view.qualname, reason=reason))
                 shown = "\n".join(reply_text.strip().splitlines()[:MAX_REJECTED_LINES])
                 if isinstance(exc, NoChange):
                     lesson = "it is the code exactly as it is now, and that code fails the test: change it"
-                    return Verdict("unchanged", FailedAttempt(view.source, lesson), label=label)
+                    asked = (messages, reply_ids)
+                    return Verdict("unchanged", FailedAttempt(view.source, lesson), label=label, asked=asked)
                 return Verdict("rejected", FailedAttempt(shown or "(an empty reply)", reason), label=label)
         return self._judge(edit, goal, number, label)
 

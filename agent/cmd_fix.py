@@ -39,6 +39,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--max-tokens", type=int, default=20_000, help="generated tokens at most (default: 20000)"
     )
     parser.add_argument(
+        "--branches",
+        type=int,
+        default=RunConfig.branches,
+        help="where the best suspect's greedy reply changes nothing, that reply continued from this "
+        "many places where the model doubted, with its second choice there (one for other suspects; "
+        f"0: none; default: {RunConfig.branches})",
+    )
+    parser.add_argument(
         "--variants",
         type=int,
         default=RunConfig.variants,
@@ -80,8 +88,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _config(args: argparse.Namespace) -> RunConfig:
     if args.max_steps < 1 or args.max_time <= 0 or args.max_tokens < 1:
         raise AgentError("--max-steps, --max-time and --max-tokens must be positive")
-    if args.variants < 0:
-        raise AgentError("--variants must be 0 or more")
+    if args.variants < 0 or args.branches < 0:
+        raise AgentError("--variants and --branches must be 0 or more")
     if not args.repo.is_dir():
         raise AgentError(f"{args.repo} is not a folder")
     return RunConfig(
@@ -93,6 +101,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         commit=not args.no_commit,
         allow_dirty=args.allow_dirty,
         refactor=not args.no_refactor,
+        branches=args.branches,
         variants=args.variants,
     )
 

@@ -1,8 +1,8 @@
 """The repair loop: plan, then edit and test until the target tests pass, then refactor.
 
-Greedy attempts come first (each suspect, retried once with the new failure), then sampled
-candidates at a temperature; the first edit that turns the target tests green without breaking
-a passing test wins. Every way out of the loop leaves the user's tree restored unless fixed.
+Greedy attempts come first (each suspect, retried once with the new failure; a reply that changes
+nothing is branched where the model doubted, branches.py), then sampled candidates at a temperature;
+the first edit that turns the target tests green without breaking a passing test wins. Every way out of the loop leaves the user's tree restored unless fixed.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from pathlib import Path
 
 from kog.agent.ask import ModelCaller
 from kog.agent.attempt import Attempts, Goal, Verdict
+from kog.agent.branches import Branch, branch_points
 from kog.agent.budget import Budget
 from kog.agent.edit import ProposedEdit
 from kog.agent.errors import BudgetExhausted
 from kog.agent.events import EventBus, RunFinished, RunStarted
 from kog.agent.localize import Suspect
-from kog.agent.model import LanguageModel
+from kog.agent.model import LanguageModel, ScoringModel
 from kog.agent.plan import Plan, goal_for, localize, make_plan
 from kog.agent.prompts import FailedAttempt
 from kog.agent.refactor import refactor
@@ -27,6 +28,7 @@ from kog.agent.steps import StepLog
 from kog.agent.variants import suspect_variants
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
+from kog.engine.errors import PromptTooLongError
 from kog.tools.git import RepoGuard
 from kog.tools.testrunner import TestRun, resolve_test_command
 
@@ -46,6 +48,9 @@ class RunConfig:
     refactor: bool = True
     suspects: int = 3  # suspects tried greedily, best first
     retries: int = 1  # greedy retries of a suspect with the new failure in the prompt
+    # Where a suspect's greedy reply changed nothing: that reply continued from the places the model
+    # doubted most, each with its runner-up token (branches.py), for the best suspect; one for others.
+    branches: int = 3
     samples: int = 8  # sampled candidates after the greedy ones (max_steps bounds them too)
     temperature: float = 0.7
     # A suspect's samples after one of them changed nothing: a small model copies confident code back
@@ -203,6 +208,17 @@ class RepairRun:
                     return verdict
         return None
 
+    def _branch_points(self, verdict: Verdict, count: int) -> list[Branch]:
+        """Branches of an unchanged reply (branches.py), where the model can score one."""
+        if count <= 0 or verdict.asked is None or not isinstance(self.model, ScoringModel):
+            return []
+        prompt, reply = verdict.asked
+        try:
+            scores = self.model.score(prompt, reply)
+        except PromptTooLongError:
+            return []
+        return branch_points(scores, count)
+
     def _model_edits(
         self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
     ) -> Verdict | None:
@@ -221,6 +237,14 @@ class RepairRun:
                 if verdict.kind == "unchanged":
                     if verdict.history is not None:
                         unchanged[rank] = verdict.history
+                    count = config.branches if rank == 0 else min(config.branches, 1)
+                    for branch in self._branch_points(verdict, count):
+                        number += 1
+                        tried = attempts.attempt(
+                            suspect, goal, diagnosis if rank == 0 else "", history, GREEDY, number, branch
+                        )
+                        if tried.kind in ("fixed", "progress"):
+                            return tried
                     break  # a greedy retry of a model that saw no bug repeats itself; sampling follows
                 history = [verdict.history] if verdict.history else []
         # Two samples of the best suspect for each one of the runner-up: most fixes come from the first.

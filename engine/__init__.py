@@ -1,9 +1,29 @@
 """kog-agent's inference engine: load a model, stream tokens."""
 
-from kog.engine.api import Chunk, Completion, Message, ModelInfo, SamplingParams, Stats
+from kog.engine.api import (
+    Alternative,
+    Chunk,
+    Completion,
+    Message,
+    ModelInfo,
+    SamplingParams,
+    Stats,
+    TokenScore,
+)
 from kog.engine.errors import KogError
 
-__all__ = ["Chunk", "Completion", "Engine", "KogError", "Message", "ModelInfo", "SamplingParams", "Stats"]
+__all__ = [
+    "Alternative",
+    "Chunk",
+    "Completion",
+    "Engine",
+    "KogError",
+    "Message",
+    "ModelInfo",
+    "SamplingParams",
+    "Stats",
+    "TokenScore",
+]
 
 
 def __getattr__(name: str):

@@ -100,6 +100,24 @@ class Completion:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    token: int
+    text: str
+    logprob: float
+
+
+@dataclass(frozen=True)
+class TokenScore:
+    """One token of a scored reply: its text (the reply's texts join into the reply), its
+    log-probability after everything before it, and the model's most likely tokens at that place."""
+
+    token: int
+    text: str
+    logprob: float
+    top: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     name: str
     arch: str  # "qwen2" | "llama"

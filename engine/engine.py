@@ -12,7 +12,17 @@ from pathlib import Path
 
 import torch
 
-from kog.engine.api import Chunk, Completion, Message, ModelInfo, ProgressFn, SamplingParams, Stats
+from kog.engine.api import (
+    Alternative,
+    Chunk,
+    Completion,
+    Message,
+    ModelInfo,
+    ProgressFn,
+    SamplingParams,
+    Stats,
+    TokenScore,
+)
 from kog.engine.errors import DeviceError, InvalidSamplingError, PromptTooLongError
 from kog.engine.gguf_file import QuantTensor
 from kog.engine.loader import LoadedModel, load_model, load_stored_blocks
@@ -311,11 +321,49 @@ class Engine:
         return Completion("".join(texts), tuple(ids), last.finish_reason or "stop", last.stats)
 
     def stream(
-        self, prompt: str | Sequence[Message], params: SamplingParams | None = None
+        self, prompt: str | Sequence[Message], params: SamplingParams | None = None, begun: Sequence[int] = ()
     ) -> Iterator[Chunk]:
+        """The reply to `prompt`, streamed; `begun`: token ids the reply starts with, which it continues
+        (they are not streamed back)."""
         params = params or SamplingParams()
         with self._lock:
-            yield from self._stream(self.encode(prompt), params)
+            yield from self._stream(self.encode(prompt) + list(begun), params)
+
+    def score(self, prompt: str | Sequence[Message], reply: Sequence[int], top: int = 5) -> list[TokenScore]:
+        """Each token of `reply` (token ids after `prompt`) with its log-probability and the `top` most
+        likely tokens at its place, from one teacher-forced pass (the prompt's cached prefix reused)."""
+        if not reply:
+            return []
+        with self._lock:
+            ids = self.encode(prompt) or [self.tokenizer.bos_id if self.tokenizer.bos_id is not None else 0]
+            full = ids + list(reply)
+            if len(full) > self.max_seq_len:
+                raise PromptTooLongError(
+                    f"the prompt and reply are {len(full)} tokens; the context holds {self.max_seq_len}"
+                )
+            # Logits at positions len(ids) - 1 .. len(full) - 2 predict the reply's tokens.
+            first = len(ids) - 1
+            start = min(_shared_prefix(self._cached, full), first)
+            self._cached = full[:start]
+            rows: list[torch.Tensor] = []
+            step = getattr(self.runner, "prefill_chunk", PREFILL_CHUNK)
+            for begin in range(start, len(full) - 1, step):
+                chunk = full[begin : min(begin + step, len(full) - 1)]
+                logits = self.runner.forward(torch.tensor(chunk), begin)
+                rows.append(torch.log_softmax(logits[max(first - begin, 0) :].float(), dim=-1).cpu())
+                self._cached.extend(chunk)
+        logprobs = torch.cat(rows)
+        best = logprobs.topk(min(top, logprobs.shape[1]), dim=-1)
+        decoder, out = StreamDecoder(self.tokenizer), []
+        texts = [decoder.push(t) for t in reply]
+        texts[-1] += decoder.flush()
+        for i, token in enumerate(reply):
+            alternatives = tuple(
+                Alternative(a, self.tokenizer.decode([a]), v)
+                for a, v in zip(best.indices[i].tolist(), best.values[i].tolist(), strict=True)
+            )
+            out.append(TokenScore(token, texts[i], logprobs[i, token].item(), alternatives))
+        return out
 
     def _stream(self, ids: list[int], params: SamplingParams) -> Iterator[Chunk]:
         t0 = time.perf_counter()
@@ -394,11 +442,7 @@ class Engine:
 
     def _prefill(self, ids: list[int], stats: Stats) -> torch.Tensor:
         # Reuse the KV of the longest shared prefix; at least one token is recomputed for its logits.
-        reuse = 0
-        for a, b in zip(self._cached, ids[:-1], strict=False):
-            if a != b:
-                break
-            reuse += 1
+        reuse = _shared_prefix(self._cached, ids[:-1])
         stats.reused_tokens = reuse
         self._cached = ids[:reuse]
         logits = None
@@ -409,6 +453,15 @@ class Engine:
             self._cached.extend(chunk)
         assert logits is not None
         return logits
+
+
+def _shared_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _count_by_position(stats: Stats, accepted: int, proposed: int) -> None:

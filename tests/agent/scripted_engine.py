@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from kog.engine.api import Chunk, Completion, Message, ModelInfo, SamplingParams, Stats
+from kog.engine.api import (
+    Alternative,
+    Chunk,
+    Completion,
+    Message,
+    ModelInfo,
+    SamplingParams,
+    Stats,
+    TokenScore,
+)
 
 
 class ScriptedEngine:
@@ -71,3 +80,50 @@ class ScriptedEngine:
         assert last.stats is not None and last.finish_reason is not None
         ids = tuple(i for c in chunks for i in c.token_ids)
         return Completion("".join(c.text for c in chunks), ids, last.finish_reason, last.stats)
+
+
+class ScoringScriptedEngine(ScriptedEngine):
+    """A scripted engine that also scores replies and continues begun ones, one character a token.
+
+    `doubts` maps a piece of a reply to (alternative, margin): scoring a reply puts that alternative
+    `margin` nats below the character that follows the piece (its first occurrence); every other
+    place is certain. A begun reply (`stream(..., begun=ids)`) is continued with the next scripted
+    reply, and the ids it was begun with are kept in `begun`.
+    """
+
+    FIRST_ALTERNATIVE = 100_000  # ids of alternatives; characters are their code points
+
+    def __init__(self, replies: Sequence[str], doubts: dict[str, tuple[str, float]]) -> None:
+        super().__init__(replies, chunk_chars=1)
+        self.doubts = doubts
+        self.alternatives: dict[int, str] = {}
+        self.begun: list[tuple[int, ...]] = []
+        self.scored = 0
+
+    def count_tokens(self, prompt: str | list[Message]) -> int:
+        return len(prompt if isinstance(prompt, str) else "".join(m.content for m in prompt))
+
+    def stream(
+        self, prompt: str | list[Message], params: SamplingParams, begun: Sequence[int] = ()
+    ) -> Iterator[Chunk]:
+        if begun:
+            self.begun.append(tuple(begun))
+        for chunk in super().stream(prompt, params):
+            ids = tuple(ord(c) for c in chunk.text)
+            yield Chunk(chunk.text, ids, chunk.finish_reason, chunk.stats)
+
+    def score(self, prompt: str | list[Message], reply: Sequence[int], top: int = 5) -> list[TokenScore]:
+        self.scored += 1
+        text = "".join(chr(t) for t in reply)
+        places = {}
+        for piece, (alternative, margin) in self.doubts.items():
+            at = text.find(piece)
+            if at >= 0:
+                token = self.FIRST_ALTERNATIVE + len(self.alternatives)
+                self.alternatives[token] = alternative
+                places[at + len(piece)] = Alternative(token, alternative, -margin)
+        out = []
+        for i, t in enumerate(reply):
+            chosen = Alternative(t, chr(t), 0.0)
+            out.append(TokenScore(t, chr(t), 0.0, (chosen, places[i]) if i in places else (chosen,)))
+        return out

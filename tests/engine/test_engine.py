@@ -249,3 +249,32 @@ def test_the_end_of_sequence_token_ends_the_call_without_running_it(tiny_qwen2):
     out = engine.generate("def f(x):", SamplingParams(max_tokens=12))
     assert out.token_ids == plain[:end] and out.finish_reason == "stop"
     assert len(calls) == 1 + end  # the prompt, then one pass per token before the end token
+
+
+def test_score_gives_each_reply_tokens_log_probability_from_one_teacher_forced_pass(tiny):
+    engine = load(tiny)
+    reply = list(engine.generate(PROMPT, greedy(12)).token_ids)
+    reply[5] = (reply[5] + 7) % engine.cfg.vocab_size  # a token greedy decoding would not pick
+    ids = engine.encode(PROMPT)
+    want = torch.log_softmax(load(tiny).runner.forward(torch.tensor(ids + reply), 0).float(), -1)
+    scores = engine.score(PROMPT, reply, top=3)
+    assert [s.token for s in scores] == reply
+    assert "".join(s.text for s in scores) == engine.tokenizer.decode(reply)
+    for i, s in enumerate(scores):
+        row = want[len(ids) - 1 + i]
+        assert s.logprob == pytest.approx(row[reply[i]].item(), abs=1e-4)
+        assert [a.token for a in s.top] == row.topk(3).indices.tolist()
+        assert s.top[0].logprob >= s.top[1].logprob >= s.top[2].logprob
+        assert s.top[0].text == engine.tokenizer.decode([s.top[0].token])
+    # greedy picked every token but the one replaced
+    assert all(s.top[0].token == s.token for i, s in enumerate(scores) if i < 5)
+    assert scores[5].top[0].token != scores[5].token
+
+
+def test_a_reply_begun_with_given_tokens_continues_them(tiny):
+    engine = load(tiny)
+    whole = engine.generate(PROMPT, greedy(16)).token_ids
+    engine.score(PROMPT, list(whole))  # leaves the cache holding the prompt and the reply
+    rest = "".join(c.text for c in engine.stream(PROMPT, greedy(10), begun=whole[:6]))
+    fresh = load(tiny).generate(PROMPT, greedy(16))
+    assert rest == engine.tokenizer.decode(list(fresh.token_ids[6:]))
