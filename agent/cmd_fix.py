@@ -88,8 +88,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _config(args: argparse.Namespace) -> RunConfig:
     if args.max_steps < 1 or args.max_time <= 0 or args.max_tokens < 1:
         raise AgentError("--max-steps, --max-time and --max-tokens must be positive")
-    if args.variants < 0 or args.branches < 0:
-        raise AgentError("--variants and --branches must be 0 or more")
+    for option in ("variants", "branches"):
+        if getattr(args, option) < 0:
+            raise AgentError(f"--{option} must be 0 or more")
     if not args.repo.is_dir():
         raise AgentError(f"{args.repo} is not a folder")
     return RunConfig(

@@ -95,6 +95,8 @@ def test_bad_input_raises_the_one_line_errors_the_cli_prints(example_repo, tmp_p
         cmd_fix.run(parse("fix", "all", "--repo", tmp_path, "--max-steps", 0), load=scripted())
     with pytest.raises(AgentError, match="--variants must be 0 or more"):
         cmd_fix.run(parse("fix", "all", "--repo", tmp_path, "--variants", -1), load=scripted())
+    with pytest.raises(AgentError, match="--branches must be 0 or more"):
+        cmd_fix.run(parse("fix", "all", "--repo", tmp_path, "--branches", -1), load=scripted())
     report_path = tmp_path / "report.json"
     root = example_repo("pagination")
     (root / "notes.txt").write_text("uncommitted")
