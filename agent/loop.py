@@ -238,6 +238,8 @@ class RepairRun:
                     if verdict.history is not None:
                         unchanged[rank] = verdict.history
                     count = config.branches if rank == 0 else min(config.branches, 1)
+                    budget = attempts.caller.budget
+                    count = min(count, budget.max_steps - budget.steps)  # no scoring for no attempt
                     for branch in self._branch_points(verdict, count):
                         number += 1
                         tried = attempts.attempt(
