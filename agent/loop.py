@@ -2,7 +2,8 @@
 
 Greedy attempts come first (each suspect, retried once with the new failure; a reply that changes
 nothing is branched where the model doubted, branches.py), then sampled candidates at a temperature;
-the first edit that turns the target tests green without breaking a passing test wins. Every way out of the loop leaves the user's tree restored unless fixed.
+the first edit that turns the target tests green without breaking a passing test wins. Every way
+out of the loop leaves the user's tree restored unless fixed.
 """
 
 from __future__ import annotations
