@@ -278,3 +278,20 @@ def test_a_reply_begun_with_given_tokens_continues_them(tiny):
     rest = "".join(c.text for c in engine.stream(PROMPT, greedy(10), begun=whole[:6]))
     fresh = load(tiny).generate(PROMPT, greedy(16))
     assert rest == engine.tokenizer.decode(list(fresh.token_ids[6:]))
+
+
+@pytest.mark.gpu
+def test_scores_and_begun_replies_on_the_gpu_match_the_cpu(tiny_qwen2):
+    from kog.kernels import cuda_kernels_available
+
+    if not cuda_kernels_available():
+        pytest.skip("needs a CUDA GPU and CuPy")
+    gpu, cpu = Engine.load(tiny_qwen2.path, device="cuda"), load(tiny_qwen2)
+    reply = list(gpu.generate(PROMPT, greedy(16)).token_ids)
+    got, want = gpu.score(PROMPT, reply), cpu.score(PROMPT, reply)
+    # the GPU runs the stored blocks with quantized activations, the CPU reference float32
+    assert max(abs(g.logprob - w.logprob) for g, w in zip(got, want, strict=True)) < 0.25
+    assert sum(g.top[0].token == w.top[0].token for g, w in zip(got, want, strict=True)) >= 14
+    rest = [t for c in gpu.stream(PROMPT, greedy(10), begun=reply[:6]) for t in c.token_ids]
+    # the begun tokens go through prefill, the generated ones went through decode steps: near-ties may part
+    assert len(rest) == 10 and sum(a == b for a, b in zip(rest, reply[6:], strict=True)) >= 8
