@@ -20,7 +20,9 @@ from kog.engine.api import TokenScore
 # Runner-ups further below the chosen token than this (in nats: e^-6 ~ 1/400) are not the model's doubt.
 MAX_MARGIN = 6.0
 FENCE = "```"
-HEADER = re.compile(r"\b(?:def|class)\s+\w+\s*[(:]")  # places before the definition's name are no edit of it
+# Places count once the code has its definition's name and `(` (or a class's `:`): before, a change
+# is no edit of that definition (`def` against `from`, the name itself).
+HEADER = re.compile(r"\b(?:def|class)\s+\w+\s*[(:]")
 
 
 @dataclass(frozen=True)
