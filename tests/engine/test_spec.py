@@ -14,9 +14,11 @@ from tokenizers import Tokenizer
 
 from kog.engine import Engine, SamplingParams
 from kog.engine.errors import InvalidSamplingError, ModelNotFoundError, UnsupportedModelError
+from kog.engine.runner_torch import EXTRA_ROW_SHARE, PASS_COST_WEIGHT
 from kog.engine.spec.draft_model import DraftModelDrafter, check_same_tokenizer
 from kog.engine.spec.prompt_lookup import AdaptiveK, PromptLookupDrafter
 from kog.engine.tokenizer import TextTokenizer
+from kog.kernels.cpu import MAX_ROWS
 
 pytestmark = pytest.mark.usefixtures("isolated_kog_home")
 
@@ -43,6 +45,13 @@ def plain_outputs(model: TinyModel) -> dict[str, tuple[int, ...]]:
 
 
 def drafted_engine(model: TinyModel, kind: str, tmp_path) -> Engine:
+    engine = _drafted_engine(model, kind, tmp_path)
+    # Drafts as the drafter asks: a tiny model's pass times are noise, and these tests need drafts.
+    engine.runner.pass_cost = None
+    return engine
+
+
+def _drafted_engine(model: TinyModel, kind: str, tmp_path) -> Engine:
     if kind == "draft-self":
         return Engine.load(model.path, device="cpu", dtype="float32", draft=f"draft:{model.path}")
     if kind == "mtp-random":
@@ -144,6 +153,7 @@ def test_a_drafter_that_always_misses_costs_few_verify_passes(tiny_qwen2):
     engine.drafter = FlawedOracleDrafter(
         engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, every=1
     )
+    engine.runner.pass_cost = None  # drafts as the drafter asks, not weighed against measured passes
     out = engine.generate(prompt, SamplingParams(max_tokens=80))
     assert out.token_ids == truth.token_ids and out.stats.accepted == 0
     # Three misses (k 4, 1, 1), then 16 plain passes; again three misses at k 1 and a rest, and so on;
@@ -180,9 +190,10 @@ def test_draft_and_mtp_names_load_and_bad_ones_fail_with_one_clear_error(tiny_qw
         Engine.load(path, device="cpu", draft=f"mtp:{tmp_path}/small.safetensors")
 
 
-def rows_per_pass(model: TinyModel, configure) -> list[int]:
-    """Generates with an oracle drafter (k up to 8) after `configure(engine)`; checks the output is
-    plain greedy and returns the rows of every verification pass."""
+def rows_per_pass(model: TinyModel, configure, k_max: int = 8, every: int = 2) -> list[int]:
+    """Generates with an oracle drafter (k up to k_max, every `every`-th proposal flawed) after
+    `configure(engine)`; checks the output is plain greedy and returns the rows of every verification
+    pass."""
     prompt = SNIPPETS[1]
     truth = Engine.load(model.path, device="cpu", dtype="float32", draft="none").generate(
         prompt, SamplingParams(max_tokens=N_TOKENS)
@@ -195,7 +206,7 @@ def rows_per_pass(model: TinyModel, configure) -> list[int]:
     )
     configure(engine)
     engine.drafter = FlawedOracleDrafter(
-        engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, k_max=8
+        engine.encode(prompt) + list(truth.token_ids), engine.cfg.vocab_size, every=every, k_max=k_max
     )
     out = engine.generate(prompt, SamplingParams(max_tokens=N_TOKENS))
     assert out.token_ids == truth.token_ids and out.stats.drafted > 0
@@ -210,6 +221,47 @@ def test_drafts_per_pass_stay_within_the_runners_rows(tiny_qwen2):
         engine._max_drafts = 2
 
     assert max(rows_per_pass(tiny_qwen2, two_drafts)) == 3
+
+
+def test_cpu_passes_stay_within_the_compiled_kernels_rows(tiny_qwen2):
+    """Past the compiled kernel's rows a pass runs the prefill path (several of its longest passes'
+    time on a CPU), so drafts stop at its rows even when the drafter would propose more."""
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    if not hasattr(engine.runner, "max_rows"):
+        pytest.skip("the compiled CPU kernel cannot be built here")
+    assert engine.runner.max_rows == MAX_ROWS and engine._max_drafts == MAX_ROWS - 1
+
+    def free_drafts(engine):  # every pass costs the same: as many drafts as allowed
+        engine.runner.pass_cost = [1.0] * MAX_ROWS
+
+    # An oracle that is always right and would draft up to 12.
+    assert max(rows_per_pass(tiny_qwen2, free_drafts, k_max=12, every=10**6)) == MAX_ROWS
+
+
+def test_the_cpu_runner_keeps_its_pass_costs_current(tiny_qwen2):
+    engine = Engine.load(tiny_qwen2.path, device="cpu", dtype="float32", draft="none")
+    runner = engine.runner
+    if not hasattr(runner, "max_rows"):
+        pytest.skip("the compiled CPU kernel cannot be built here")
+    assert runner.pass_cost is None
+    runner.forward(torch.tensor([5, 6, 7]), 0)  # no single-row time yet: nothing to guess from
+    assert runner.pass_cost is None
+    runner.forward(torch.tensor([8]), 3)
+    costs = runner.pass_cost
+    one, three = costs[0], costs[2]
+    assert len(costs) == MAX_ROWS and one > 0 and three > 0
+    assert costs[1] == pytest.approx(one * (1 + EXTRA_ROW_SHARE))  # not run: guessed from one row
+    assert costs[7] == pytest.approx(one * (1 + 7 * EXTRA_ROW_SHARE))
+    runner._time_pass(3, three + 1.0)
+    assert runner.pass_cost is costs  # updated in place: a planner holding the list sees it
+    assert costs[2] == pytest.approx(three + PASS_COST_WEIGHT * 1.0)
+    runner.forward(torch.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9]), 0)  # past the kernel's rows: not timed
+    runner.forward(torch.tensor([1, 2]), 9, last_only=True)  # a prompt's last rows: not timed
+    assert costs[1] == pytest.approx(one * (1 + EXTRA_ROW_SHARE)) and len(costs) == MAX_ROWS
+    fixed = [1.0] * MAX_ROWS
+    runner.pass_cost = fixed  # a table set from outside stays
+    runner.forward(torch.tensor([8]), 3)
+    assert runner.pass_cost is fixed and fixed == [1.0] * MAX_ROWS
 
 
 def test_setting_a_drafter_prepares_a_runner_that_can_be_prepared(tiny_qwen2):
