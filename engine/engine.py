@@ -26,7 +26,7 @@ from kog.engine.api import (
 from kog.engine.errors import DeviceError, InvalidSamplingError, PromptTooLongError
 from kog.engine.gguf_file import QuantTensor
 from kog.engine.loader import LoadedModel, load_model, load_stored_blocks
-from kog.engine.models.blocks import DUAL_BLOCK_ROWS, BlockWeight, DualWeight
+from kog.engine.models.blocks import DUAL_BLOCK_ROWS, KERNEL_MAX_ROWS, BlockWeight, DualWeight
 from kog.engine.registry import ResolvedModel, kog_home, resolve_model
 from kog.engine.runner_torch import TorchRunner
 from kog.engine.sampling import make_generator, sample
@@ -36,7 +36,7 @@ from kog.engine.spec.prompt_lookup import PromptLookupDrafter
 from kog.engine.spec.verify import verify
 from kog.engine.stops import StopMatcher
 from kog.engine.tokenizer import StreamDecoder
-from kog.kernels.cpu import GGUF_CODES, MAX_ROWS, CpuKernelError, CpuMatvec, load_cpu_matvec
+from kog.kernels.cpu import GGUF_CODES, CpuKernelError, CpuMatvec, load_cpu_matvec
 
 PREFILL_CHUNK = 512
 DEFAULT_MAX_SEQ_LEN = 16384
@@ -165,11 +165,12 @@ def dual_weights(dense: dict[str, object], stored: dict[str, object]) -> dict[st
     for name, w in dense.items():
         q = stored.get(name)
         if isinstance(q, QuantTensor) and q.qtype in GGUF_CODES and kernel is not None:
-            # Beside float32, where AVX2's integer path takes every row count, the blocks take them all.
+            # Beside float32, where AVX2's integer path takes every row count, the blocks take every
+            # pass the kernel does, 8 rows at a time: the 0.5B on two AVX2 cores, ms a pass of 9 / 16 /
+            # 24 rows, blocks 210 / 339 / 390 against float32's 712 / 684 / 709 (bench/NOTES.md).
             every = w.dtype == torch.float32 and kernel.block_paths & 8
-            w = DualWeight(
-                w, BlockWeight.of(q.qtype, q.data, q.shape[1], kernel), MAX_ROWS if every else DUAL_BLOCK_ROWS
-            )
+            rows = KERNEL_MAX_ROWS if every else DUAL_BLOCK_ROWS
+            w = DualWeight(w, BlockWeight.of(q.qtype, q.data, q.shape[1], kernel), rows)
         out[name] = w
     return out
 

@@ -12,10 +12,15 @@ from tiny_model import write_tiny_gguf
 from kog.engine import Engine
 from kog.engine.engine import uses_stored_blocks
 from kog.engine.errors import DeviceError
-from kog.engine.models.blocks import BLOCK_PREFILL_CHUNK, DUAL_BLOCK_ROWS, BlockWeight, DualWeight
+from kog.engine.models.blocks import (
+    BLOCK_PREFILL_CHUNK,
+    DUAL_BLOCK_ROWS,
+    KERNEL_MAX_ROWS,
+    BlockWeight,
+    DualWeight,
+)
 from kog.engine.models.decoder import linear
 from kog.engine.registry import ResolvedModel
-from kog.kernels.cpu import MAX_ROWS
 
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
 
@@ -55,7 +60,7 @@ def test_the_cpu_default_pairs_dense_weights_with_the_blocks_and_follows_float32
     dual = Engine.load(path, device="cpu", draft="none")
     assert dual.info.dtype == ("bfloat16" if bf16 else "float32") + " + gguf blocks"
     duals = [w for w in dual.runner.model.w.values() if isinstance(w, DualWeight)]
-    assert duals and {w.block_rows for w in duals} == {DUAL_BLOCK_ROWS if bf16 else MAX_ROWS}
+    assert duals and {w.block_rows for w in duals} == {DUAL_BLOCK_ROWS if bf16 else KERNEL_MAX_ROWS}
     plain = Engine.load(path, device="cpu", dtype="bfloat16", draft="none")
     assert not any(isinstance(w, DualWeight) for w in plain.runner.model.w.values())
     ref = Engine.load(path, device="cpu", dtype="float32", draft="none")
@@ -81,5 +86,12 @@ def test_a_dual_weight_reads_the_blocks_for_short_passes_only(tmp_path):
         x = torch.randn(n, 64, generator=gen).bfloat16()
         want = blocks.matmul(x) if n <= DUAL_BLOCK_ROWS else torch.nn.functional.linear(x, dual.dense)
         assert torch.equal(linear(x, dual), want)
+    beside_float32 = DualWeight(blocks.dequantize().float(), blocks, KERNEL_MAX_ROWS)  # AVX2's default
+    for n in (9, KERNEL_MAX_ROWS, KERNEL_MAX_ROWS + 1):  # the kernel's passes of 8 rows at a time, then dense
+        x = torch.randn(n, 64, generator=gen)
+        want = (
+            blocks.matmul(x) if n <= KERNEL_MAX_ROWS else torch.nn.functional.linear(x, beside_float32.dense)
+        )
+        assert torch.equal(linear(x, beside_float32), want)
     with pytest.raises(ValueError, match="differ in shape"):
         DualWeight(blocks.dequantize()[:-1], blocks)
