@@ -26,7 +26,7 @@ from kog.agent.prompts import FailedAttempt
 from kog.agent.refactor import refactor
 from kog.agent.report import RunReport, TestSummary
 from kog.agent.steps import StepLog
-from kog.agent.variants import suspect_variants
+from kog.agent.variants import pitfall_variants, single_token_variants
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
 from kog.engine.errors import PromptTooLongError
@@ -84,6 +84,7 @@ class RepairRun:
         self.bus = bus or EventBus()
         self.config = config or RunConfig()
         self.variants_tried = 0
+        self._variants_left = 0  # of the current search's (RunConfig.variants)
 
     def run(self) -> RunReport:
         config = self.config
@@ -167,9 +168,15 @@ class RepairRun:
     def _search(
         self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
     ) -> Verdict | None:
-        """The model's edits of the suspects, greedy then sampled; when all of them fail (or the step
-        budget runs out), variants of the suspects (variants.py). A verdict that fixed or progressed."""
+        """The suspects' pitfall variants (variants.py), then the model's edits of the suspects, greedy
+        then sampled; when all of them fail (or the step budget runs out), the suspects' single-token
+        variants. A verdict that fixed or progressed."""
         out_of_steps: BudgetExhausted | None = None
+        self._variants_left = self.config.variants  # for this search, both kinds together
+        if self.config.variants:  # a known pitfall's fix first: a test run each, no tokens
+            verdict = self._variants(attempts, goal, suspects, pitfalls=True)
+            if verdict is not None:
+                return verdict
         try:
             verdict = self._model_edits(attempts, goal, suspects, diagnosis)
         except BudgetExhausted as exc:
@@ -177,15 +184,17 @@ class RepairRun:
                 raise
             verdict, out_of_steps = None, exc
         if verdict is None:
-            verdict = self._variants(attempts, goal, suspects)
+            verdict = self._variants(attempts, goal, suspects, pitfalls=False)
         if verdict is None and out_of_steps is not None:
             raise out_of_steps
         return verdict
 
-    def _variants(self, attempts: Attempts, goal: Goal, suspects: list[Suspect]) -> Verdict | None:
-        """Up to `variants` variants of the suspects, best suspect first, in `suspect_variants`' order
-        (guards and defaults, then single tokens nearest the lines the failing tests' tracebacks pass)."""
-        left = self.config.variants
+    def _variants(
+        self, attempts: Attempts, goal: Goal, suspects: list[Suspect], pitfalls: bool
+    ) -> Verdict | None:
+        """Variants of the suspects, best suspect first, within the search's `variants` in all: their
+        pitfall variants (guards and defaults), or their single tokens nearest the lines the failing
+        tests' tracebacks pass."""
         failing = [case for case in goal.baseline.failing if case.id in goal.targets]
         for suspect in suspects[: self.config.suspects]:
             defn = suspect.definition
@@ -198,12 +207,13 @@ class RepairRun:
                 if frame.path == suspect.path and defn.start_line <= frame.line <= defn.end_line
             ]
             text = attempts.ws.files.read(suspect.path)  # as each rolled-back variant leaves it
-            for variant in suspect_variants(text, defn, near):
-                if left <= 0:
+            found = pitfall_variants(text, defn) if pitfalls else single_token_variants(text, defn, near)
+            for variant in found:
+                if self._variants_left <= 0:
                     return None
-                left -= 1
+                self._variants_left -= 1
                 self.variants_tried += 1
-                number = attempts.caller.budget.steps + self.config.variants - left
+                number = attempts.caller.budget.steps + self.config.variants - self._variants_left
                 verdict = attempts.try_variant(suspect, goal, text, variant, number)
                 if verdict.kind in ("fixed", "progress"):
                     return verdict
@@ -224,7 +234,7 @@ class RepairRun:
         self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
     ) -> Verdict | None:
         config = self.config
-        number = 0
+        number = config.variants - self._variants_left  # after the pitfall variants' numbers
         unchanged: dict[int, FailedAttempt] = {}  # suspect rank -> its greedy reply that changed nothing
         for rank, suspect in enumerate(suspects[: config.suspects]):
             history = []

@@ -1,4 +1,4 @@
-"""Variants of a suspect definition, tried when every edit the model wrote has failed.
+"""Variants of a suspect definition: edits made without the model.
 
 Many bugs are one token wide, and a small model can see one and still not write its fix: an operator
 or comparison the wrong way round, a constant off by one, the wrong end of a sequence, a container
@@ -9,8 +9,9 @@ Two more kinds add a statement before the function's first one: a function whose
 annotation allows None, handed an empty collection, returns None for it (`if not items: return
 None`); a mutable default (`cache={}`, built once and shared by every call) becomes None and a new
 container made in the call that gets none. Every variant is judged like a model's edit: the target
-tests must pass and every test that passed before must still pass. Guards and defaults come first,
-then the single tokens nearest the lines the failing tests' tracebacks point at.
+tests must pass and every test that passed before must still pass. Guards and defaults (the pitfall
+variants, a few at most) are tried before the model's edits; the single tokens, nearest the lines
+the failing tests' tracebacks point at first, after them.
 """
 
 from __future__ import annotations
@@ -320,7 +321,13 @@ def single_token_variants(text: str, defn: Definition, near: list[int]) -> list[
     return found
 
 
+def pitfall_variants(text: str, defn: Definition) -> list[Variant]:
+    """A suspect's guards and mutable defaults made per call: few, each a known pitfall's usual fix,
+    so the loop tries them before the model's edits (a test run each, no tokens)."""
+    return guard_variants(text, defn) + default_variants(text, defn)
+
+
 def suspect_variants(text: str, defn: Definition, near: list[int]) -> list[Variant]:
-    """What the loop tries for a suspect once the model's edits have failed: its guards, its mutable
-    defaults made per call, then its single-token variants nearest `near` first."""
-    return guard_variants(text, defn) + default_variants(text, defn) + single_token_variants(text, defn, near)
+    """Every variant of a suspect: its pitfall variants, then its single-token variants nearest `near`
+    first (tried once the model's edits have failed)."""
+    return pitfall_variants(text, defn) + single_token_variants(text, defn, near)

@@ -1,5 +1,6 @@
-"""Single-token variants of a suspect: what they change, their order, and the loop trying them once the
-model's edits have failed (on real tmp repositories built from the examples, with a scripted model)."""
+"""Variants of a suspect: what they change, their order, and the loop trying them (the pitfall variants
+before the model's edits, single tokens once those have failed; on real tmp repositories built from the
+examples, with a scripted model)."""
 
 import ast
 
@@ -203,3 +204,23 @@ def test_a_bug_the_model_cannot_fix_is_fixed_by_a_variant_of_its_kind(example_re
     assert report.status == "fixed", report.reason
     assert fix in report.diff and report.tests_after.failed == 0
     assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith(variant)
+
+
+@pytest.mark.parametrize(
+    ("example", "variant"),
+    [
+        ("memo", "`= {}` -> `= None` on line 23, `if store is None: store = {}` added"),
+        ("latency", "`if not samples: return None` added on line 25"),
+    ],
+)
+def test_a_pitfall_variant_is_tried_before_the_model_writes_an_edit(example_repo, example, variant):
+    """A mutable default or a missing empty-input guard in a suspect: its variant is judged before any
+    model edit, so the model is asked for the diagnosis alone."""
+    report, engine = repair(example_repo(example), [DIAGNOSIS], max_steps=3)
+    assert report.status == "fixed", report.reason
+    edits = [s for s in report.steps if s.kind == "edit"]
+    assert edits[-1].detail.endswith(variant) and edits[-1].tokens == 0
+    assert len(engine.calls) == 1  # the diagnosis
+    assert [s.attempt for s in report.steps if s.kind in ("edit", "test")] == sorted(
+        s.attempt for s in report.steps if s.kind in ("edit", "test")
+    )
