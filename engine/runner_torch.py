@@ -20,6 +20,9 @@ PASS_COST_WEIGHT = 0.3  # weight of the newest time in each row count's running 
 
 
 class TorchRunner:
+    _timing = False  # times its passes (a runner with the compiled kernel, until a table is set)
+    _pass_cost: list[float] | None = None
+
     def __init__(
         self,
         cfg: ModelConfig,
@@ -45,8 +48,7 @@ class TorchRunner:
             # there, and the engine weighs drafts against the passes' times as measured here.
             self.max_rows = MAX_ROWS
             self._pass_times: list[float | None] = [None] * MAX_ROWS
-            self._pass_cost: list[float] | None = None
-            self._timing = True  # until a table is set from outside
+            self._timing = True
 
     @property
     def pass_cost(self) -> list[float] | None:
@@ -62,7 +64,7 @@ class TorchRunner:
     def forward(self, input_ids: torch.Tensor, start_pos: int, last_only: bool = False) -> torch.Tensor:
         """Logits [n, vocab] (or [1, vocab] with last_only) for n new tokens at start_pos.."""
         n = input_ids.numel()  # verification passes and steps are timed (a prompt's last rows are not)
-        timed = getattr(self, "_timing", False) and n <= self.max_rows and (n == 1 or not last_only)
+        timed = self._timing and n <= self.max_rows and (n == 1 or not last_only)
         start = time.perf_counter() if timed else 0.0
         hidden = self.model.hidden(input_ids.to(self.device), start_pos)
         if last_only:
