@@ -12,6 +12,10 @@ Each entry of the sequence is one action:
     again:I     time kept runner I again
     graphs:I    capture kept runner I's step graphs anew, then time it
     buffers:I   give kept runner I new decode buffers (activations, cache, workspaces) and graphs, time it
+    recapture:I capture kept runner I's step graphs anew over the same step (its tensors kept), time it
+    place:I:KIB:WHAT  give kept runner I new graphs with WHAT placed KIB KiB into a fresh 8 MiB
+                allocation: `step` (the step's q/k/v and gate/up outputs), `act` (the residual stream,
+                q, attention and MLP activations) or `ws` (the SiLU-image workspaces), then time it
     pad:MB      allocate MB of GPU memory and keep it until `free`
     free        free the kept runners and pads, and empty torch's allocator cache
 
@@ -87,6 +91,47 @@ def where(runner: CudaRunner) -> str:
     )
 
 
+def hot(runner: CudaRunner) -> str:
+    """Addresses (and their offsets in a 2 MiB page) of the small tensors every layer reads and writes."""
+    b = runner.bufs
+    named = {"x": b.x, "q": b.q, "attn": b.attn, "mlp": b.mlp, "qkv_out": b.qkv_out, "gate_up": b.gate_up}
+    named.update({f"ws{k[1]}": v for k, v in quant._WORKSPACES.items()})
+    return "   " + ", ".join(
+        f"{k} {t.data_ptr():#x} (+{t.data_ptr() % (2 << 20) >> 10} KiB)" for k, t in named.items()
+    )
+
+
+_placements: list[torch.Tensor] = []  # kept alive with the graphs that captured their addresses
+
+
+def place(runner: CudaRunner, kib: int, what: str) -> None:
+    """New step graphs for a kept runner, with one group of hot tensors moved into a fresh allocation."""
+    arena = torch.zeros(8 << 20, dtype=torch.uint8, device="cuda")
+    _placements.append(arena)
+    offset = kib << 10
+
+    def carve(t: torch.Tensor) -> torch.Tensor:
+        nonlocal offset
+        n = t.numel() * t.element_size()
+        view = arena[offset : offset + n].view(t.dtype).view(t.shape)
+        offset += (n + 255) // 256 * 256
+        return view
+
+    b = runner.bufs
+    if what == "act":
+        runner.bufs = dataclasses.replace(b, x=carve(b.x), q=carve(b.q), attn=carve(b.attn), mlp=carve(b.mlp))
+    elif what == "step":
+        runner.bufs = dataclasses.replace(b, qkv_out=carve(b.qkv_out), gate_up=carve(b.gate_up))
+    elif what == "ws":
+        for key, t in list(quant._WORKSPACES.items()):
+            quant._WORKSPACES[key] = carve(t)
+    else:
+        raise SystemExit(f"place: unknown group {what!r}")
+    step = DecodeStep(runner.cfg, runner.weights, runner.bufs, pdl=runner.pdl)
+    runner.graphs = StepGraphs(step, enabled=True)
+    gc.collect()
+
+
 class ArenaTorch:
     """torch for kog.kernels.quant, whose large uint8 zeros (QuantLinear's buffers) come from one arena."""
 
@@ -141,6 +186,19 @@ for i, action in enumerate(args.sequence):
     elif verb == "pad":
         pads.append(torch.zeros(int(arg) << 20, dtype=torch.uint8, device="cuda"))
         print(f"{i} pad {arg} MiB at {pads[-1].data_ptr():#x}", flush=True)
+    elif verb.startswith("place:"):
+        index, what = verb.split(":")[1], arg
+        kib = int(action.split(":")[2])
+        name, runner = kept[int(index)]
+        place(runner, kib, what)
+        time(f"{i} {action}:", name, runner)
+        print(hot(runner), flush=True)
+    elif verb == "recapture":
+        name, runner = kept[int(arg)]
+        runner.graphs = StepGraphs(runner.graphs.step, enabled=True)
+        gc.collect()
+        time(f"{i} recapture {arg}:", name, runner)
+        print(hot(runner), flush=True)
     elif verb in ("again", "graphs", "buffers"):
         name, runner = kept[int(arg)]
         if verb == "buffers":
@@ -150,6 +208,7 @@ for i, action in enumerate(args.sequence):
             runner.graphs = StepGraphs(step, enabled=True)
             gc.collect()
         time(f"{i} {verb} {arg}:", name, runner)
+        print(hot(runner), flush=True)
         if verb == "buffers":
             print(where(runner), flush=True)
     elif verb in ("", "cpu", "keep"):

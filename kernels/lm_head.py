@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -12,6 +13,7 @@ from kog.kernels.gemv_launch import THREADS, grid_blocks, shared_mem_plan
 from kog.kernels.launch import f32, i32, launch, ptr, sm_count
 from kog.kernels.rmsnorm import rms_norm_reference
 
+Zeros = Callable[[int, torch.dtype], torch.Tensor]
 BLOCKS_PER_SM = 8  # upper bound on the grid (the kernel loops over the vocabulary), one partial each
 
 
@@ -43,15 +45,17 @@ class ArgmaxWorkspace:
     blocks: int
 
     @classmethod
-    def allocate(cls, device: torch.device) -> ArgmaxWorkspace:
+    def allocate(cls, device: torch.device, zeros: Zeros | None = None) -> ArgmaxWorkspace:
+        """`zeros(n, dtype)`: where the buffers come from (default: their own allocations)."""
+        zeros = zeros or (lambda n, dtype: torch.zeros(n, dtype=dtype, device=device))
         blocks = (
             sm_count(device.index if device.index is not None else torch.cuda.current_device())
             * BLOCKS_PER_SM
         )
         return cls(
-            part_val=torch.empty(MAX_ROWS * blocks, dtype=torch.float32, device=device),
-            part_idx=torch.empty(MAX_ROWS * blocks, dtype=torch.int32, device=device),
-            counter=torch.zeros(1, dtype=torch.int32, device=device),
+            part_val=zeros(MAX_ROWS * blocks, torch.float32),
+            part_idx=zeros(MAX_ROWS * blocks, torch.int32),
+            counter=zeros(1, torch.int32),
             blocks=blocks,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -15,6 +16,7 @@ from kog.kernels import (
     rope_inv_freq,
     sampling_params_tensors,
 )
+from kog.kernels.lm_head import Zeros
 
 HISTORY_LEN = 1 << 16  # ring of decoded ids; a benchmark decodes fewer between host reads
 
@@ -29,6 +31,8 @@ class DecodeBuffers:
     q: torch.Tensor  # fp32 [MAX_ROWS, q_size]
     attn: torch.Tensor  # fp32 [MAX_ROWS, q_size]
     mlp: torch.Tensor  # fp32 [MAX_ROWS, intermediate]
+    qkv_out: torch.Tensor  # fp32 [MAX_ROWS * (q_size + 2 kv_size)]: the stored-block q/k/v stacks' outputs
+    gate_up: torch.Tensor  # fp32 [MAX_ROWS, 2 intermediate]: the stored-block gate/up outputs, per row
     logits: torch.Tensor  # fp32 [MAX_ROWS, vocab]
     k_cache: torch.Tensor  # bf16 [layers, kv_heads, max_seq, head_dim]
     v_cache: torch.Tensor
@@ -41,33 +45,74 @@ class DecodeBuffers:
 
     @classmethod
     def allocate(cls, cfg: ModelConfig, max_seq: int, device: torch.device) -> DecodeBuffers:
-        def f32(*shape: int) -> torch.Tensor:
-            return torch.zeros(*shape, dtype=torch.float32, device=device)
+        """The small buffers that every kernel of a step reads or writes are carved from one allocation,
+        so they share one or two memory pages instead of lying among the weights' (the step's kernels
+        miss fewer address translations; see bench/NOTES.md, "The step's small buffers in one
+        allocation"); the KV cache, the logits and attention's partials have their own."""
 
-        cache_shape = (cfg.n_layers, cfg.n_kv_heads, max_seq, cfg.head_dim)
+        def small(zeros: Zeros) -> dict[str, object]:
+            f32, i32 = torch.float32, torch.int32
+            rows = MAX_ROWS
+            return dict(
+                state=zeros(2, i32),
+                ids=zeros(rows, i32),
+                out_ids=zeros(rows, i32),
+                x=zeros(rows * cfg.hidden_size, f32).view(rows, cfg.hidden_size),
+                q=zeros(rows * cfg.q_size, f32).view(rows, cfg.q_size),
+                attn=zeros(rows * cfg.q_size, f32).view(rows, cfg.q_size),
+                qkv_out=zeros(rows * (cfg.q_size + 2 * cfg.kv_size), f32),
+                mlp=zeros(rows * cfg.intermediate_size, f32).view(rows, cfg.intermediate_size),
+                gate_up=zeros(rows * 2 * cfg.intermediate_size, f32).view(rows, 2 * cfg.intermediate_size),
+                inv_freq=zeros(cfg.head_dim // 2, f32),
+                fparams=zeros(2, f32),
+                iparams=zeros(3, i32),
+                argmax_ws=ArgmaxWorkspace.allocate(device, zeros),
+                history=zeros(HISTORY_LEN, i32),
+            )
+
+        bufs = _one_allocation(small, device)
+        bufs["inv_freq"].copy_(rope_inv_freq(cfg.head_dim, cfg.rope_theta, device))  # type: ignore[union-attr]
         fparams, iparams = sampling_params_tensors(0.0, 1.0, 0, 0, device)
+        bufs["fparams"].copy_(fparams)  # type: ignore[union-attr]
+        bufs["iparams"].copy_(iparams)  # type: ignore[union-attr]
+        cache_shape = (cfg.n_layers, cfg.n_kv_heads, max_seq, cfg.head_dim)
         return cls(
-            state=torch.zeros(2, dtype=torch.int32, device=device),
-            ids=torch.zeros(MAX_ROWS, dtype=torch.int32, device=device),
-            out_ids=torch.zeros(MAX_ROWS, dtype=torch.int32, device=device),
-            history=torch.zeros(HISTORY_LEN, dtype=torch.int32, device=device),
-            x=f32(MAX_ROWS, cfg.hidden_size),
-            q=f32(MAX_ROWS, cfg.q_size),
-            attn=f32(MAX_ROWS, cfg.q_size),
-            mlp=f32(MAX_ROWS, cfg.intermediate_size),
-            logits=f32(MAX_ROWS, cfg.vocab_size),
+            **bufs,  # type: ignore[arg-type]
+            logits=torch.zeros(MAX_ROWS, cfg.vocab_size, dtype=torch.float32, device=device),
             k_cache=torch.zeros(cache_shape, dtype=torch.bfloat16, device=device),
             v_cache=torch.zeros(cache_shape, dtype=torch.bfloat16, device=device),
-            inv_freq=rope_inv_freq(cfg.head_dim, cfg.rope_theta, device),
             attention_ws=AttentionWorkspace.allocate(
                 cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, max_seq, device
             ),
-            argmax_ws=ArgmaxWorkspace.allocate(device),
-            fparams=fparams,
-            iparams=iparams,
             token_host=torch.zeros(1, dtype=torch.int32).pin_memory(),
         )
 
     @property
     def bookkeeping(self) -> DecodeBookkeeping:
         return DecodeBookkeeping(self.state, self.ids, self.history)
+
+
+ALIGN = 256  # bytes between the buffers of one allocation
+PAGE = 2 << 20
+
+
+def _one_allocation(make: Callable[[Zeros], dict[str, object]], device: torch.device) -> dict[str, object]:
+    """Runs `make` twice: once to learn the sizes it asks for, once handing out zeroed views of one
+    allocation (each at a multiple of ALIGN bytes, the whole rounded up to PAGE)."""
+    sizes: list[int] = []
+
+    def measure(n: int, dtype: torch.dtype) -> torch.Tensor:
+        sizes.append(-(-n * dtype.itemsize // ALIGN) * ALIGN)
+        return torch.empty(n, dtype=dtype, device="meta")
+
+    make(measure)
+    arena = torch.zeros(-(-sum(sizes) // PAGE) * PAGE, dtype=torch.uint8, device=device)
+    offset = 0
+
+    def carve(n: int, dtype: torch.dtype) -> torch.Tensor:
+        nonlocal offset
+        view = arena[offset : offset + n * dtype.itemsize].view(dtype)
+        offset += -(-n * dtype.itemsize // ALIGN) * ALIGN
+        return view
+
+    return make(carve)

@@ -48,14 +48,6 @@ class StepMode(Enum):
 class DecodeStep:
     def __init__(self, cfg: ModelConfig, weights: ModelWeights, bufs: DecodeBuffers, *, pdl: bool) -> None:
         self.cfg, self.w, self.bufs, self.pdl = cfg, weights, bufs, pdl
-        device = bufs.x.device
-        # Outputs of the quantized q/k/v stacks and of the gate/up stack (fp32, shared by all layers).
-        quant_attention = any(layer.qkv_stacks for layer in weights.layers)
-        quant_mlp = any(layer.gate_up is not None for layer in weights.layers)
-        self._qkv_out = torch.zeros(
-            MAX_ROWS * (cfg.q_size + 2 * cfg.kv_size) * quant_attention, device=device
-        )
-        self._gate_up_out = torch.zeros(MAX_ROWS, 2 * cfg.intermediate_size * quant_mlp, device=device)
         # Passes whose context fits one attention cluster a head can run a graph whose attention grid
         # holds only those slices (a grid sized for the whole cache launches blocks that leave at once).
         short = cluster_context(cfg.head_dim) if clusters_supported() else 0
@@ -94,7 +86,7 @@ class DecodeStep:
         cfg, b, pdl = self.cfg, self.bufs, self.pdl
         x = b.x[:n]
         if layer.gate_up is not None and isinstance(layer.down, QuantLinear):
-            gate_up = self._gate_up_out[:n]  # gate's outputs then up's, per row
+            gate_up = b.gate_up[:n]  # gate's outputs then up's, per row
             layer.gate_up.gemv(x, norm=layer.mlp_norm, eps=cfg.rms_eps, out=gate_up, pdl=pdl)
             layer.down.gemv(gate_up, silu_pair=True, residual=x, out=x, pdl=pdl)
             return
@@ -118,7 +110,7 @@ class DecodeStep:
             return
         outputs, offset = [], 0
         for stack, bias in layer.qkv_stacks:
-            out = self._qkv_out[offset : offset + MAX_ROWS * stack.out_features].view(MAX_ROWS, -1)
+            out = b.qkv_out[offset : offset + MAX_ROWS * stack.out_features].view(MAX_ROWS, -1)
             # A second stack reads the same x as the first: it runs beside it (waits at its end).
             stack.gemv(
                 b.x[:n], norm=layer.attn_norm, eps=cfg.rms_eps, bias=bias, out=out[:n], pdl=pdl,

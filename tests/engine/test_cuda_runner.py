@@ -96,6 +96,24 @@ def test_pdl_and_graphs_do_not_change_tokens(weights):
     assert outs[0] == outs[1] == outs[2]
 
 
+def test_the_step_buffers_share_one_allocation():
+    from kog.engine.cuda.buffers import ALIGN, DecodeBuffers
+    from kog.kernels import rope_inv_freq
+
+    b = DecodeBuffers.allocate(SMALL, 256, torch.device("cuda"))
+    small = [b.state, b.ids, b.out_ids, b.x, b.q, b.attn, b.qkv_out, b.mlp, b.gate_up, b.inv_freq, b.fparams,
+             b.iparams, b.history, b.argmax_ws.part_val, b.argmax_ws.part_idx, b.argmax_ws.counter]  # fmt: skip
+    base = b.x.untyped_storage().data_ptr()
+    assert all(t.untyped_storage().data_ptr() == base for t in small)
+    spans = sorted((t.data_ptr(), t.data_ptr() + t.numel() * t.element_size()) for t in small)
+    assert all(start % ALIGN == 0 for start, _ in spans)
+    assert all(end <= nxt for (_, end), (nxt, _) in zip(spans, spans[1:], strict=False))  # disjoint
+    assert b.k_cache.untyped_storage().data_ptr() != base and b.logits.untyped_storage().data_ptr() != base
+    assert not b.state.any() and not b.x.any() and not b.argmax_ws.counter.any()
+    torch.testing.assert_close(b.inv_freq, rope_inv_freq(SMALL.head_dim, SMALL.rope_theta, "cuda"))
+    assert b.fparams.tolist() == [0.0, 1.0] and b.iparams.tolist() == [0, 0, 0]
+
+
 def test_sampling_is_seeded_and_in_range(weights):
     r = runner(weights)
     ids = prompt(16, seed=4)
