@@ -12,6 +12,7 @@ Each entry of the sequence is one action:
     again:I     time kept runner I again
     graphs:I    capture kept runner I's step graphs anew, then time it
     buffers:I   give kept runner I new decode buffers (activations, cache, workspaces) and graphs, time it
+    dummy:K     capture, replay and drop K graphs of one small kernel (dummykeep:K: keep them)
     recapture:I capture kept runner I's step graphs anew over the same step (its tensors kept), time it
     place:I:KIB:WHAT  give kept runner I new graphs with WHAT placed KIB KiB into a fresh 8 MiB
                 allocation: `step` (the step's q/k/v and gate/up outputs), `act` (the residual stream,
@@ -175,6 +176,7 @@ def time(label: str, name: str, runner: CudaRunner) -> None:
 print(f"{torch.cuda.get_device_name()}, carveout {args.carveout}")
 kept: list[tuple[str, CudaRunner]] = []
 pads: list[torch.Tensor] = []
+dummies: list[torch.cuda.CUDAGraph] = []
 for i, action in enumerate(args.sequence):
     verb, _, arg = action.rpartition(":")
     if action == "free":
@@ -193,6 +195,19 @@ for i, action in enumerate(args.sequence):
         place(runner, kib, what)
         time(f"{i} {action}:", name, runner)
         print(hot(runner), flush=True)
+    elif verb in ("dummy", "dummykeep"):
+        for _ in range(int(arg)):
+            t = torch.zeros(1024, device="cuda")
+            t.add_(1)
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g):
+                t.add_(1)
+            g.replay()
+            if verb == "dummykeep":
+                pads.append(t)
+                dummies.append(g)
+        torch.cuda.synchronize()
+        print(f"{i} {verb} {arg}", flush=True)
     elif verb == "recapture":
         name, runner = kept[int(arg)]
         runner.graphs = StepGraphs(runner.graphs.step, enabled=True)
