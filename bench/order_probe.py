@@ -9,6 +9,7 @@ Each entry of the sequence is one action:
     NAME        build NAME's runner (weights made on the GPU, as the bench does), time it, free it
     cpu:NAME    the same with the weights made on the CPU (no model-sized GPU scratch before the build)
     keep:NAME   build and time, and keep the runner (numbered from 0 in the order kept)
+    prepared:NAME  build, capture its verification graphs as the engine does with a drafter, time it
     again:I     time kept runner I again
     graphs:I    capture kept runner I's step graphs anew, then time it
     buffers:I   give kept runner I new decode buffers (activations, cache, workspaces) and graphs, time it
@@ -226,8 +227,10 @@ for i, action in enumerate(args.sequence):
         print(hot(runner), flush=True)
         if verb == "buffers":
             print(where(runner), flush=True)
-    elif verb in ("", "cpu", "keep"):
+    elif verb in ("", "cpu", "keep", "prepared"):
         runner = build_runner(arg, "cpu" if verb == "cpu" else "cuda")
+        if verb == "prepared":  # the engine's order with a drafter: verification graphs, then the step's
+            runner.prepare()
         time(f"{i} {verb or 'build'}{f' {len(kept)}' if verb == 'keep' else ''}:", arg, runner)
         print(where(runner), flush=True)
         if verb == "keep":

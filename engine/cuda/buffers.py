@@ -46,9 +46,9 @@ class DecodeBuffers:
     @classmethod
     def allocate(cls, cfg: ModelConfig, max_seq: int, device: torch.device) -> DecodeBuffers:
         """The small buffers that every kernel of a step reads or writes are carved from one allocation,
-        so they share one or two memory pages instead of lying among the weights' (the step's kernels
-        miss fewer address translations; see bench/NOTES.md, "The step's small buffers in one
-        allocation"); the KV cache, the logits and attention's partials have their own."""
+        so they share one or two memory pages instead of lying among the weights'; the KV cache, the
+        logits and attention's partials have their own. Measured neutral (bench/NOTES.md, "The step's
+        small buffers in one allocation")."""
 
         def small(zeros: Zeros) -> dict[str, object]:
             f32, i32 = torch.float32, torch.int32

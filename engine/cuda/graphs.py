@@ -7,6 +7,26 @@ import torch
 
 from kog.engine.cuda.step import DecodeStep, StepMode
 
+_WARMED: set[int] = set()
+
+
+def _warm_graphs(device: int) -> None:
+    """Two graphs of one small kernel, captured and replayed before a process's first step graph: the
+    first two graphs a process instantiates replay the step at another speed than every later one
+    (0.5B 8% slower, 1.5B 1% faster on an H200; bench/NOTES.md, "The step's small buffers in one
+    allocation"), and the engine with a drafter captures its verification graphs first, so this puts
+    every path on the speed the default engine runs at."""
+    if device in _WARMED:
+        return
+    _WARMED.add(device)
+    t = torch.zeros(256, device=f"cuda:{device}")
+    for _ in range(2):
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            t.add_(1)
+        g.replay()
+    torch.cuda.synchronize(device)
+
 
 class StepGraphs:
     def __init__(self, step: DecodeStep, *, enabled: bool = True) -> None:
@@ -27,6 +47,7 @@ class StepGraphs:
 
     def _capture(self, n: int, mode: StepMode, short: bool) -> torch.cuda.CUDAGraph:
         bufs = self.step.bufs
+        _warm_graphs(bufs.x.device.index)
         state, ids = bufs.state.clone(), bufs.ids.clone()
         # A first pass outside the capture builds the kernels and warms torch's own ops; it writes the
         # KV rows the replay rewrites, and advances the step state, which is put back.
