@@ -1,5 +1,8 @@
 """Running a repository's tests in a clean subprocess and reading the results from JUnit XML.
 
+``<python> -m pytest`` commands run in a fork of a warm pytest process where they can
+(kog.tools.warm_pytest): the same run without the interpreter's, pytest's and the plugins' start-up.
+
 Deviations from the agreed API: the result models live in kog.tools.testresults (re-exported here);
 a timed-out run is stopped with SIGINT first (so pytest still writes the results it has), then
 SIGTERM, then SIGKILL, and the test that was running is reported as an "error" case.
@@ -21,6 +24,7 @@ from pathlib import Path
 from kog.tools.errors import TestCommandError
 from kog.tools.junit import parse_frames, read_junit, repo_relative
 from kog.tools.testresults import Frame, Outcome, TestCase, TestRun
+from kog.tools.warm_pytest import WarmRun, warm_start
 
 __all__ = ["Frame", "Outcome", "TestCase", "TestRun", "resolve_test_command", "run_tests"]
 
@@ -175,6 +179,20 @@ def clean_environment() -> dict[str, str]:
 def _run(
     argv: list[str], root: Path, env: dict[str, str], output, timeout_s: float, limit_mb: int
 ) -> tuple[int, bool]:
+    process: subprocess.Popen | WarmRun | None = warm_start(argv, root, env, output.name, limit_mb)
+    if process is None:
+        process = _spawn(argv, root, env, output, limit_mb)
+    try:
+        return process.wait(timeout=timeout_s), False
+    except subprocess.TimeoutExpired:
+        _stop_group(process)
+        return process.returncode, True
+    except BaseException:
+        _stop_group(process)
+        raise
+
+
+def _spawn(argv: list[str], root: Path, env: dict[str, str], output, limit_mb: int) -> subprocess.Popen:
     try:
         process = subprocess.Popen(
             argv,
@@ -189,14 +207,7 @@ def _run(
         raise TestCommandError(f"cannot run the test command {argv[0]!r}: {exc.strerror or exc}") from exc
     if limit_mb > 0:
         _limit_memory(process.pid, limit_mb)
-    try:
-        return process.wait(timeout=timeout_s), False
-    except subprocess.TimeoutExpired:
-        _stop_group(process)
-        return process.returncode, True
-    except BaseException:
-        _stop_group(process)
-        raise
+    return process
 
 
 def _limit_memory(pid: int, limit_mb: int) -> None:
@@ -213,7 +224,7 @@ def _limit_memory(pid: int, limit_mb: int) -> None:
         pass  # no prlimit on this platform, or the process has already exited
 
 
-def _stop_group(process: subprocess.Popen) -> None:
+def _stop_group(process: subprocess.Popen | WarmRun) -> None:
     for sig, grace_s in STOP_SIGNALS:
         try:
             os.killpg(process.pid, sig)
@@ -227,6 +238,10 @@ def _stop_group(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)  # children the leader left behind
     except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=STOP_SIGNALS[-1][1])  # its status, so a warm server can take the next run
+    except subprocess.TimeoutExpired:
         pass
 
 

@@ -1,7 +1,9 @@
-"""run_tests on real tiny repositories: failures with frames, hangs, syntax errors, custom commands."""
+"""run_tests on real tiny repositories: failures with frames, hangs, syntax errors, custom commands;
+each test of a pytest run both ways, forked from the warm pytest and as a fresh process."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 
@@ -33,6 +35,12 @@ CALC = {
         "    pass\n"
     ),
 }
+
+
+@pytest.fixture(autouse=True, params=["warm", "plain"])
+def run_mode(request, monkeypatch):
+    monkeypatch.setenv("KOG_WARM_TESTS", "1" if request.param == "warm" else "0")
+    return request.param
 
 
 @pytest.fixture
@@ -193,3 +201,51 @@ def test_hang_is_reported_when_sigint_is_ignored_by_the_parent(tmp_path):
     assert run.passed_ids == ["tests/test_hang.py::test_first"]
     (hung,) = run.failing
     assert hung.id == "tests/test_hang.py::test_hangs" and "timed out" in hung.message
+
+
+PARENT = {
+    "tests/test_parent.py": "import os, random\n\n\ndef test_parent():\n    print('PARENT', os.getppid(), random.random())\n"
+}
+
+
+def parent_and_draw(run: TestRun) -> tuple[int, str]:
+    line = next(line for line in run.output_tail.splitlines() if line.startswith("PARENT"))
+    _, pid, draw = line.split()
+    return int(pid), draw
+
+
+def test_warm_runs_fork_one_server_and_draw_fresh_random_numbers(tmp_path, run_mode):
+    from kog.tools import warm_pytest
+
+    write_files(tmp_path, PARENT)
+    runs = [run_tests(tmp_path, f"{PYTEST} -s") for _ in range(2)]
+    assert all(run.passed_ids == ["tests/test_parent.py::test_parent"] for run in runs)
+    (parent, first), (parent_again, second) = (parent_and_draw(run) for run in runs)
+    servers = {server.process.pid for server in warm_pytest._SERVERS.values()}
+    if run_mode == "warm":
+        assert parent == parent_again and parent in servers
+    else:
+        assert parent == parent_again == os.getpid()
+    assert first != second  # each run seeds its own random state, as a fresh interpreter does
+
+
+def test_a_repository_that_shadows_a_loaded_module_runs_the_plain_way(tmp_path, monkeypatch, run_mode):
+    from kog.tools import warm_pytest
+
+    write_files(tmp_path, {**PARENT, "zz_kog_shadow.py": "", "tests/zz_kog_helper.py": ""})
+    run_tests(tmp_path, PYTEST)  # starts the warm server
+    for server in warm_pytest._SERVERS.values():
+        monkeypatch.setattr(server, "modules", server.modules | {"zz_kog_helper"})
+    run = run_tests(tmp_path, f"{PYTEST} -s")
+    assert run.passed_ids == ["tests/test_parent.py::test_parent"]
+    assert parent_and_draw(run)[0] == os.getpid()
+
+
+def test_shadowed_names_are_what_could_import_as_top_level_modules(tmp_path):
+    from kog.tools.warm_pytest import shadowed
+
+    files = ["alpha.py", "pkg/__init__.py", "pkg/beta.py", "pkg/tests/gamma.py", "tests/delta.py",
+             ".venv/lib/eps.py", "node_modules/zeta.py", "env/pyvenv.cfg", "env/eta.py"]  # fmt: skip
+    write_files(tmp_path, {name: "" for name in files})
+    names = {"alpha", "pkg", "beta", "tests", "gamma", "delta", "eps", "zeta", "eta", "json"}
+    assert shadowed(tmp_path, frozenset(names)) == ["alpha", "delta", "gamma", "pkg", "tests"]
