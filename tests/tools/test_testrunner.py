@@ -249,3 +249,18 @@ def test_shadowed_names_are_what_could_import_as_top_level_modules(tmp_path):
     write_files(tmp_path, {name: "" for name in files})
     names = {"alpha", "pkg", "beta", "tests", "gamma", "delta", "eps", "zeta", "eta", "json"}
     assert shadowed(tmp_path, frozenset(names)) == ["alpha", "delta", "gamma", "pkg", "tests"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signal dispositions")
+def test_signal_dispositions_are_a_fresh_interpreters(tmp_path):
+    test = (
+        "import signal\n\n\n"
+        "def test_dispositions():\n"
+        "    assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN\n"
+        "    assert signal.getsignal(signal.SIGXFSZ) == signal.SIG_IGN\n"
+        "    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL\n"
+        "    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+    )
+    write_files(tmp_path, {"tests/test_signals.py": test})
+    run = run_tests(tmp_path, PYTEST)
+    assert run.passed_ids == ["tests/test_signals.py::test_dispositions"], run.output_tail
