@@ -95,7 +95,6 @@ def main():
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
             child(request)
         try:
             os.setpgid(pid, pid)  # also here, so the group exists before the client can signal it

@@ -56,11 +56,11 @@ class WarmServer:
 
     def read(self, timeout_s: float) -> dict | None:
         """The next reply, or None after timeout_s; WarmError if the server has gone."""
-        deadline = _now() + timeout_s
+        deadline = time.monotonic() + timeout_s
         stdout = self.process.stdout
         assert stdout is not None
         while b"\n" not in self._buffer:
-            left = deadline - _now()
+            left = deadline - time.monotonic()
             if left <= 0 or not select.select([stdout], [], [], left)[0]:
                 return None
             chunk = os.read(stdout.fileno(), 65536)
@@ -165,10 +165,6 @@ def shadowed(root: Path, modules: frozenset[str]) -> list[str]:
         names.update(name[:-3] for name in files if name.endswith(".py"))
         names.update(dirs)
     return sorted(names & modules)
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 @atexit.register
