@@ -8,7 +8,8 @@ each run; the child sets up the working folder, environment, sys.path and memory
 process would have them. A repository whose files would shadow a module the server has already
 imported (a top-level ``logging.py``, a vendored ``pluggy``) runs the plain way, as does any other
 command, an interpreter without pytest, or ``KOG_WARM_TESTS=0``. What differs from a fresh process:
-the hash seed is the server's for every run (set iteration order repeats between runs).
+the hash seed is the server's for every run (set iteration order repeats between runs), and what the
+server imported (pytest, the plugins, their imports) is already in sys.modules.
 """
 
 from __future__ import annotations
