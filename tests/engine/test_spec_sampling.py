@@ -95,6 +95,9 @@ def test_sampled_generations_with_drafts_follow_the_target_distribution(tiny_qwe
         engine = Engine.load(
             tiny_qwen2.path, device="cpu", dtype="float32", draft=f"mtp:{tmp_path}/heads.safetensors"
         )
+    # Drafts as the drafter asks: weighed against timed passes, a slow or busy machine drafts too
+    # rarely for the counts below to mean anything (or to include an accepted draft at all).
+    engine.runner.pass_cost = None
     n, counts, drafted, accepted = 3000, Counter(), 0, 0
     for seed in range(n):
         out = engine.generate(prompt, SamplingParams(seed=seed, **params))
