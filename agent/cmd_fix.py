@@ -17,6 +17,7 @@ from kog.engine.errors import KogError
 from kog.engine.registry import DEFAULT_MODEL, PypiParts, get_entry, model_status
 from kog.tools.errors import DirtyTreeError, ToolError
 from kog.tools.git import RepoGuard
+from kog.tools.testrunner import prestart_tests
 
 INTERRUPTED = 130
 LARGER_MODEL = "qwen2.5-coder-1.5b"  # repairs 10 of the 12 shipped examples where the default repairs 5
@@ -139,6 +140,7 @@ def run(args: argparse.Namespace, load: Callable[[str, str], LanguageModel] = lo
     """Run `fix` or `ci`; `load(model, device)` gives the model (tests pass a scripted one)."""
     config = _config(args)
     _check_repository(args, config)
+    prestart_tests(args.repo, config.test_cmd)  # pytest's start-up beside the model's load
     if args.fix_command == "fix" and not args.plain and sys.stdin.isatty() and sys.stdout.isatty():
         from kog.agent.tui.launch import fix_in_tui
 

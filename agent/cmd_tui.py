@@ -8,6 +8,7 @@ from pathlib import Path
 from kog.agent.errors import AgentError
 from kog.agent.loop import RunConfig
 from kog.engine.registry import DEFAULT_MODEL
+from kog.tools.testrunner import prestart_tests
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not on_terminal():
         raise AgentError("kog-agent tui needs a terminal; use kog-agent fix --plain or kog-agent ci instead")
+    prestart_tests(args.repo, args.test_cmd)  # pytest's start-up beside the model's load
     app = KogApp(
         args.repo,
         args.model,

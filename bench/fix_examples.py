@@ -7,7 +7,10 @@ bench/results/ also keeps every run's report.
 
     python bench/fix_examples.py [--model qwen2.5-coder-0.5b] [--model qwen2.5-coder-1.5b]
                                  [--device auto] [--dtype int8] [--only pagination --only invoice]
-                                 [--max-steps 12]
+                                 [--max-steps 12] [--examples DIR]
+
+`--examples` takes another folder of examples laid out like examples/ (a set the agent was never
+tuned on measures how far its repairs generalize); the JSON records which folder ran.
 """
 
 from __future__ import annotations
@@ -31,17 +34,18 @@ from kog.agent.render_plain import PlainRenderer  # noqa: E402
 from kog.agent.report import RunReport  # noqa: E402
 from kog.engine import Engine  # noqa: E402
 from kog.engine.registry import DEFAULT_MODEL  # noqa: E402
+from kog.tools.testrunner import prestart_tests  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def example_names() -> list[str]:
-    return sorted(p.parent.name for p in EXAMPLES.glob("*/pyproject.toml"))
+def example_names(folder: Path = EXAMPLES) -> list[str]:
+    return sorted(p.parent.name for p in folder.glob("*/pyproject.toml"))
 
 
-def scratch_repo(name: str, parent: Path) -> Path:
-    root = parent / name
-    shutil.copytree(EXAMPLES / name, root, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+def scratch_repo(source: Path, parent: Path) -> Path:
+    root = parent / source.name
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     for args in (
         ["init", "-q", "-b", "main"],
         ["add", "-A"],
@@ -51,12 +55,12 @@ def scratch_repo(name: str, parent: Path) -> Path:
     return root
 
 
-def run_example(engine: Engine, name: str, config: RunConfig, verbose: bool) -> tuple[RunReport, float]:
+def run_example(engine: Engine, source: Path, config: RunConfig, verbose: bool) -> tuple[RunReport, float]:
     bus = EventBus()
     if verbose:
         bus.subscribe(PlainRenderer(sys.stderr))
-    with tempfile.TemporaryDirectory(prefix=f"kog-bench-{name}-") as scratch:
-        root = scratch_repo(name, Path(scratch))
+    with tempfile.TemporaryDirectory(prefix=f"kog-bench-{source.name}-") as scratch:
+        root = scratch_repo(source, Path(scratch))
         started = time.monotonic()
         report = RepairRun(root, engine, bus, config).run()
         return report, time.monotonic() - started
@@ -90,10 +94,17 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=RunConfig.samples, help="sampled candidates a search")
     parser.add_argument("--no-refactor", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="each run's progress lines on stderr")
+    parser.add_argument(
+        "--examples", type=Path, default=EXAMPLES, help="a folder of examples laid out like examples/"
+    )
     args = parser.parse_args()
 
-    names = args.only or example_names()
-    unknown = sorted(set(names) - set(example_names()))
+    folder = args.examples.resolve()
+    available = example_names(folder)
+    if not available:
+        parser.error(f"no examples (<name>/pyproject.toml) under {folder}")
+    names = args.only or available
+    unknown = sorted(set(names) - set(available))
     if unknown:
         parser.error(f"unknown examples: {', '.join(unknown)}")
     config = RunConfig(
@@ -106,16 +117,18 @@ def main() -> int:
         "machine": machine_facts(),
         "device": args.device,
         "dtype": args.dtype,
+        "examples": str(folder),
         "config": config.__dict__,
         "models": [],
     }
     for model in args.model or [DEFAULT_MODEL]:
         started = time.monotonic()
+        prestart_tests(folder / names[0], None)  # pytest's start-up beside the model's load
         engine = Engine.load(model, device=args.device, dtype=args.dtype)
         load_s = time.monotonic() - started
         runs = []
         for name in names:
-            report, wall_s = run_example(engine, name, config, args.verbose)
+            report, wall_s = run_example(engine, folder / name, config, args.verbose)
             runs.append(
                 {
                     "example": name,

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fix_examples import example_names, scratch_repo  # noqa: E402
+from fix_examples import EXAMPLES, example_names, scratch_repo  # noqa: E402
 from machine import machine_facts, result_path  # noqa: E402
 
 from kog.tools.testrunner import resolve_test_command, run_tests  # noqa: E402
@@ -45,7 +45,7 @@ def main() -> None:
     rows, first_warm = [], None
     with tempfile.TemporaryDirectory(prefix="kog-test-runs-") as scratch:
         for name in args.only or example_names():
-            root = scratch_repo(name, Path(scratch))
+            root = scratch_repo(EXAMPLES / name, Path(scratch))
             command = resolve_test_command(root)
             if first_warm is None:
                 first_warm = timed_run(root, command, warm=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 from kog.tools.errors import TestCommandError
 from kog.tools.junit import parse_frames, read_junit, repo_relative
 from kog.tools.testresults import Frame, Outcome, TestCase, TestRun
-from kog.tools.warm_pytest import WarmRun, warm_start
+from kog.tools.warm_pytest import WarmRun, prestart, warm_start
 
 __all__ = ["Frame", "Outcome", "TestCase", "TestRun", "resolve_test_command", "run_tests"]
 
@@ -147,6 +147,18 @@ def run_tests(
             last = " | ".join(tail.strip().splitlines()[-3:]) or "no output"
             raise TestCommandError(f"the test command failed before running any test: {last}")
     return run
+
+
+def prestart_tests(root: str | Path, command: str | None) -> None:
+    """Starts, without waiting, what makes the first `run_tests` of the repository's test command
+    quick (the warm pytest it would fork; see `kog.tools.warm_pytest`). Never raises: a command that
+    cannot run is reported by `run_tests`."""
+    try:
+        root = Path(root).resolve()
+        argv = shlex.split(resolve_test_command(root, command))
+    except (TestCommandError, ValueError, OSError):
+        return
+    prestart(argv, root, clean_environment())
 
 
 def is_pytest(argv: list[str]) -> bool:

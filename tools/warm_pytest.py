@@ -49,11 +49,18 @@ class WarmServer:
         )
         self._buffer = b""
         self.lock = threading.Lock()  # one run at a time: held from its start until its status is read
-        hello = self.read(READY_TIMEOUT_S)
-        if hello is None or not hello.get("ready"):
-            self.close()
-            raise WarmError("the warm pytest did not start")
-        self.modules = frozenset(hello["modules"]) - {"__main__"}
+        self._hello_lock = threading.Lock()
+        self._modules: frozenset[str] | None = None
+
+    def ready(self) -> frozenset[str]:
+        """The modules the server has imported, once it has started (waits for its first reply)."""
+        with self._hello_lock:
+            if self._modules is None:
+                hello = self.read(READY_TIMEOUT_S)
+                if hello is None or not hello.get("ready"):
+                    raise WarmError("the warm pytest did not start")
+                self._modules = frozenset(hello["modules"]) - {"__main__"}
+            return self._modules
 
     def read(self, timeout_s: float) -> dict | None:
         """The next reply, or None after timeout_s; WarmError if the server has gone."""
@@ -113,15 +120,13 @@ class WarmRun:
         return self.returncode
 
 
-_SERVERS: dict[tuple[str, frozenset[tuple[str, str]]], WarmServer] = {}
-_FAILED: set[tuple[str, frozenset[tuple[str, str]]]] = set()
+ServerKey = tuple[str, frozenset[tuple[str, str]]]
+_SERVERS: dict[ServerKey, WarmServer] = {}
+_FAILED: set[ServerKey] = set()
 
 
-def warm_start(
-    argv: list[str], root: Path, env: dict[str, str], output: str, limit_mb: int
-) -> WarmRun | None:
-    """The run of argv in root, started in a fork of the warm server for its interpreter and
-    environment; None where it must run the plain way (see the module's docstring)."""
+def _server_key(argv: list[str], root: Path, env: dict[str, str]) -> ServerKey | None:
+    """(interpreter, environment) of the server that would run argv; None: argv runs the plain way."""
     if os.environ.get("KOG_WARM_TESTS", "1") == "0" or not hasattr(os, "fork"):
         return None
     if len(argv) < 3 or argv[1:3] != ["-m", "pytest"]:
@@ -131,13 +136,34 @@ def warm_start(
     if python is None:
         return None
     key = (python, frozenset((k, v) for k, v in env.items() if k not in PER_RUN))
-    if key in _FAILED:
+    return None if key in _FAILED else key
+
+
+def prestart(argv: list[str], root: Path, env: dict[str, str]) -> None:
+    """Starts the server that `warm_start` of argv in root would fork, without waiting for it: the
+    agent calls this before its model loads, so the first test run finds pytest imported."""
+    key = _server_key(argv, root, env)
+    if key is None or key in _SERVERS:
+        return
+    try:
+        _SERVERS[key] = WarmServer(key[0], dict(key[1]))
+    except OSError:
+        _FAILED.add(key)
+
+
+def warm_start(
+    argv: list[str], root: Path, env: dict[str, str], output: str, limit_mb: int
+) -> WarmRun | None:
+    """The run of argv in root, started in a fork of the warm server for its interpreter and
+    environment; None where it must run the plain way (see the module's docstring)."""
+    key = _server_key(argv, root, env)
+    if key is None:
         return None
     server = _SERVERS.get(key)
     try:
         if server is None:
-            server = _SERVERS[key] = WarmServer(python, {k: v for k, v in env.items() if k not in PER_RUN})
-        if shadowed(root, server.modules) or not server.lock.acquire(blocking=False):
+            server = _SERVERS[key] = WarmServer(key[0], dict(key[1]))
+        if shadowed(root, server.ready()) or not server.lock.acquire(blocking=False):
             return None
         try:
             return server.start(argv[3:], root, env, output, limit_mb)

@@ -11,7 +11,7 @@ import pytest
 from tool_repos import write_files
 
 from kog.tools.errors import TestCommandError
-from kog.tools.testrunner import Frame, TestRun, resolve_test_command, run_tests
+from kog.tools.testrunner import Frame, TestRun, prestart_tests, resolve_test_command, run_tests
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest"
 
@@ -235,10 +235,38 @@ def test_a_repository_that_shadows_a_loaded_module_runs_the_plain_way(tmp_path, 
     write_files(tmp_path, {**PARENT, "zz_kog_shadow.py": "", "tests/zz_kog_helper.py": ""})
     run_tests(tmp_path, PYTEST)  # starts the warm server
     for server in warm_pytest._SERVERS.values():
-        monkeypatch.setattr(server, "modules", server.modules | {"zz_kog_helper"})
+        monkeypatch.setattr(server, "_modules", server.ready() | {"zz_kog_helper"})
     run = run_tests(tmp_path, f"{PYTEST} -s")
     assert run.passed_ids == ["tests/test_parent.py::test_parent"]
     assert parent_and_draw(run)[0] == os.getpid()
+
+
+def test_a_prestarted_server_is_the_one_the_first_run_forks(tmp_path, monkeypatch, run_mode):
+    from kog.tools import warm_pytest
+
+    monkeypatch.setenv("LC_KOG_PRESTART", str(tmp_path))  # an environment no server has yet
+    write_files(tmp_path, PARENT)
+    before = set(warm_pytest._SERVERS)
+    prestart_tests(tmp_path, f"{PYTEST} -s")
+    started = [server for key, server in warm_pytest._SERVERS.items() if key not in before]
+    run = run_tests(tmp_path, f"{PYTEST} -s")
+    if run_mode == "warm":
+        assert len(started) == 1 and parent_and_draw(run)[0] == started[0].process.pid
+        assert len(warm_pytest._SERVERS) == len(before) + 1  # the run started no second server
+    else:
+        assert started == [] and parent_and_draw(run)[0] == os.getpid()
+
+
+def test_prestart_leaves_a_command_that_cannot_run_to_the_run(tmp_path):
+    from kog.tools import warm_pytest
+
+    (tmp_path / "pyproject.toml").write_text("[tool.kog-agent\n", encoding="utf-8")
+    before = set(warm_pytest._SERVERS)
+    prestart_tests(tmp_path, None)  # no error here: run_tests reports it
+    prestart_tests(tmp_path, "'unterminated")
+    assert set(warm_pytest._SERVERS) == before
+    with pytest.raises(TestCommandError, match="cannot read"):
+        resolve_test_command(tmp_path)
 
 
 def test_shadowed_names_are_what_could_import_as_top_level_modules(tmp_path):
