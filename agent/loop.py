@@ -26,7 +26,7 @@ from kog.agent.prompts import FailedAttempt
 from kog.agent.refactor import refactor
 from kog.agent.report import RunReport, TestSummary
 from kog.agent.steps import StepLog
-from kog.agent.variants import pitfall_variants, single_token_variants
+from kog.agent.variants import edit_variants, pitfall_variants
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
 from kog.engine.errors import PromptTooLongError
@@ -207,7 +207,7 @@ class RepairRun:
                 if frame.path == suspect.path and defn.start_line <= frame.line <= defn.end_line
             ]
             text = attempts.ws.files.read(suspect.path)  # as each rolled-back variant leaves it
-            found = pitfall_variants(text, defn) if pitfalls else single_token_variants(text, defn, near)
+            found = pitfall_variants(text, defn) if pitfalls else edit_variants(text, defn, near)
             for variant in found:
                 if self._variants_left <= 0:
                     return None

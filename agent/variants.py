@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import keyword
 import re
 import tokenize
@@ -72,9 +73,12 @@ class Variant:
     old: str  # the text replaced on that line ("" when only a statement is added)
     new: str
     added: str = ""  # a statement added before the function's first one, on one line
+    note: str = ""  # what a structural change did, where old -> new would not say it
 
     @property
     def describe(self) -> str:
+        if self.note:
+            return f"{self.note} on line {self.line}"
         if not self.old:
             return f"`{self.added}` added on line {self.line}"
         changed = f"`{self.old}` -> `{self.new}` on line {self.line}"
@@ -321,6 +325,202 @@ def single_token_variants(text: str, defn: Definition, near: list[int]) -> list[
     return found
 
 
+def _segment(lines: list[str], node: ast.AST) -> str | None:
+    """The source of a node that lies on one line, else None."""
+    if node.lineno != node.end_lineno or node.end_col_offset is None:
+        return None
+    return lines[node.lineno - 1].encode()[node.col_offset : node.end_col_offset].decode()
+
+
+def _rewritten(lines: list[str], row: int, col: int, end_col: int, new: str) -> str:
+    """The file with line `row` (1-based) having its byte columns col..end_col replaced by new."""
+    out = list(lines)
+    out[row - 1] = _replace(out[row - 1], col, end_col, new)
+    return "".join(out)
+
+
+def _negations(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """An `if` / `elif` / `while` test or a conditional expression's, the other way: `not` added, or
+    taken off where the test is a `not`."""
+    found = []
+    for node in ast.walk(func):
+        if not isinstance(node, (ast.If, ast.While, ast.IfExp)):
+            continue
+        test, old = node.test, _segment(lines, node.test)
+        if old is None:
+            continue
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            new = _segment(lines, test.operand)
+            if new is None:
+                continue
+            if isinstance(test.operand, (ast.BoolOp, ast.Compare, ast.IfExp, ast.NamedExpr)):
+                new = f"({new})"
+        elif (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
+        ):
+            continue  # the token variants turn == and != round
+        elif isinstance(test, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
+            new = f"not {old}"
+        else:
+            new = f"not ({old})"
+        text = _rewritten(lines, test.lineno, test.col_offset, test.end_col_offset or 0, new)
+        found.append((test.lineno, text, old, new))
+    return found
+
+
+def _returns_a_value(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    annotated = func.returns is not None and ast.unparse(func.returns) != "None"
+    return annotated or any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(func))
+
+
+def _dropped_results(
+    lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[tuple[int, str, str, str]]:
+    """A call of a function (a plain name, or a method of self / cls) made as a statement, its result
+    unused, returned instead: in a function that returns values."""
+    if not _returns_a_value(func):
+        return []
+    found = []
+    for node in ast.walk(func):
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            continue
+        callee = node.value.func
+        plain = isinstance(callee, ast.Name) or (
+            isinstance(callee, ast.Attribute)
+            and isinstance(callee.value, ast.Name)
+            and callee.value.id in ("self", "cls")
+        )
+        old = _segment(lines, node)
+        if plain and old is not None:
+            text = _rewritten(lines, node.lineno, node.col_offset, node.end_col_offset or 0, f"return {old}")
+            found.append((node.lineno, text, old, f"return {old}"))
+    return found
+
+
+def _loop_returns(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """A `return` that ends a loop's body (so the loop stops after its first pass) moved out of the
+    loop, to run after it."""
+    found = []
+    for loop in ast.walk(func):
+        if not isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) or loop.orelse or len(loop.body) < 2:
+            continue
+        last = loop.body[-1]
+        if not isinstance(last, ast.Return) or last.end_lineno is None:
+            continue
+        shift = last.col_offset - loop.col_offset
+        span = lines[last.lineno - 1 : last.end_lineno]
+        if shift <= 0 or any(line.strip() and not line[:shift].isspace() for line in span):
+            continue
+        out = list(lines)
+        out[last.lineno - 1 : last.end_lineno] = [line[shift:] if line.strip() else line for line in span]
+        found.append((last.lineno, "".join(out), span[0].strip(), "moved out of the loop"))
+    return found
+
+
+def _swapped_arguments(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """Two neighbouring positional arguments of a call (names or attributes) the other way round."""
+    found = []
+    for call in ast.walk(func):
+        if not isinstance(call, ast.Call) or len(call.args) < 2:
+            continue
+        for first, second in itertools.pairwise(call.args):
+            simple = all(isinstance(a, (ast.Name, ast.Attribute)) for a in (first, second))
+            a, b = _segment(lines, first), _segment(lines, second)
+            if not simple or a is None or b is None or a == b or first.lineno != second.lineno:
+                continue
+            raw = lines[first.lineno - 1].encode()
+            between = raw[first.end_col_offset : second.col_offset].decode()
+            new = f"{b}{between}{a}"
+            text = _rewritten(lines, first.lineno, first.col_offset, second.end_col_offset or 0, new)
+            found.append((first.lineno, text, f"{a}{between}{b}", new))
+    return found
+
+
+def _int(node: ast.expr | None) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _slice_ends(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """A slice that drops n items from one end, dropping or keeping them at the other instead:
+    `[n:]` -> `[:-n]` / `[:n]`, `[:-n]` -> `[n:]`, `[:n]` -> `[n:]`."""
+    found = []
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Subscript) or not isinstance(node.slice, ast.Slice):
+            continue
+        cut, old = node.slice, _segment(lines, node.slice)
+        if cut.step is not None or old is None:
+            continue
+        lower, upper = _int(cut.lower), _int(cut.upper)
+        if cut.upper is None and lower is not None and lower > 0:
+            options = [f":-{lower}", f":{lower}"]
+        elif cut.lower is None and upper is not None and upper != 0:
+            options = [f"{abs(upper)}:"]
+        else:
+            continue
+        for new in options:
+            text = _rewritten(lines, cut.lineno, cut.col_offset, cut.end_col_offset or 0, new)
+            found.append((cut.lineno, text, f"[{old}]", f"[{new}]"))
+    return found
+
+
+def _split_once(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """`s.split(sep)` / `s.rsplit(sep)` cutting at one separator only: `s.split(sep, 1)`."""
+    found = []
+    for node in ast.walk(func):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in ("split", "rsplit") or len(node.args) != 1 or node.keywords:
+            continue
+        old, arg = _segment(lines, node), _segment(lines, node.args[0])
+        if old is None or arg is None or not old.endswith(")"):
+            continue
+        new = f"{old[:-1]}, 1)"
+        text = _rewritten(lines, node.lineno, node.col_offset, node.end_col_offset or 0, new)
+        found.append((node.lineno, text, old, new))
+    return found
+
+
+STRUCTURAL = (_negations, _dropped_results, _loop_returns, _swapped_arguments, _slice_ends, _split_once)
+
+
+def structural_variants(text: str, defn: Definition) -> list[Variant]:
+    """Variants of function `defn` wider than a token, each one of the usual slips: a condition the
+    wrong way round, a call's result dropped where it should be returned, a `return` inside the loop
+    it should follow, two arguments swapped, a slice that cuts the wrong end, a split at every
+    separator where one was meant."""
+    func = _function(text, defn)
+    if func is None:
+        return []
+    lines = text.splitlines(keepends=True)
+    found = []
+    for make in STRUCTURAL:
+        for line, new_text, old, new in make(lines, func):
+            if new_text != text and is_valid_python(new_text):
+                note = f"`{old}` {new}" if make is _loop_returns else ""
+                found.append(Variant(new_text, line, old, new, note=note))
+    return found
+
+
+def edit_variants(text: str, defn: Definition, near: list[int]) -> list[Variant]:
+    """The single-token and structural variants of `defn`, those on or nearest the lines in `near`
+    first (the token ones first within a line)."""
+    found, seen = [], {text}
+    for variant in single_token_variants(text, defn, []) + structural_variants(text, defn):
+        if variant.new_text not in seen:
+            seen.add(variant.new_text)
+            found.append(variant)
+    if near:
+        found.sort(key=lambda v: min(abs(v.line - n) for n in near))
+    return found
+
+
 def pitfall_variants(text: str, defn: Definition) -> list[Variant]:
     """A suspect's guards and mutable defaults made per call: few, each a known pitfall's usual fix,
     so the loop tries them before the model's edits (a test run each, no tokens)."""
@@ -328,6 +528,6 @@ def pitfall_variants(text: str, defn: Definition) -> list[Variant]:
 
 
 def suspect_variants(text: str, defn: Definition, near: list[int]) -> list[Variant]:
-    """Every variant of a suspect: its pitfall variants, then its single-token variants nearest `near`
-    first (tried once the model's edits have failed)."""
-    return pitfall_variants(text, defn) + single_token_variants(text, defn, near)
+    """Every variant of a suspect: its pitfall variants, then its single-token and structural variants
+    nearest `near` first (tried once the model's edits have failed)."""
+    return pitfall_variants(text, defn) + edit_variants(text, defn, near)

@@ -14,8 +14,10 @@ from kog.agent.loop import RepairRun, RunConfig
 from kog.agent.variants import (
     EXCEPTIONS,
     default_variants,
+    edit_variants,
     guard_variants,
     single_token_variants,
+    structural_variants,
     suspect_variants,
 )
 from kog.tools.codemap import parse_definitions
@@ -223,4 +225,96 @@ def test_a_pitfall_variant_is_tried_before_the_model_writes_an_edit(example_repo
     assert len(engine.calls) == 1  # the diagnosis
     assert [s.attempt for s in report.steps if s.kind in ("edit", "test")] == sorted(
         s.attempt for s in report.steps if s.kind in ("edit", "test")
+    )
+
+
+STRUCTURAL_SOURCE = """def first_problem(items: list[str], limit: int) -> str | None:
+    found = []
+    for item in items:
+        if not item.strip():
+            continue
+        found.append(item)
+        return found
+    if found == []:
+        check(found)
+    while limit:
+        limit -= 1
+    head, tail = items[0].split("-")
+    return scale(head, tail) if items[1:] else label(limit, found[:-1])
+
+
+def scale(a, b):
+    return a
+"""
+
+
+def structural(name="first_problem", src=STRUCTURAL_SOURCE):
+    defn = next(d for d in parse_definitions(src, "m.py") if d.name == name)
+    return {(v.line, v.old, v.new) for v in structural_variants(src, defn)}, structural_variants(src, defn)
+
+
+def test_structural_variants_are_the_usual_slips_wider_than_a_token():
+    found, variants = structural()
+    assert found == {
+        (4, "not item.strip()", "item.strip()"),  # a condition the other way
+        (10, "limit", "not limit"),
+        (13, "items[1:]", "not items[1:]"),
+        (9, "check(found)", "return check(found)"),  # a dropped result returned
+        (7, "return found", "moved out of the loop"),  # the return after the loop, not in it
+        (13, "head, tail", "tail, head"),  # neighbouring arguments swapped (names, not `found[:-1]`)
+        (13, "[1:]", "[:-1]"),  # the other end of a slice
+        (13, "[1:]", "[:1]"),
+        (13, "[:-1]", "[1:]"),
+        (12, 'items[0].split("-")', 'items[0].split("-", 1)'),  # one cut, not every separator
+    }  # `found == []` is the token variants' (== -> !=)
+    moved = next(v for v in variants if v.new == "moved out of the loop")
+    assert "        found.append(item)\n    return found\n    if found == []:" in moved.new_text
+    assert moved.describe == "`return found` moved out of the loop on line 7"
+    for v in variants:
+        ast.parse(v.new_text)
+    # a function that returns nothing keeps its calls as statements
+    src = "def log(x):\n    print(x)\n    emit(x)\n"
+    assert not {v for v in structural("log", src)[0] if v[2].startswith("return")}
+
+
+def test_edit_variants_merge_both_kinds_nearest_first_without_repeats():
+    defn = next(d for d in parse_definitions(STRUCTURAL_SOURCE, "m.py") if d.name == "first_problem")
+    found = edit_variants(STRUCTURAL_SOURCE, defn, [7])
+    assert found[0].line == 7 and [abs(v.line - 7) for v in found] == sorted(abs(v.line - 7) for v in found)
+    assert len({v.new_text for v in found}) == len(found)
+    kinds = {v.new for v in found}
+    assert {"moved out of the loop", "!=", 'items[0].split("-", 1)'} <= kinds
+
+
+RETURN_IN_LOOP = {
+    "pyproject.toml": '[project]\nname = "tally"\nversion = "0"\n\n[tool.pytest.ini_options]\npythonpath = ["."]\n',
+    "tally.py": (
+        "def evens(values: list[int]) -> list[int]:\n"
+        '    """The even values, in order."""\n'
+        "    out = []\n"
+        "    for value in values:\n"
+        "        if value % 2 == 0:\n"
+        "            out.append(value)\n"
+        "        return out\n"
+    ),
+    "tests/test_tally.py": (
+        "from tally import evens\n\n\n"
+        "def test_evens():\n    assert evens([2, 3, 4]) == [2, 4]\n\n\n"
+        "def test_none():\n    assert evens([]) is not None\n"
+    ),
+}
+
+
+def test_a_return_inside_its_loop_the_model_cannot_fix_is_moved_out_by_a_variant(tmp_path):
+    from conftest import init_repo
+
+    for name, content in RETURN_IN_LOOP.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content)
+    root = init_repo(tmp_path)
+    report, _ = repair(root, [DIAGNOSIS], max_steps=2)
+    assert report.status == "fixed", report.reason
+    assert "-        return out\n+    return out\n" in report.diff and report.tests_after.failed == 0
+    assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith(
+        "`return out` moved out of the loop on line 7"
     )
