@@ -51,8 +51,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--variants",
         type=int,
         default=RunConfig.variants,
-        help="variants of the suspects (empty-input guards, mutable defaults made per call, single "
-        "tokens) tried once the model's edits fail, at most "
+        help="variants of the suspects tried without the model, at most: known pitfalls' fixes first, "
+        "single tokens and the usual wider slips once its greedy edits fail "
         f"(0: none; default: {RunConfig.variants})",
     )
     parser.add_argument(

@@ -57,7 +57,8 @@ class RunConfig:
     # A suspect's samples after one of them changed nothing: a small model copies confident code back
     # (its tokens past top_p's cut alone), so the cut goes and the temperature rises.
     wide_temperature: float = 1.0
-    # Single-token variants of the suspects (variants.py) tried once the model's edits have all failed.
+    # Variants of the suspects (variants.py), at most: pitfalls' fixes before the model's edits, single
+    # tokens and structural ones once its greedy edits have failed (before the sampled ones).
     variants: int = 60
     test_timeout_s: float = 300.0  # the baseline run
     edit_test_timeout_s: float | None = None  # runs after an edit; None: 5x the baseline, 30 s at least
@@ -85,6 +86,11 @@ class RepairRun:
         self.config = config or RunConfig()
         self.variants_tried = 0
         self._variants_left = 0  # of the current search's (RunConfig.variants)
+        self._number = 0  # the last attempt's number in the step log (model edits and variants alike)
+
+    def _next_number(self) -> int:
+        self._number += 1
+        return self._number
 
     def run(self) -> RunReport:
         config = self.config
@@ -168,17 +174,22 @@ class RepairRun:
     def _search(
         self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
     ) -> Verdict | None:
-        """The suspects' pitfall variants (variants.py), then the model's edits of the suspects, greedy
-        then sampled; when all of them fail (or the step budget runs out), the suspects' single-token
-        variants. A verdict that fixed or progressed."""
+        """The suspects' pitfall variants (variants.py), then the model's greedy edits of the suspects;
+        when those fail (or the step budget runs out), the suspects' single-token and structural
+        variants, then the model's sampled edits. A verdict that fixed or progressed.
+
+        The variants come before the samples: a test run each and no tokens, where a sampled edit
+        costs a whole rewrite of the function, and the model's greedy replies and their branches have
+        already said what it sees."""
         out_of_steps: BudgetExhausted | None = None
         self._variants_left = self.config.variants  # for this search, both kinds together
         if self.config.variants:  # a known pitfall's fix first: a test run each, no tokens
             verdict = self._variants(attempts, goal, suspects, pitfalls=True)
             if verdict is not None:
                 return verdict
+        unchanged: dict[int, FailedAttempt] = {}  # suspect rank -> its greedy reply that changed nothing
         try:
-            verdict = self._model_edits(attempts, goal, suspects, diagnosis)
+            verdict = self._greedy_edits(attempts, goal, suspects, diagnosis, unchanged)
         except BudgetExhausted as exc:
             if exc.budget != "step" or not self.config.variants:
                 raise
@@ -187,6 +198,8 @@ class RepairRun:
             verdict = self._variants(attempts, goal, suspects, pitfalls=False)
         if verdict is None and out_of_steps is not None:
             raise out_of_steps
+        if verdict is None:
+            verdict = self._sampled_edits(attempts, goal, suspects, unchanged)
         return verdict
 
     def _variants(
@@ -213,8 +226,7 @@ class RepairRun:
                     return None
                 self._variants_left -= 1
                 self.variants_tried += 1
-                number = attempts.caller.budget.steps + self.config.variants - self._variants_left
-                verdict = attempts.try_variant(suspect, goal, text, variant, number)
+                verdict = attempts.try_variant(suspect, goal, text, variant, self._next_number())
                 if verdict.kind in ("fixed", "progress"):
                     return verdict
         return None
@@ -230,18 +242,22 @@ class RepairRun:
             return []
         return branch_points(scores, count)
 
-    def _model_edits(
-        self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str
+    def _greedy_edits(
+        self,
+        attempts: Attempts,
+        goal: Goal,
+        suspects: list[Suspect],
+        diagnosis: str,
+        unchanged: dict[int, FailedAttempt],
     ) -> Verdict | None:
+        """Each suspect's greedy edit (and a retry that sees why it failed); a reply that changes
+        nothing is branched where the model doubted, and noted in `unchanged` for the samples."""
         config = self.config
-        number = config.variants - self._variants_left  # after the pitfall variants' numbers
-        unchanged: dict[int, FailedAttempt] = {}  # suspect rank -> its greedy reply that changed nothing
         for rank, suspect in enumerate(suspects[: config.suspects]):
             history = []
             for _ in range(1 + config.retries):
-                number += 1
                 verdict = attempts.attempt(
-                    suspect, goal, diagnosis if rank == 0 else "", history, GREEDY, number
+                    suspect, goal, diagnosis if rank == 0 else "", history, GREEDY, self._next_number()
                 )
                 if verdict.kind in ("fixed", "progress"):
                     return verdict
@@ -252,7 +268,7 @@ class RepairRun:
                     budget = attempts.caller.budget
                     count = min(count, budget.max_steps - budget.steps)  # no scoring for no attempt
                     for branch in self._branch_points(verdict, count):
-                        number += 1
+                        number = self._next_number()
                         tried = attempts.attempt(
                             suspect, goal, diagnosis if rank == 0 else "", history, GREEDY, number, branch
                         )
@@ -260,11 +276,16 @@ class RepairRun:
                             return tried
                     break  # a greedy retry of a model that saw no bug repeats itself; sampling follows
                 history = [verdict.history] if verdict.history else []
+        return None
+
+    def _sampled_edits(
+        self, attempts: Attempts, goal: Goal, suspects: list[Suspect], unchanged: dict[int, FailedAttempt]
+    ) -> Verdict | None:
+        config = self.config
         # Two samples of the best suspect for each one of the runner-up: most fixes come from the first.
         top = [0, 0, 1][: 2 + (len(suspects) > 1)]
         copied: set[int] = set()  # suspect ranks a sampled reply of which changed nothing
         for seed in range(1, config.samples + 1):
-            number += 1
             rank = top[(seed - 1) % len(top)]
             if rank in copied:
                 params = SamplingParams(temperature=config.wide_temperature, top_p=1.0, seed=seed)
@@ -275,7 +296,7 @@ class RepairRun:
             # greedy reply changed nothing is shown that reply as a wrong answer. (Showing them a
             # rolled-back edit as well made samples copy it: fix rate down on the examples.)
             lesson = [unchanged[rank]] if rank in unchanged else []
-            verdict = attempts.attempt(suspects[rank], goal, "", lesson, params, number)
+            verdict = attempts.attempt(suspects[rank], goal, "", lesson, params, self._next_number())
             if verdict.kind in ("fixed", "progress"):
                 return verdict
             if verdict.kind == "unchanged":

@@ -5,13 +5,17 @@ or comparison the wrong way round, a constant off by one, the wrong end of a seq
 indexed by the wrong variable (one the same container is indexed by elsewhere in the definition), an
 `except` clause catching another built-in exception than the one raised. Each
 such variant changes one token of the definition (its header and body, never a string or comment).
+Structural variants are the usual slips wider than a token: a condition the wrong way round, a
+call's result dropped where it should be returned, a `return` inside the loop it should follow, two
+arguments swapped, a slice cutting the wrong end, a split at every separator where one was meant.
 Two more kinds add a statement before the function's first one: a function whose own return
 annotation allows None, handed an empty collection, returns None for it (`if not items: return
 None`); a mutable default (`cache={}`, built once and shared by every call) becomes None and a new
 container made in the call that gets none. Every variant is judged like a model's edit: the target
 tests must pass and every test that passed before must still pass. Guards and defaults (the pitfall
-variants, a few at most) are tried before the model's edits; the single tokens, nearest the lines
-the failing tests' tracebacks point at first, after them.
+variants, a few at most) are tried before the model's edits; the single-token and structural ones,
+nearest the lines the failing tests' tracebacks point at first, after its greedy edits and before
+its sampled ones.
 """
 
 from __future__ import annotations
@@ -529,5 +533,5 @@ def pitfall_variants(text: str, defn: Definition) -> list[Variant]:
 
 def suspect_variants(text: str, defn: Definition, near: list[int]) -> list[Variant]:
     """Every variant of a suspect: its pitfall variants, then its single-token and structural variants
-    nearest `near` first (tried once the model's edits have failed)."""
+    nearest `near` first (tried once the model's greedy edits have failed)."""
     return pitfall_variants(text, defn) + edit_variants(text, defn, near)

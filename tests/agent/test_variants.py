@@ -318,3 +318,15 @@ def test_a_return_inside_its_loop_the_model_cannot_fix_is_moved_out_by_a_variant
     assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith(
         "`return out` moved out of the loop on line 7"
     )
+
+
+def test_variants_come_after_the_greedy_edits_and_before_the_sampled_ones(example_repo):
+    """invoice again, with the whole step budget: the model's greedy edits fail, the variant `+` ->
+    `-` fixes it, and no sampled edit was asked for."""
+    report, engine = repair(example_repo("invoice"), [DIAGNOSIS], max_steps=12)
+    assert report.status == "fixed", report.reason
+    assert [s for s in report.steps if s.kind == "edit"][-1].detail.endswith("`+` -> `-` on line 49")
+    params = [p for _, p in engine.calls[1:]]  # after the diagnosis
+    assert params and all(p.greedy for p in params)
+    numbers = [s.attempt for s in report.steps if s.kind in ("edit", "test")]
+    assert numbers == sorted(numbers)  # one count for model edits and variants

@@ -1,5 +1,6 @@
-"""The example repositories stay real: as shipped some of their tests fail and
-some pass, and with the reference fix from tests/examples/fixes all of them pass."""
+"""The example repositories and the repair benchmark's tasks stay real: as shipped some of their
+tests fail and some pass, and with the reference fix (tests/examples/fixes, bench/task_fixes) all of
+them pass, the fix rewriting only the function that holds the bug."""
 
 from __future__ import annotations
 
@@ -15,9 +16,16 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES_DIR = REPO / "examples"
 FIXES_DIR = Path(__file__).resolve().parent / "fixes"
 EXAMPLES = sorted(path.parent.name for path in EXAMPLES_DIR.glob("*/pyproject.toml"))
+# The benchmark's further tasks (bench/fix_examples.py --examples bench/tasks), held to the same rules.
+TASKS_DIR, TASK_FIXES_DIR = REPO / "bench" / "tasks", REPO / "bench" / "task_fixes"
+TASKS = sorted(path.parent.name for path in TASKS_DIR.glob("*/pyproject.toml"))
+ALL = [pytest.param(EXAMPLES_DIR, FIXES_DIR, name, id=f"examples/{name}") for name in EXAMPLES] + [
+    pytest.param(TASKS_DIR, TASK_FIXES_DIR, name, id=f"tasks/{name}") for name in TASKS
+]
 REQUIRED_BUG_KINDS = {
     "off-by-one",
     "wrong-operator",
@@ -41,18 +49,18 @@ class Outcome:
     output: str
 
 
-def metadata(name: str) -> dict:
-    return tomllib.loads((EXAMPLES_DIR / name / "pyproject.toml").read_text())
+def metadata(name: str, folder: Path = EXAMPLES_DIR) -> dict:
+    return tomllib.loads((folder / name / "pyproject.toml").read_text())
 
 
-def package_dir(name: str) -> Path:
-    (init,) = [p for p in (EXAMPLES_DIR / name).glob("*/__init__.py") if p.parent.name != "tests"]
+def package_dir(folder: Path, name: str) -> Path:
+    (init,) = [p for p in (folder / name).glob("*/__init__.py") if p.parent.name != "tests"]
     return init.parent
 
 
-def copy_example(name: str, tmp_path: Path) -> Path:
+def copy_example(folder: Path, name: str, tmp_path: Path) -> Path:
     root = tmp_path / name
-    shutil.copytree(EXAMPLES_DIR / name, root, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    shutil.copytree(folder / name, root, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     return root
 
@@ -77,8 +85,8 @@ def run_tests(root: Path) -> Outcome:
     )
 
 
-def apply_fix(name: str, root: Path) -> None:
-    patch = FIXES_DIR / f"{name}.patch"
+def apply_fix(fixes: Path, name: str, root: Path) -> None:
+    patch = fixes / f"{name}.patch"
     subprocess.run(["git", "apply", str(patch)], cwd=root, check=True, capture_output=True, text=True)
 
 
@@ -106,25 +114,25 @@ def test_examples_cover_the_required_bug_kinds():
     assert len(kinds) == len(set(kinds)), "each example shows a different kind of bug"
 
 
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_example_fails_until_the_reference_fix(name, tmp_path):
-    root = copy_example(name, tmp_path)
+@pytest.mark.parametrize(("folder", "fixes", "name"), ALL)
+def test_example_fails_until_the_reference_fix(folder, fixes, name, tmp_path):
+    root = copy_example(folder, name, tmp_path)
     before = run_tests(root)
     assert before.errors == 0, before.output
     assert before.failed >= 1 and before.passed >= 1, before.output
 
-    apply_fix(name, root)
+    apply_fix(fixes, name, root)
     after = run_tests(root)
     assert (after.failed, after.errors) == (0, 0), after.output
     assert after.passed == before.passed + before.failed, after.output
 
 
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_reference_fix_rewrites_only_the_buggy_functions(name, tmp_path):
-    root = copy_example(name, tmp_path)
+@pytest.mark.parametrize(("folder", "fixes", "name"), ALL)
+def test_reference_fix_rewrites_only_the_buggy_functions(folder, fixes, name, tmp_path):
+    root = copy_example(folder, name, tmp_path)
     sources = sorted(root.rglob("*.py"))
     before = {path: path.read_text() for path in sources}
-    apply_fix(name, root)
+    apply_fix(fixes, name, root)
 
     changed: list[str] = []
     for path, old_source in before.items():
@@ -134,14 +142,14 @@ def test_reference_fix_rewrites_only_the_buggy_functions(name, tmp_path):
         assert old_functions.keys() == new_functions.keys(), f"{path.name}: the fix adds or removes functions"
         changed += [f"{path.stem}.{fn}" for fn in old_functions if old_functions[fn] != new_functions[fn]]
 
-    expected = 2 if metadata(name)["tool"]["kog-example"]["bug-kind"] == "two-function" else 1
+    expected = 2 if metadata(name, folder)["tool"]["kog-example"]["bug-kind"] == "two-function" else 1
     assert len(changed) == expected, changed
     assert all(not fn.startswith("test_") for fn in changed), changed
 
 
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_example_is_a_small_plain_library(name):
-    meta = metadata(name)
+@pytest.mark.parametrize(("folder", "fixes", "name"), ALL)
+def test_example_is_a_small_plain_library(folder, fixes, name):
+    meta = metadata(name, folder)
     project = meta["project"]
     assert project["name"] and project["version"]
     assert "\n" not in project["description"] and project["description"].endswith(")")
@@ -149,20 +157,21 @@ def test_example_is_a_small_plain_library(name):
     assert meta["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
     assert meta["tool"]["pytest"]["ini_options"]["pythonpath"] == ["."]
 
-    package = package_dir(name)
+    package = package_dir(folder, name)
     modules = [path for path in package.glob("*.py") if path.name != "__init__.py"]
     assert 1 <= len(modules) <= 3
-    assert 30 <= sum(len(path.read_text().splitlines()) for path in modules) <= 120
+    lines = sum(len(path.read_text().splitlines()) for path in modules)
+    assert 30 <= lines <= (120 if folder == EXAMPLES_DIR else 250)
 
     tests = [
         node.name
-        for path in (EXAMPLES_DIR / name / "tests").glob("test_*.py")
+        for path in (folder / name / "tests").glob("test_*.py")
         for node in ast.parse(path.read_text()).body
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
     ]
-    assert 3 <= len(tests) <= 8
+    assert 3 <= len(tests) <= (8 if folder == EXAMPLES_DIR else 12)
 
-    for path in [*package.glob("*.py"), *(EXAMPLES_DIR / name / "tests").glob("*.py")]:
+    for path in [*package.glob("*.py"), *(folder / name / "tests").glob("*.py")]:
         assert not REVEALING_WORDS.search(path.read_text()), f"{path} gives the bug away"
 
 
