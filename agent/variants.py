@@ -54,6 +54,18 @@ SWAPS: dict[str, tuple[str, ...]] = {
     "False": ("True",),
     "min": ("max",),
     "max": ("min",),
+    "int": ("round",),  # truncation where rounding was meant, and back
+    "round": ("int",),
+}
+
+CALLED = frozenset({"min", "max", "int", "round"})  # swapped only where called as the built-ins
+
+# A method of these names may be the other one: a regular expression anchored at the start only,
+# at both ends, or nowhere.
+METHOD_SWAPS: dict[str, tuple[str, ...]] = {
+    "match": ("fullmatch", "search"),
+    "fullmatch": ("match",),
+    "search": ("match", "fullmatch"),
 }
 
 
@@ -286,8 +298,10 @@ def _token_options(
             options.append((i + 2, "pop(0)"))  # the other end of a list
         elif at(i + 2) == "0" and at(i + 3) == ")":
             options.append((i + 3, "pop()"))
+    elif tok.string in METHOD_SWAPS and at(i - 1) == "." and at(i + 1) == "(":
+        options += [(i, new) for new in METHOD_SWAPS[tok.string]]
     elif tok.type == tokenize.OP or (tok.type == tokenize.NAME and tok.string in SWAPS):
-        if tok.string in ("min", "max") and (at(i - 1) == "." or at(i + 1) != "("):
+        if tok.string in CALLED and (at(i - 1) == "." or at(i + 1) != "("):
             return []  # a method or variable of that name is someone else's
         options += [(i, new) for new in SWAPS.get(tok.string, ())]
     return options
@@ -491,14 +505,69 @@ def _split_once(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, st
     return found
 
 
-STRUCTURAL = (_negations, _dropped_results, _loop_returns, _swapped_arguments, _slice_ends, _split_once)
+def _derived_names(
+    lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[tuple[int, str, str, str]]:
+    """A name read after a value was derived from it (`total = start.month - 1 + months`), the derived
+    one read there instead (`months // 12` -> `total // 12`): the raw input used where the worked
+    value was meant."""
+    derived: list[tuple[int, str, set[str]]] = []  # (line, name assigned, names its value reads)
+    for node in ast.walk(func):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+                derived.append((node.end_lineno or node.lineno, targets[0].id, reads - {targets[0].id}))
+    found, seen = [], set()
+    for node in ast.walk(func):
+        if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
+            continue
+        for line, name, reads in derived:
+            if node.id in reads and node.lineno > line and (node.lineno, node.col_offset, name) not in seen:
+                seen.add((node.lineno, node.col_offset, name))
+                text = _rewritten(lines, node.lineno, node.col_offset, node.end_col_offset or 0, name)
+                found.append((node.lineno, text, node.id, name))
+    return found
+
+
+def _aliases(
+    lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[tuple[int, str, str, str]]:
+    """A parameter bound to a local name (`result = base`), a copy bound instead (`base.copy()`), so
+    changing the local leaves the caller's object alone."""
+    params = {a.arg for a in _parameters(func)}
+    found = []
+    for node in ast.walk(func):
+        if not (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
+            continue
+        value = node.value
+        if isinstance(value, ast.Name) and value.id in params and value.lineno == value.end_lineno:
+            new = f"{value.id}.copy()"
+            text = _rewritten(lines, value.lineno, value.col_offset, value.end_col_offset or 0, new)
+            found.append((value.lineno, text, value.id, new))
+    return found
+
+
+STRUCTURAL = (
+    _negations,
+    _dropped_results,
+    _loop_returns,
+    _swapped_arguments,
+    _slice_ends,
+    _split_once,
+    _derived_names,
+    _aliases,
+)
 
 
 def structural_variants(text: str, defn: Definition) -> list[Variant]:
     """Variants of function `defn` wider than a token, each one of the usual slips: a condition the
     wrong way round, a call's result dropped where it should be returned, a `return` inside the loop
     it should follow, two arguments swapped, a slice that cuts the wrong end, a split at every
-    separator where one was meant."""
+    separator where one was meant, a raw input read where a value derived from it was meant, a
+    parameter changed in place where a copy was meant."""
     func = _function(text, defn)
     if func is None:
         return []

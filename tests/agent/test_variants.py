@@ -330,3 +330,35 @@ def test_variants_come_after_the_greedy_edits_and_before_the_sampled_ones(exampl
     assert params and all(p.greedy for p in params)
     numbers = [s.attempt for s in report.steps if s.kind in ("edit", "test")]
     assert numbers == sorted(numbers)  # one count for model edits and variants
+
+
+def test_truncation_rounding_and_regex_anchoring_are_single_token_variants():
+    src = (
+        "def cents(text, pattern, values):\n"
+        "    if not pattern.match(text):\n"
+        "        return values.int\n"
+        "    return int(float(text) * 100) + round(2.5)\n"
+    )
+    defn = next(d for d in parse_definitions(src, "m.py") if d.name == "cents")
+    found = {(v.line, v.old, v.new) for v in single_token_variants(src, defn, [])}
+    assert {
+        (2, "match", "fullmatch"),
+        (2, "match", "search"),
+        (4, "int", "round"),
+        (4, "round", "int"),
+    } <= found
+    assert not {v for v in found if v[0] == 3}  # `values.int` is an attribute, not the built-in
+
+
+def test_a_derived_value_may_be_meant_where_its_input_is_read_and_a_parameter_copied():
+    src = (
+        "def add_months(start, months, table):\n"
+        "    total = start - 1 + months\n"
+        "    year = months // 12\n"
+        "    result = table\n"
+        "    result[year] = total\n"
+        "    return result\n"
+    )
+    found, _ = structural("add_months", src)
+    assert {(3, "months", "total"), (4, "table", "table.copy()")} <= found
+    assert not {v for v in found if v[1] == "start" and v[0] == 2}  # not before the value exists
