@@ -5,7 +5,7 @@ examples, with a scripted model)."""
 import ast
 
 import pytest
-from conftest import snapshot
+from conftest import init_repo, snapshot
 from replies import DIAGNOSIS
 from scripted_engine import ScriptedEngine
 
@@ -306,8 +306,6 @@ RETURN_IN_LOOP = {
 
 
 def test_a_return_inside_its_loop_the_model_cannot_fix_is_moved_out_by_a_variant(tmp_path):
-    from conftest import init_repo
-
     for name, content in RETURN_IN_LOOP.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(content)
