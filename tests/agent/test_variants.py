@@ -257,7 +257,6 @@ def test_structural_variants_are_the_usual_slips_wider_than_a_token():
     found, variants = structural()
     assert found == {
         (4, "not item.strip()", "item.strip()"),  # a condition the other way
-        (10, "limit", "not limit"),
         (13, "items[1:]", "not items[1:]"),
         (9, "check(found)", "return check(found)"),  # a dropped result returned
         (7, "return found", "moved out of the loop"),  # the return after the loop, not in it
