@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kog.agent.errors import AgentError
 from kog.agent.events import EventBus
-from kog.agent.loop import RepairRun, RunConfig
+from kog.agent.loop import DEVICE_BUDGETS, RepairRun, RunConfig
 from kog.agent.model import LanguageModel
 from kog.agent.render_plain import JsonLinesRenderer, PlainRenderer
 from kog.agent.report import RunReport
@@ -32,7 +32,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--model", default=DEFAULT_MODEL, help=f"model name or path (default: {DEFAULT_MODEL})"
     )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--max-steps", type=int, default=12, help="edit attempts at most (default: 12)")
+    parser.add_argument(
+        "--max-steps",
+        type=int,
+        help=f"edit attempts at most (default: {DEVICE_BUDGETS['cpu'][0]} on a CPU, "
+        f"{DEVICE_BUDGETS['cuda'][0]} where the model runs on a GPU)",
+    )
     parser.add_argument(
         "--max-time", type=float, default=900.0, help="wall time at most, seconds (default: 900)"
     )
@@ -87,7 +92,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
-    if args.max_steps < 1 or args.max_time <= 0 or args.max_tokens < 1:
+    if (args.max_steps is not None and args.max_steps < 1) or args.max_time <= 0 or args.max_tokens < 1:
         raise AgentError("--max-steps, --max-time and --max-tokens must be positive")
     for option in ("variants", "branches"):
         if getattr(args, option) < 0:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import machine_facts, result_path  # noqa: E402
 
 from kog.agent.events import EventBus  # noqa: E402
-from kog.agent.loop import RepairRun, RunConfig  # noqa: E402
+from kog.agent.loop import RepairRun, RunConfig, for_device  # noqa: E402
 from kog.agent.render_plain import PlainRenderer  # noqa: E402
 from kog.agent.report import RunReport  # noqa: E402
 from kog.engine import Engine  # noqa: E402
@@ -89,9 +89,9 @@ def main() -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--dtype", default=None, help="the engine's weights (default: the engine's choice)")
     parser.add_argument("--only", action="append", help="run only these examples (repeatable)")
-    parser.add_argument("--max-steps", type=int, default=RunConfig.max_steps)
+    parser.add_argument("--max-steps", type=int, help="edit attempts (default: the device's, RunConfig)")
     parser.add_argument("--max-time", type=float, default=RunConfig.max_time_s)
-    parser.add_argument("--samples", type=int, default=RunConfig.samples, help="sampled candidates a search")
+    parser.add_argument("--samples", type=int, help="sampled candidates a search (default: the device's)")
     parser.add_argument("--no-refactor", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="each run's progress lines on stderr")
     parser.add_argument(
@@ -146,7 +146,14 @@ def main() -> int:
                 flush=True,
             )
         summary = summarize(model, load_s, runs)
-        results["models"].append({**summary, "info": engine.info.__dict__, "runs": runs})
+        results["models"].append(
+            {
+                **summary,
+                "info": engine.info.__dict__,
+                "config": for_device(config, engine.info.device).__dict__,
+                "runs": runs,
+            }
+        )
         print(
             f"== {model} ({engine.info.device}): fixed {summary['fixed']}/{summary['examples']} "
             f"({summary['fix_rate']:.0%}), median {summary['median_wall_s']} s per example, "

@@ -1,6 +1,7 @@
 """The repair loop on real tmp repositories built from the examples, with a scripted model."""
 
 import ast
+from dataclasses import replace
 
 import pytest
 from conftest import git, snapshot
@@ -19,7 +20,7 @@ from scripted_engine import ScriptedEngine
 
 from kog.agent.errors import TaskNotFoundError
 from kog.agent.events import EditApplied, EditRejected, EventBus, RunFinished, TestsRun
-from kog.agent.loop import RepairRun, RunConfig
+from kog.agent.loop import DEVICE_BUDGETS, RepairRun, RunConfig
 from kog.tools.errors import DirtyTreeError
 
 PAGING = "pager/paging.py"
@@ -159,6 +160,18 @@ def test_each_budget_ends_the_run_not_fixed_with_the_tree_restored(example_repo,
     report, _ = repair(root, [DIAGNOSIS, PAGE_WRONG, PAGE_FIX], **limits)
     assert report.status == "not_fixed" and report.exit_code == 1 and reason in report.reason
     assert snapshot(root) == before
+
+
+def test_the_search_budget_follows_the_models_device_unless_given(tmp_path):
+    """A reply costs seconds on a CPU and well under one on a GPU: there the search goes on longer."""
+    engine = ScriptedEngine([])
+    run = RepairRun(tmp_path, engine)
+    assert (run.config.max_steps, run.config.samples) == DEVICE_BUDGETS["cpu"] == (12, 8)
+    engine.info = replace(engine.info, device="cuda:0")
+    run = RepairRun(tmp_path, engine)
+    assert (run.config.max_steps, run.config.samples) == DEVICE_BUDGETS["cuda"] == (40, 16)
+    run = RepairRun(tmp_path, engine, config=RunConfig(max_steps=5, samples=2))
+    assert (run.config.max_steps, run.config.samples) == (5, 2)
 
 
 def test_nothing_to_fix_asks_the_model_nothing(example_repo):
