@@ -3,16 +3,18 @@
 Many bugs are one token wide, and a small model can see one and still not write its fix: an operator
 or comparison the wrong way round, a constant off by one, the wrong end of a sequence, a container
 indexed by the wrong variable (one the same container is indexed by elsewhere in the definition), an
-`except` clause catching another built-in exception than the one raised. Each
+`except` clause catching another built-in exception than the one raised, `break` for `continue`, a
+method for its sibling (`append` / `extend`, `startswith` / `endswith`, `lstrip` / `rstrip`). Each
 such variant changes one token of the definition (its header and body, never a string or comment).
 Structural variants are the usual slips wider than a token: a condition the wrong way round, a
 call's result dropped where it should be returned, a `return` inside the loop it should follow, two
-arguments swapped, a slice cutting the wrong end, a split at every separator where one was meant.
-Two more kinds add a statement before the function's first one: a function whose own return
-annotation allows None, handed an empty collection, returns None for it (`if not items: return
-None`); a mutable default (`cache={}`, built once and shared by every call) becomes None and a new
-container made in the call that gets none. Every variant is judged like a model's edit: the target
-tests must pass and every test that passed before must still pass. Guards and defaults (the pitfall
+arguments swapped, a slice cutting the wrong end, a split at every separator where one was meant,
+text split at each newline character where its lines were meant (`splitlines()`). The pitfall
+variants fix a known trap: a function whose own return annotation allows None, handed an empty
+collection, returns None for it (`if not items: return None`); a mutable default (`cache={}`, built
+once and shared by every call) becomes None and a new container made in the call that gets none; a
+loop that takes items out of what it walks walks a copy. Every variant is judged like a model's
+edit: the target tests must pass and every test that passed before must still pass. Guards and defaults (the pitfall
 variants, a few at most) are tried before the model's edits; the single-token and structural ones,
 nearest the lines the failing tests' tracebacks point at first, after its greedy edits and before
 its sampled ones.
@@ -56,17 +58,34 @@ SWAPS: dict[str, tuple[str, ...]] = {
     "max": ("min",),
     "int": ("round",),  # truncation where rounding was meant, and back
     "round": ("int",),
+    "break": ("continue",),  # a loop left where one item was to be skipped, and back
+    "continue": ("break",),
 }
 
 CALLED = frozenset({"min", "max", "int", "round"})  # swapped only where called as the built-ins
 
 # A method of these names may be the other one: a regular expression anchored at the start only,
-# at both ends, or nowhere.
+# at both ends, or nowhere; a list grown by one item or by each of several; the other end of a
+# string, or both ends; the other case.
 METHOD_SWAPS: dict[str, tuple[str, ...]] = {
     "match": ("fullmatch", "search"),
     "fullmatch": ("match",),
     "search": ("match", "fullmatch"),
+    "append": ("extend",),
+    "extend": ("append",),
+    "startswith": ("endswith",),
+    "endswith": ("startswith",),
+    "strip": ("lstrip", "rstrip"),
+    "lstrip": ("rstrip", "strip"),
+    "rstrip": ("lstrip", "strip"),
+    "find": ("rfind",),
+    "rfind": ("find",),
+    "lower": ("upper",),
+    "upper": ("lower",),
 }
+
+# Methods by which a loop's body takes items out of the container the loop walks.
+_SHRINKING = frozenset({"remove", "pop", "discard", "popitem", "clear"})
 
 
 # The exception an `except` clause names may be the wrong one of these.
@@ -506,6 +525,25 @@ def _split_once(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, st
     return found
 
 
+def _split_lines(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """`s.split("\\n")`, which keeps the `\\r` of Windows line ends and gives an empty last line after
+    a final newline, as `s.splitlines()`."""
+    found = []
+    for node in ast.walk(func):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
+        if node.func.attr != "split" or not (isinstance(arg, ast.Constant) and arg.value == "\n"):
+            continue
+        old, owner = _segment(lines, node), _segment(lines, node.func.value)
+        if old is None or owner is None:
+            continue
+        new = f"{owner}.splitlines()"
+        text = _rewritten(lines, node.lineno, node.col_offset, node.end_col_offset or 0, new)
+        found.append((node.lineno, text, old, new))
+    return found
+
+
 def _derived_names(
     lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef
 ) -> list[tuple[int, str, str, str]]:
@@ -558,6 +596,7 @@ STRUCTURAL = (
     _swapped_arguments,
     _slice_ends,
     _split_once,
+    _split_lines,
     _derived_names,
     _aliases,
 )
@@ -595,10 +634,58 @@ def edit_variants(text: str, defn: Definition, near: list[int]) -> list[Variant]
     return found
 
 
+def _walked(loop: ast.For | ast.AsyncFor) -> ast.expr | None:
+    """The container a `for` loop walks, where it is a name or attribute (`items`, `self.items`), or
+    its keys, values or items (`d.items()`)."""
+    walked = loop.iter
+    if isinstance(walked, ast.Call) and not walked.args and not walked.keywords:
+        if isinstance(walked.func, ast.Attribute) and walked.func.attr in ("keys", "values", "items"):
+            walked = walked.func.value
+    return walked if isinstance(walked, (ast.Name, ast.Attribute)) else None
+
+
+def copy_loop_variants(text: str, defn: Definition) -> list[Variant]:
+    """A `for` loop whose body takes items out of the container it walks (`.remove`, `.pop`, `del
+    c[k]`, ...), which skips the items after each one taken (a list) or raises (a dict or set),
+    walking a copy instead: `for x in list(items):`."""
+    func = _function(text, defn)
+    if func is None:
+        return []
+    lines = text.splitlines(keepends=True)
+    found = []
+    for loop in ast.walk(func):
+        if not isinstance(loop, (ast.For, ast.AsyncFor)) or (walked := _walked(loop)) is None:
+            continue
+        name = ast.unparse(walked)
+        inner = [node for stmt in loop.body for node in ast.walk(stmt)]
+        shrinks = any(
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _SHRINKING
+            and ast.unparse(node.func.value) == name
+            for node in inner
+        ) or any(
+            isinstance(node, ast.Delete)
+            and any(isinstance(t, ast.Subscript) and ast.unparse(t.value) == name for t in node.targets)
+            for node in inner
+        )
+        old = _segment(lines, loop.iter)
+        if not shrinks or old is None:
+            continue
+        new = f"list({old})"
+        new_text = _rewritten(
+            lines, loop.iter.lineno, loop.iter.col_offset, loop.iter.end_col_offset or 0, new
+        )
+        if is_valid_python(new_text):
+            found.append(Variant(new_text, loop.iter.lineno, old, new))
+    return found
+
+
 def pitfall_variants(text: str, defn: Definition) -> list[Variant]:
-    """A suspect's guards and mutable defaults made per call: few, each a known pitfall's usual fix,
-    so the loop tries them before the model's edits (a test run each, no tokens)."""
-    return guard_variants(text, defn) + default_variants(text, defn)
+    """A suspect's guards, mutable defaults made per call and loops over a copy of what they shrink:
+    few, each a known pitfall's usual fix, so the loop tries them before the model's edits (a test run
+    each, no tokens)."""
+    return guard_variants(text, defn) + default_variants(text, defn) + copy_loop_variants(text, defn)
 
 
 def suspect_variants(text: str, defn: Definition, near: list[int]) -> list[Variant]:

@@ -359,3 +359,53 @@ def test_a_derived_value_may_be_meant_where_its_input_is_read_and_a_parameter_co
     found, _ = structural("add_months", src)
     assert {(3, "months", "total"), (4, "table", "table.copy()")} <= found
     assert not {v for v in found if v[1] == "start" and v[0] == 2}  # not before the value exists
+
+
+def test_break_continue_and_sibling_methods_are_single_token_variants():
+    src = (
+        "def tidy(lines, out):\n"
+        "    for line in lines:\n"
+        "        if line.startswith('#'):\n"
+        "            break\n"
+        "        out.append(line.rstrip().lower())\n"
+        "    return out\n"
+    )
+    defn = next(d for d in parse_definitions(src, "m.py") if d.name == "tidy")
+    found = {(v.line, v.old, v.new) for v in single_token_variants(src, defn, [])}
+    assert {
+        (4, "break", "continue"),
+        (3, "startswith", "endswith"),
+        (5, "append", "extend"),
+        (5, "rstrip", "lstrip"),
+        (5, "rstrip", "strip"),
+        (5, "lower", "upper"),
+    } <= found
+    assert not {v for v in found if v[1] in ("line", "lines", "out")}  # plain names are not methods
+
+
+def test_text_split_at_newlines_may_mean_its_lines():
+    src = "def cues(block, rows):\n    lines = block.split('\\n')\n    return lines, rows.split(',')\n"
+    found, variants = structural("cues", src)
+    assert (2, "block.split('\\n')", "block.splitlines()") in found
+    assert not {v for v in found if v[2] == "rows.splitlines()"}
+    assert all(ast.parse(v.new_text) for v in variants)
+
+
+def test_a_loop_that_shrinks_what_it_walks_walks_a_copy():
+    src = (
+        "class Pantry:\n"
+        "    def discard(self, today, seen):\n"
+        "        for batch in self.batches:\n"
+        "            if batch.expires < today:\n"
+        "                self.batches.remove(batch)\n"
+        "        for key, value in seen.items():\n"
+        "            if not value:\n"
+        "                del seen[key]\n"
+        "        for key in seen:\n"
+        "            print(key)\n"
+    )
+    defn = next(d for d in parse_definitions(src, "m.py") if d.name == "discard")
+    found = suspect_variants(src, defn, [])
+    pitfalls = [(v.line, v.old, v.new) for v in found[:2]]
+    assert pitfalls == [(3, "self.batches", "list(self.batches)"), (6, "seen.items()", "list(seen.items())")]
+    assert not {(v.old, v.new) for v in found[2:]} & {("seen", "list(seen)")}  # that loop only reads
