@@ -9,7 +9,9 @@ such variant changes one token of the definition (its header and body, never a s
 Structural variants are the usual slips wider than a token: a condition the wrong way round, a
 call's result dropped where it should be returned, a `return` inside the loop it should follow, two
 arguments swapped, a slice cutting the wrong end, a split at every separator where one was meant,
-text split at each newline character where its lines were meant (`splitlines()`). The pitfall
+text split at each newline character where its lines were meant (`splitlines()`), a running minimum
+or maximum started from a constant rather than the first item, a heap's or sort key's order the
+other way (`-job.priority`). The pitfall
 variants fix a known trap: a function whose own return annotation allows None, handed an empty
 collection, returns None for it (`if not items: return None`); a mutable default (`cache={}`, built
 once and shared by every call) becomes None and a new container made in the call that gets none; a
@@ -544,6 +546,95 @@ def _split_lines(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, s
     return found
 
 
+def _negated_keys(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """An ordering the other way for one of its keys: the first element of what goes into a heap
+    (`heappush(h, (job.priority, n, job))`, so a max-heap where a min-heap was built), and each
+    element of a `key=lambda` sort key, negated (`-job.priority`)."""
+    keys: list[ast.expr] = []
+    for node in ast.walk(func):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = node.func
+        name = (
+            callee.attr
+            if isinstance(callee, ast.Attribute)
+            else callee.id
+            if isinstance(callee, ast.Name)
+            else ""
+        )
+        if name in ("heappush", "heappushpop", "heapreplace") and len(node.args) == 2:
+            item = node.args[1]
+            keys.append(item.elts[0] if isinstance(item, ast.Tuple) and item.elts else item)
+        for given in node.keywords:
+            if given.arg == "key" and isinstance(given.value, ast.Lambda):
+                body = given.value.body
+                keys.extend(body.elts if isinstance(body, ast.Tuple) else [body])
+    found = []
+    for key in keys:
+        old = _segment(lines, key)
+        if old is None or not isinstance(key, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+            continue
+        new = f"-{old}"
+        text = _rewritten(lines, key.lineno, key.col_offset, key.end_col_offset or 0, new)
+        found.append((key.lineno, text, old, new))
+    return found
+
+
+class _First(ast.NodeTransformer):
+    """An expression of a loop's item as it reads for the first item (`r.celsius` -> `rs[0].celsius`)."""
+
+    def __init__(self, item: str, sequence: ast.expr) -> None:
+        self.item, self.sequence = item, sequence
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id != self.item:
+            return node
+        return ast.Subscript(value=self.sequence, slice=ast.Constant(0), ctx=ast.Load())
+
+
+def _running_extremes(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """A running minimum or maximum that starts from a constant (`low = 0.0` before `for r in rs:` and
+    `if r.celsius < low:`), which the items may never pass, starting from the first item instead
+    (`low = rs[0].celsius`)."""
+    found = []
+    for block in ast.walk(func):
+        body = getattr(block, "body", None)
+        if not isinstance(body, list):
+            continue
+        for index, loop in enumerate(body):
+            if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)):
+                continue
+            if not isinstance(loop.iter, (ast.Name, ast.Attribute)):
+                continue
+            item = loop.target.id
+            compared: dict[str, ast.expr] = {}  # accumulator -> the item's expression it is compared with
+            for node in (n for stmt in loop.body for n in ast.walk(stmt)):
+                if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+                    continue
+                if not isinstance(node.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+                    continue
+                for acc, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+                    reads = {n.id for n in ast.walk(other) if isinstance(n, ast.Name)}
+                    if isinstance(acc, ast.Name) and item in reads and acc.id not in reads:
+                        compared.setdefault(acc.id, other)
+            for start in body[:index]:
+                if not (isinstance(start, ast.Assign) and isinstance(start.value, ast.Constant)):
+                    continue
+                if type(start.value.value) not in (int, float):
+                    continue
+                names = [t.id for t in start.targets if isinstance(t, ast.Name)]
+                old = _segment(lines, start.value)
+                for name in dict.fromkeys(n for n in names if n in compared):
+                    first = _First(item, loop.iter).visit(ast.parse(ast.unparse(compared[name]), mode="eval"))
+                    new = ast.unparse(first.body)
+                    value = start.value
+                    if old is None or new == old:
+                        continue
+                    text = _rewritten(lines, value.lineno, value.col_offset, value.end_col_offset or 0, new)
+                    found.append((value.lineno, text, old, new))
+    return found
+
+
 def _derived_names(
     lines: list[str], func: ast.FunctionDef | ast.AsyncFunctionDef
 ) -> list[tuple[int, str, str, str]]:
@@ -597,6 +688,8 @@ STRUCTURAL = (
     _slice_ends,
     _split_once,
     _split_lines,
+    _negated_keys,
+    _running_extremes,
     _derived_names,
     _aliases,
 )
@@ -606,8 +699,9 @@ def structural_variants(text: str, defn: Definition) -> list[Variant]:
     """Variants of function `defn` wider than a token, each one of the usual slips: a condition the
     wrong way round, a call's result dropped where it should be returned, a `return` inside the loop
     it should follow, two arguments swapped, a slice that cuts the wrong end, a split at every
-    separator where one was meant, a raw input read where a value derived from it was meant, a
-    parameter changed in place where a copy was meant."""
+    separator where one was meant, lines split at "\\n", a heap's or sort key's order the other way, a
+    running minimum or maximum started from a constant, a raw input read where a value derived from
+    it was meant, a parameter changed in place where a copy was meant."""
     func = _function(text, defn)
     if func is None:
         return []

@@ -409,3 +409,31 @@ def test_a_loop_that_shrinks_what_it_walks_walks_a_copy():
     pitfalls = [(v.line, v.old, v.new) for v in found[:2]]
     assert pitfalls == [(3, "self.batches", "list(self.batches)"), (6, "seen.items()", "list(seen.items())")]
     assert not {(v.old, v.new) for v in found[2:]} & {("seen", "list(seen)")}  # that loop only reads
+
+
+def test_a_running_extreme_starts_from_the_first_item_and_an_order_may_run_the_other_way():
+    src = (
+        "def summary(readings, heap, jobs):\n"
+        "    low = high = 0.0\n"
+        "    count = 0\n"
+        "    for r in readings:\n"
+        "        if r.celsius < low:\n"
+        "            low = r.celsius\n"
+        "        if high <= r.celsius:\n"
+        "            high = r.celsius\n"
+        "        count += 1\n"
+        "    heapq.heappush(heap, (r.priority, count, r))\n"
+        "    jobs.sort(key=lambda j: (j.due, len(j.name)))\n"
+        "    return low, high\n"
+    )
+    found, variants = structural("summary", src)
+    assert (2, "0.0", "readings[0].celsius") in found
+    assert not {v for v in found if v[0] == 3 and v[2] == "0"}  # `count` is not compared in the loop
+    assert {
+        (10, "r.priority", "-r.priority"),  # a heap's first key, not the tie-breaker after it
+        (11, "j.due", "-j.due"),
+        (11, "len(j.name)", "-len(j.name)"),
+    } <= found
+    assert not {v for v in found if v[2] == "-count"}
+    start = next(v for v in variants if v.new == "readings[0].celsius")
+    assert start.new_text.splitlines()[1] == "    low = high = readings[0].celsius"
