@@ -510,39 +510,26 @@ def _slice_ends(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, st
     return found
 
 
-def _split_once(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
-    """`s.split(sep)` / `s.rsplit(sep)` cutting at one separator only: `s.split(sep, 1)`."""
+def _splits(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
+    """`s.split(sep)` / `s.rsplit(sep)` cutting at one separator only (`s.split(sep, 1)`); and
+    `s.split("\\n")`, which keeps the `\\r` of Windows line ends and gives an empty last line after a
+    final newline, as `s.splitlines()`."""
     found = []
     for node in ast.walk(func):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         if node.func.attr not in ("split", "rsplit") or len(node.args) != 1 or node.keywords:
             continue
-        old, arg = _segment(lines, node), _segment(lines, node.args[0])
-        if old is None or arg is None or not old.endswith(")"):
-            continue
-        new = f"{old[:-1]}, 1)"
-        text = _rewritten(lines, node.lineno, node.col_offset, node.end_col_offset or 0, new)
-        found.append((node.lineno, text, old, new))
-    return found
-
-
-def _split_lines(lines: list[str], func: ast.AST) -> list[tuple[int, str, str, str]]:
-    """`s.split("\\n")`, which keeps the `\\r` of Windows line ends and gives an empty last line after
-    a final newline, as `s.splitlines()`."""
-    found = []
-    for node in ast.walk(func):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-            continue
-        arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
-        if node.func.attr != "split" or not (isinstance(arg, ast.Constant) and arg.value == "\n"):
-            continue
         old, owner = _segment(lines, node), _segment(lines, node.func.value)
-        if old is None or owner is None:
+        if old is None or owner is None or not old.endswith(")"):
             continue
-        new = f"{owner}.splitlines()"
-        text = _rewritten(lines, node.lineno, node.col_offset, node.end_col_offset or 0, new)
-        found.append((node.lineno, text, old, new))
+        options = [f"{old[:-1]}, 1)"]
+        sep = node.args[0]
+        if node.func.attr == "split" and isinstance(sep, ast.Constant) and sep.value == "\n":
+            options.append(f"{owner}.splitlines()")
+        for new in options:
+            text = _rewritten(lines, node.lineno, node.col_offset, node.end_col_offset or 0, new)
+            found.append((node.lineno, text, old, new))
     return found
 
 
@@ -686,8 +673,7 @@ STRUCTURAL = (
     _loop_returns,
     _swapped_arguments,
     _slice_ends,
-    _split_once,
-    _split_lines,
+    _splits,
     _negated_keys,
     _running_extremes,
     _derived_names,
