@@ -67,8 +67,8 @@ class RunConfig:
 
 # Edit attempts and sampled candidates by where the model runs, as (max_steps, samples). A reply takes
 # seconds on a CPU and well under one on a GPU, where a search that ran out of attempts in ten
-# seconds may as well go on: 40 attempts and 16 samples repaired 3 of 14 tasks more than 12 and 8 did
-# with the 1.5B on an H200 (bench/NOTES.md, "The 1.5B on a GPU over the repair tasks").
+# seconds may as well go on: with 40 attempts and 16 samples the 1.5B on an H200 repaired 3 of the 14
+# tasks it had missed with 12 and 8 (bench/NOTES.md, "A third blind set; the 1.5B on a GPU").
 DEVICE_BUDGETS = {"cpu": (12, 8), "cuda": (40, 16)}
 
 
