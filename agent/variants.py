@@ -25,6 +25,7 @@ its sampled ones.
 from __future__ import annotations
 
 import ast
+import copy
 import io
 import itertools
 import keyword
@@ -610,15 +611,18 @@ def _running_extremes(lines: list[str], func: ast.AST) -> list[tuple[int, str, s
                 if type(start.value.value) not in (int, float):
                     continue
                 names = [t.id for t in start.targets if isinstance(t, ast.Name)]
-                old = _segment(lines, start.value)
-                for name in dict.fromkeys(n for n in names if n in compared):
-                    first = _First(item, loop.iter).visit(ast.parse(ast.unparse(compared[name]), mode="eval"))
-                    new = ast.unparse(first.body)
-                    value = start.value
-                    if old is None or new == old:
-                        continue
-                    text = _rewritten(lines, value.lineno, value.col_offset, value.end_col_offset or 0, new)
-                    found.append((value.lineno, text, old, new))
+                value, old = start.value, _segment(lines, start.value)
+                starts = {
+                    ast.unparse(_First(item, loop.iter).visit(copy.deepcopy(compared[n])))
+                    for n in names
+                    if n in compared
+                }
+                for new in sorted(starts - {old}):
+                    if old is not None:
+                        text = _rewritten(
+                            lines, value.lineno, value.col_offset, value.end_col_offset or 0, new
+                        )
+                        found.append((value.lineno, text, old, new))
     return found
 
 
