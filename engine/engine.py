@@ -261,6 +261,8 @@ class Engine:
             draft = "prompt-lookup"
         self.drafter: Drafter | None = None
         self.set_drafter(draft, progress)
+        if self.drafter is None and hasattr(self.runner, "prepare"):  # one-row graphs, built at load too
+            self.runner.prepare(range(1, 2), progress=progress)
         self._lock = threading.Lock()
 
     def set_drafter(self, name: str, progress: ProgressFn | None = None) -> None:

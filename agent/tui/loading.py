@@ -12,6 +12,8 @@ STAGES = {
     "verify": "verifying the checksum",
     "convert": "converting the weights",
     "load": "loading the weights",
+    "build kernels": "building the CUDA kernels",
+    "capture graphs": "capturing the decode graphs",
 }
 
 

@@ -24,6 +24,7 @@ from kog.engine.cuda.step import DecodeStep, StepMode
 from kog.engine.cuda.weights import ModelWeights
 from kog.engine.errors import DeviceError, PromptTooLongError, UnsupportedModelError
 from kog.kernels import MAX_ROWS, cuda_kernels_available, sampling_params_tensors
+from kog.kernels.build import prebuild, recording
 
 PREFILL_CHUNK = 4096
 
@@ -80,24 +81,40 @@ class CudaRunner:
 
     @torch.inference_mode()
     def prepare(self, rows: range = range(1, MAX_ROWS + 1), progress: ProgressFn | None = None) -> None:
-        """Builds the kernels and captures the graphs of multi-row passes now (speculative verification
-        runs 2..MAX_ROWS rows), so the first drafted tokens do not wait for compilation; with a cache
-        long enough for both, the graphs of short and long contexts. Runs passes at position 0, so
-        call it before a prompt fills the cache."""
+        """Builds the kernels and captures the graphs of passes of `rows` rows now (speculative
+        verification runs 2..MAX_ROWS rows), so the first tokens do not wait for compilation; with a
+        cache long enough for both, the graphs of short and long contexts. The modules compile several
+        at once: the stored-block formats' for every pass size first, then those the first pass used
+        for the other sizes. Runs passes at position 0, so call it before a prompt fills the cache."""
         kinds = [False, True] if self.graphs.step.short_context else [False]
+        sizes = list(rows)
+
+        before = 0  # modules the first build counted: the second continues its count
+
+        def built(done: int, total: int) -> None:
+            if progress:
+                progress("build kernels", before + done, before + total)
+
         with torch.cuda.device(self.device):
             self.bufs.state[0].fill_(0)
-            for i, n in enumerate(rows):
+            index = self.device.index
+            before = prebuild(
+                [(source, n) for source in self.weights.stored_sources() for n in sizes], index, built
+            )
+            for i, n in enumerate(sizes):
                 if progress:
-                    progress("build kernels", i, len(rows))
+                    progress("capture graphs", i, len(sizes))
                 self.bufs.ids[:n].zero_()
-                for short in kinds:
-                    self.graphs.run(n, StepMode.ROWS, short)
-            if progress:
-                progress("build kernels", len(rows), len(rows))
+                with recording() as used:
+                    for short in kinds:
+                        self.graphs.run(n, StepMode.ROWS, short)
+                if i == 0:
+                    prebuild([(source, m) for source, _ in used for m in sizes[1:]], index, built)
             for short in kinds:
                 self.graphs.run(1, self._mode, short)
-            self.pass_cost = self._time_passes(max(rows)) if self.graphs.enabled else None
+            if progress:
+                progress("capture graphs", len(sizes), len(sizes))
+            self.pass_cost = self._time_passes(max(sizes)) if self.graphs.enabled else None
             self.bufs.state.zero_()
         self.position, self._decoded = 0, 0
 

@@ -54,6 +54,13 @@ class ModelWeights:
     lm_head: LinearWeight  # the embedding itself when tied
     layers: tuple[LayerWeights, ...]
 
+    def stored_sources(self) -> set[str]:
+        """The CUDA sources of the stored-block formats among the weights (compiled per pass size)."""
+        parts: list[object] = [self.embed, self.lm_head]
+        for layer in self.layers:
+            parts += [layer.q, layer.k, layer.v, layer.o, layer.gate, layer.up, layer.down]
+        return {part.fmt.source for part in parts if isinstance(part, QuantLinear)}
+
     @classmethod
     def from_dict(
         cls,
