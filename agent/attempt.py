@@ -10,7 +10,7 @@ from kog.agent.branches import Branch
 from kog.agent.context import error_text, target
 from kog.agent.edit import ProposedEdit, definition_body, propose_edit
 from kog.agent.errors import NoChange, ReplyRejected
-from kog.agent.events import EditProposed, EditRejected
+from kog.agent.events import EditApplied, EditProposed, EditRejected
 from kog.agent.localize import Suspect
 from kog.agent.model import Prompt
 from kog.agent.parse_reply import has_closed_block, has_search_replace
@@ -35,6 +35,9 @@ class Goal:
     targets: list[str]
     tests: list[FailingTest]  # the first targets', in the runner's order
     changed: list[str] = field(default_factory=list)  # "path::qualname" of kept edits
+    # Before the first kept partial fix narrowed the goal: the baseline and targets it started from
+    start: TestRun | None = None
+    start_targets: list[str] = field(default_factory=list)
 
     def tests_for(self, suspect: Suspect) -> list[FailingTest]:
         """The tests a prompt about `suspect` shows: those that point at it first (on their traceback
@@ -179,13 +182,17 @@ class Attempts:
             full = self.ws.run_tests("full")
             now_passing = set(full.passed_ids)
             broken = [t for t in goal.baseline.passed_ids if t not in now_passing]
+            remaining = [t for t in goal.targets if t not in now_passing]
+            if broken and not remaining and set(broken) <= set(goal.start_targets):
+                alone = self._without_partial_fixes(edit, goal, label, step)
+                if alone is not None:
+                    return alone
             if broken:
                 outcome = f"it breaks tests that passed before: {', '.join(broken[:5])}"
                 first = next((case for case in full.failing if case.id == broken[0]), None)
                 if first is not None:  # what the edit got wrong, as the model can read it
                     outcome += f"\n{first.id} now fails:\n{error_text(first)}"
                 return self._roll_back(step, edit, outcome)
-            remaining = [t for t in goal.targets if t not in now_passing]
             if len(remaining) == len(goal.targets) or (remaining and not partial):
                 return self._roll_back(step, edit, _still_failing(full, remaining))
             self.ws.guard.checkpoint(f"Fix {edit.label} in {edit.path}")
@@ -195,6 +202,32 @@ class Attempts:
                 f"{label}: {len(goal.targets) - len(remaining)} of {len(goal.targets)} target tests pass"
             )
             return Verdict(kind, full_run=full, label=label)
+
+    def _without_partial_fixes(self, edit: ProposedEdit, goal: Goal, label: str, step) -> Verdict | None:
+        """An edit that turns the remaining targets green but breaks only tests that kept partial fixes
+        had turned green (a partial fix that fit some tests, undone by the real one): the edit again with
+        those fixes taken back, judged against the start. Fixed there, it is kept alone and the goal is
+        the first one again; else None (the caller's roll back restores the partial fixes)."""
+        assert goal.start is not None
+        reversed_diff = self.ws.guard.take_back()
+        if reversed_diff is None:  # the edit rewrote what they changed
+            return None
+        full = self.ws.run_tests("full")
+        now_passing = set(full.passed_ids)
+        if any(t not in now_passing for t in [*goal.start.passed_ids, *goal.start_targets]):
+            return None
+        taken_back = ", ".join(dict.fromkeys(goal.changed))
+        self.ws.bus.publish(
+            EditApplied(path=edit.path, function=f"taken back: {taken_back}", diff=reversed_diff)
+        )
+        self.ws.guard.checkpoint(
+            f"Fix {edit.label} in {edit.path}; take back the partial fixes of {taken_back}"
+        )
+        goal.changed[:] = [label]
+        goal.baseline, goal.targets = goal.start, list(goal.start_targets)
+        count = len(goal.targets)
+        step.detail = f"{label}: {count} of {count} target tests pass, the partial fixes before it taken back"
+        return Verdict("fixed", full_run=full, label=label)
 
     def _roll_back(self, step, edit: ProposedEdit, outcome: str) -> Verdict:
         self.judged[edit.new_text] = outcome

@@ -178,6 +178,8 @@ class RepairRun:
             if verdict.kind == "fixed":
                 return verdict.full_run
             remaining = [case for case in verdict.full_run.failing if case.id in goal.targets]
+            if goal.start is None:  # a later edit may be judged without the partial fixes
+                goal.start, goal.start_targets = goal.baseline, list(goal.targets)
             suspects, localizer = localize(attempts.ws, remaining, verdict.full_run)
             narrowed = goal_for(remaining, verdict.full_run, localizer)
             goal.targets, goal.tests, goal.baseline, diagnosis = (

@@ -142,7 +142,7 @@ class ReachIndex:
         while queue:
             defn, depth = queue.popleft()
             names = start if defn is None else self.names_in(defn)
-            for name in names or ():
+            for name in sorted(names or ()):  # a set: sorted, so ties rank alike in every process
                 # Helpers and fixtures of the test's own file (or a conftest) are see-through.
                 for helper in self._test_by_name.get(name, []):
                     if definition_key(helper) not in seen and (

@@ -11,6 +11,7 @@ git command the guard runs. Added: GitStateError (no commits, merge in progress,
 
 from __future__ import annotations
 
+import difflib
 import re
 import signal
 import tempfile
@@ -128,6 +129,55 @@ class RepoGuard:
         with signals_deferred():
             self.git.reset("-q", "--hard", self.last_checkpoint)
             self._remove_untracked()
+
+    def take_back(self) -> str | None:
+        """Undo, in the working tree, the changes checkpointed since the start, keeping those made after
+        the last checkpoint (each file a three-way merge: `git merge-file`); the diff of what changed, or
+        None with the tree untouched when a file does not merge cleanly (the later changes touch the
+        same lines) or was added or removed. `rollback` brings everything back."""
+        self._require_active()
+        listed = self._git_bytes("diff", "--name-only", "-z", self.start_commit, self.last_checkpoint, "--")
+        merged: dict[Path, tuple[str, bytes]] = {}
+        with tempfile.TemporaryDirectory(prefix="kog-take-back-") as tmp:
+            base, start = Path(tmp, "base"), Path(tmp, "start")
+            for rel in filter(None, listed.decode("utf-8", errors="surrogateescape").split("\0")):
+                path = self.work_tree / rel
+                if not (path.is_file() and self._exists(self.start_commit, rel)):
+                    return None
+                if not self._exists(self.last_checkpoint, rel):
+                    return None
+                base.write_bytes(self._git_bytes("show", f"{self.last_checkpoint}:{rel}"))
+                start.write_bytes(self._git_bytes("show", f"{self.start_commit}:{rel}"))
+                status, out, _ = self.git.execute(
+                    ["git", *GIT_OPTIONS, "merge-file", "-p", "-q", str(path), str(base), str(start)],
+                    stdout_as_string=False,
+                    strip_newline_in_stdout=False,
+                    with_extended_output=True,
+                    with_exceptions=False,
+                )
+                if status != 0:
+                    return None
+                merged[path] = (rel, out)
+        parts = []
+        with signals_deferred():
+            for path, (rel, text) in merged.items():
+                before = path.read_bytes()
+                path.write_bytes(text)
+                parts += difflib.unified_diff(
+                    before.decode("utf-8", errors="replace").splitlines(keepends=True),
+                    text.decode("utf-8", errors="replace").splitlines(keepends=True),
+                    f"a/{rel}",
+                    f"b/{rel}",
+                )
+        return "".join(parts)
+
+    def _exists(self, commit: str, rel: str) -> bool:
+        status, _, _ = self.git.execute(
+            ["git", *GIT_OPTIONS, "cat-file", "-e", f"{commit}:{rel}"],
+            with_extended_output=True,
+            with_exceptions=False,
+        )
+        return status == 0
 
     def diff(self) -> str:
         """Unified diff from the start (after the user's own uncommitted work) to the working tree."""

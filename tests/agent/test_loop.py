@@ -4,7 +4,7 @@ import ast
 from dataclasses import replace
 
 import pytest
-from conftest import git, snapshot
+from conftest import git, init_repo, snapshot
 from replies import (
     DECODE_FIX,
     DIAGNOSIS,
@@ -289,3 +289,81 @@ def test_a_repeat_of_a_rolled_back_edit_is_not_tested_again(example_repo):
     assert "repeats an earlier wrong edit" in report.steps[3].detail
     assert sum(isinstance(e, EditApplied) for e in events) == 2
     assert not any(params.greedy for _, params in engine.calls[2:4])
+
+
+QUEUE = '''import heapq
+
+
+class Queue:
+    """Jobs by priority, the highest first."""
+
+    def __init__(self):
+        self._heap = []
+
+    def push(self, priority, name):
+        heapq.heappush(self._heap, (priority, name))
+
+    def peek(self):
+        return self._heap[0][1]
+
+    def pop(self):
+        return heapq.heappop(self._heap)[1]
+'''
+QUEUE_TESTS = '''from jobs.queue import Queue
+
+
+def make():
+    q = Queue()
+    for priority, name in [(1, "a"), (5, "b"), (3, "c")]:
+        q.push(priority, name)
+    return q
+
+
+def test_peek_is_the_highest():
+    assert make().peek() == "b"
+
+
+def test_pop_order():
+    q = make()
+    assert [q.pop(), q.pop(), q.pop()] == ["b", "c", "a"]
+
+
+def test_one_job():
+    q = Queue()
+    q.push(2, "x")
+    assert q.pop() == "x"
+'''
+
+
+def method(code):
+    return f"```python\n{code}\n```\n"
+
+
+def test_a_partial_fix_that_the_real_fix_undoes_is_taken_back(tmp_path):
+    """`peek` rewritten to fit its test (max of the heap) passes one target and is kept; the real fix
+    (`push` negating the priority) then passes the other but fails `peek`'s test, which only the
+    partial fix had turned green: judged with the partial fix taken back, it fixes both alone."""
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "jobs/__init__.py").write_text("")
+    (tmp_path / "jobs/queue.py").write_text(QUEUE)
+    (tmp_path / "tests/test_queue.py").write_text(QUEUE_TESTS)
+    init_repo(tmp_path)
+    same_init = method("def __init__(self):\n    self._heap = []")
+    same_push = method("def push(self, priority, name):\n    heapq.heappush(self._heap, (priority, name))")
+    overfit_peek = method("def peek(self):\n    return max(self._heap)[1]")
+    push_fix = method("def push(self, priority, name):\n    heapq.heappush(self._heap, (-priority, name))")
+    # Suspects in order: __init__, push, peek; after the partial fix: pop, __init__, push.
+    replies = [DIAGNOSIS, same_init, same_push, overfit_peek, same_init, same_init, push_fix]
+    events = []
+    report, _ = repair(tmp_path, replies, events, branches=0, retries=0, samples=0)
+
+    assert report.status == "fixed", report.reason
+    assert report.changed == ["jobs/queue.py::Queue.push"] and report.tests_after.failed == 0
+    assert "(-priority, name)" in report.diff and "max(" not in report.diff
+    assert (tmp_path / "jobs/queue.py").read_text() == QUEUE.replace("(priority, name))", "(-priority, name))")
+    taken = [e for e in events if isinstance(e, EditApplied) and e.function.startswith("taken back")]
+    assert len(taken) == 1 and "-        return max(self._heap)[1]" in taken[0].diff
+    assert "partial fixes before it taken back" in report.steps[-1].detail
+    log = git(tmp_path, "log", "--format=%s", "-3").splitlines()
+    assert log[0].startswith("Fix Queue.push") and "take back the partial fixes of" in log[0]

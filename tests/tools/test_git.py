@@ -178,3 +178,39 @@ def test_success_without_checkpoint_restores(make_repo):
         (root / "pkg/calc.py").write_text("never checkpointed\n")
         guard.finish(success=True)
     assert tree_state(root) == before
+
+
+SIX = "".join(f"def f{i}():\n    return {i}\n\n\n" for i in range(6))
+
+
+def test_take_back_undoes_the_checkpoints_and_keeps_later_changes(make_repo):
+    root = make_repo({**FILES, "pkg/six.py": SIX})
+    with RepoGuard(root, "task") as guard:
+        partial = SIX.replace("return 1", "return -1")
+        (root / "pkg/six.py").write_text(partial)
+        (root / "pkg/calc.py").write_text("def add(a, b):\n    return a * b\n")
+        guard.checkpoint("partial")
+        later = partial.replace("return 4", "return 40")
+        (root / "pkg/six.py").write_text(later)
+        diff = guard.take_back()
+        assert diff is not None and "-    return -1\n+    return 1\n" in diff and "a/pkg/calc.py" in diff
+        assert (root / "pkg/six.py").read_text() == SIX.replace("return 4", "return 40")
+        assert (root / "pkg/calc.py").read_text() == FILES["pkg/calc.py"]
+        guard.rollback()  # the checkpoint comes back, the later change goes
+        assert (root / "pkg/six.py").read_text() == partial
+        guard.finish(success=False)
+
+
+def test_take_back_refuses_later_changes_to_the_same_lines(make_repo):
+    root = make_repo({**FILES, "pkg/six.py": SIX})
+    with RepoGuard(root, "task") as guard:
+        (root / "pkg/six.py").write_text(SIX.replace("return 1", "return -1"))
+        guard.checkpoint("partial")
+        later = SIX.replace("return 1", "return 100")
+        (root / "pkg/six.py").write_text(later)
+        assert guard.take_back() is None
+        assert (root / "pkg/six.py").read_text() == later
+        (root / "pkg/added.py").write_text("X = 1\n")
+        guard.checkpoint("adds a file")
+        assert guard.take_back() is None  # a file the start did not have
+        guard.finish(success=False)
