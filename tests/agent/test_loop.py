@@ -309,7 +309,7 @@ class Queue:
     def pop(self):
         return heapq.heappop(self._heap)[1]
 '''
-QUEUE_TESTS = '''from jobs.queue import Queue
+QUEUE_TESTS = """from jobs.queue import Queue
 
 
 def make():
@@ -332,7 +332,7 @@ def test_one_job():
     q = Queue()
     q.push(2, "x")
     assert q.pop() == "x"
-'''
+"""
 
 
 def method(code):
@@ -361,7 +361,9 @@ def test_a_partial_fix_that_the_real_fix_undoes_is_taken_back(tmp_path):
     assert report.status == "fixed", report.reason
     assert report.changed == ["jobs/queue.py::Queue.push"] and report.tests_after.failed == 0
     assert "(-priority, name)" in report.diff and "max(" not in report.diff
-    assert (tmp_path / "jobs/queue.py").read_text() == QUEUE.replace("(priority, name))", "(-priority, name))")
+    assert (tmp_path / "jobs/queue.py").read_text() == QUEUE.replace(
+        "(priority, name))", "(-priority, name))"
+    )
     taken = [e for e in events if isinstance(e, EditApplied) and e.function.startswith("taken back")]
     assert len(taken) == 1 and "-        return max(self._heap)[1]" in taken[0].diff
     assert "partial fixes before it taken back" in report.steps[-1].detail
