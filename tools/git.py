@@ -142,9 +142,8 @@ class RepoGuard:
             base, start = Path(tmp, "base"), Path(tmp, "start")
             for rel in filter(None, listed.decode("utf-8", errors="surrogateescape").split("\0")):
                 path = self.work_tree / rel
-                if not (path.is_file() and self._exists(self.start_commit, rel)):
-                    return None
-                if not self._exists(self.last_checkpoint, rel):
+                on_both = self._exists(self.start_commit, rel) and self._exists(self.last_checkpoint, rel)
+                if not (path.is_file() and on_both):
                     return None
                 base.write_bytes(self._git_bytes("show", f"{self.last_checkpoint}:{rel}"))
                 start.write_bytes(self._git_bytes("show", f"{self.start_commit}:{rel}"))
