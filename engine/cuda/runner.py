@@ -84,16 +84,21 @@ class CudaRunner:
         """Builds the kernels and captures the graphs of passes of `rows` rows now (speculative
         verification runs 2..MAX_ROWS rows), so the first tokens do not wait for compilation; with a
         cache long enough for both, the graphs of short and long contexts. The modules compile several
-        at once: the stored-block formats' for every pass size first, then those the first pass used
-        for the other sizes. Runs passes at position 0, so call it before a prompt fills the cache."""
+        at once: the stored-block formats' for every pass size first, then, after the smallest and the
+        largest pass (between them every kind of launch a pass makes), what those two used for every
+        size. Runs passes at position 0, so call it before a prompt fills the cache."""
         kinds = [False, True] if self.graphs.step.short_context else [False]
         sizes = list(rows)
-
         before = 0  # modules the first build counted: the second continues its count
 
         def built(done: int, total: int) -> None:
             if progress:
                 progress("build kernels", before + done, before + total)
+
+        def capture(n: int) -> None:
+            self.bufs.ids[:n].zero_()
+            for short in kinds:
+                self.graphs.run(n, StepMode.ROWS, short)
 
         with torch.cuda.device(self.device):
             self.bufs.state[0].fill_(0)
@@ -101,15 +106,14 @@ class CudaRunner:
             before = prebuild(
                 [(source, n) for source in self.weights.stored_sources() for n in sizes], index, built
             )
+            with recording() as used:
+                for n in dict.fromkeys([sizes[0], sizes[-1]]):
+                    capture(n)
+            prebuild([(source, n) for source, _ in used for n in sizes], index, built)
             for i, n in enumerate(sizes):
                 if progress:
                     progress("capture graphs", i, len(sizes))
-                self.bufs.ids[:n].zero_()
-                with recording() as used:
-                    for short in kinds:
-                        self.graphs.run(n, StepMode.ROWS, short)
-                if i == 0:
-                    prebuild([(source, m) for source, _ in used for m in sizes[1:]], index, built)
+                capture(n)
             for short in kinds:
                 self.graphs.run(1, self._mode, short)
             if progress:

@@ -295,3 +295,16 @@ def test_scores_and_begun_replies_on_the_gpu_match_the_cpu(tiny_qwen2):
     rest = [t for c in gpu.stream(PROMPT, greedy(10), begun=reply[:6]) for t in c.token_ids]
     # the begun tokens go through prefill, the generated ones went through decode steps: near-ties may part
     assert len(rest) == 10 and sum(a == b for a, b in zip(rest, reply[6:], strict=True)) >= 8
+
+
+@pytest.mark.gpu
+def test_without_a_drafter_the_gpu_engine_captures_its_one_row_graphs_at_load(tiny_qwen2):
+    from kog.kernels import cuda_kernels_available
+
+    if not cuda_kernels_available():
+        pytest.skip("needs a CUDA GPU and CuPy")
+    plain = Engine.load(tiny_qwen2.path, device="cuda", draft="none")
+    assert plain.runner.graphs._graphs and {n for n, _, _ in plain.runner.graphs._graphs} == {1}
+    drafting = Engine.load(tiny_qwen2.path, device="cuda")
+    assert {n for n, _, _ in drafting.runner.graphs._graphs} == set(range(1, drafting.runner.max_rows + 1))
+    assert plain.generate(PROMPT, greedy(8)).token_ids == drafting.generate(PROMPT, greedy(8)).token_ids
