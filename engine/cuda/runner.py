@@ -85,8 +85,9 @@ class CudaRunner:
         verification runs 2..MAX_ROWS rows), so the first tokens do not wait for compilation; with a
         cache long enough for both, the graphs of short and long contexts. The modules compile several
         at once: the stored-block formats' for every pass size first, then, after the smallest and the
-        largest pass (between them every kind of launch a pass makes), what those two used for every
-        size. Runs passes at position 0, so call it before a prompt fills the cache."""
+        largest pass (between them every kind of launch a pass makes), the sources the largest built
+        for its row count, for every size. Runs passes at position 0, so call it before a prompt fills
+        the cache."""
         kinds = [False, True] if self.graphs.step.short_context else [False]
         sizes = list(rows)
         before = 0  # modules the first build counted: the second continues its count
@@ -106,10 +107,12 @@ class CudaRunner:
             before = prebuild(
                 [(source, n) for source in self.weights.stored_sources() for n in sizes], index, built
             )
+            capture(sizes[0])
             with recording() as used:
-                for n in dict.fromkeys([sizes[0], sizes[-1]]):
-                    capture(n)
-            prebuild([(source, n) for source, _ in used for n in sizes], index, built)
+                capture(sizes[-1])
+            # What the largest pass built for its own row count, every size takes a build of.
+            scaled = {source for source, n in used if n == sizes[-1]}
+            prebuild([(source, n) for source in scaled for n in sizes], index, built)
             for i, n in enumerate(sizes):
                 if progress:
                     progress("capture graphs", i, len(sizes))

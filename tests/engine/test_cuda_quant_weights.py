@@ -161,27 +161,28 @@ def test_real_shapes_decode_alike_with_and_without_pdl(name):
 
 
 def test_prepare_builds_the_modules_of_every_pass_size_before_running_the_passes(model, monkeypatch):
-    """The stored formats' modules for all pass sizes first, then what the smallest and largest
-    passes used for every size: the other passes load only modules built beforehand."""
+    """The stored formats' modules for all pass sizes first, then, after the smallest and largest
+    passes, every size of what the largest built for its row count: the other passes load only
+    modules built before them, and nothing is built that no pass loads."""
     import kog.kernels.build as build
     from kog.engine.cuda import CudaRunner
     from kog.engine.cuda.quant_weights import quant_linear
 
     runner = CudaRunner(CFG, model[0], 1024, linear_factory=quant_linear)
-    asked = []
+    asked, loads = [], []
 
     def prebuild(modules, *args, **kwargs):
         modules = list(modules)
-        asked.append({build.module_key(*m) for m in modules})
+        asked.append(({build.module_key(*m) for m in modules}, len(loads), set(build._built)))
         return build.prebuild(modules, *args, **kwargs)
 
     monkeypatch.setattr("kog.engine.cuda.runner.prebuild", prebuild)
-    loads = []
     real_load = build._load_kernel
     monkeypatch.setattr(build, "_load_kernel", lambda *key: loads.append(key[:2]) or real_load(*key))
     runner.prepare()
     sources = runner.weights.stored_sources()
-    assert sources and asked[0] == {(source, n) for source in sources for n in range(1, 9)}
-    assert len(asked) == 2 and asked[0] <= asked[1]
-    assert set(loads) <= asked[1]  # every kernel the passes loaded, from a module built beforehand
-    assert all(key in build._built for key in asked[1])
+    (first, _, _), (second, at, had) = asked
+    assert sources and first == {(source, n) for source in sources for n in range(1, 9)} <= second
+    assert set(loads[at:]) <= second | had  # the passes after the second build
+    assert second <= set(loads)
+    assert all(key in build._built for key in second)
