@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kog.engine.errors import KogError
+
 SOURCE_DIR = Path(__file__).parent
 MAX_ROWS = 8  # activation rows one launch handles (decode is 1, speculative verification up to this)
 # KOG_TIMELINE=<slots>: build every kernel to record when its wait on the previous one returns
@@ -29,8 +31,8 @@ _lock = threading.Lock()
 _INCLUDE = re.compile(r'^#include "([\w.]+)"[^\n]*$', re.MULTILINE)
 
 
-class KernelBuildError(RuntimeError):
-    """The CUDA toolchain (CuPy / NVRTC) is missing or rejected a source."""
+class KernelBuildError(KogError, RuntimeError):
+    """The CUDA toolchain (CuPy / NVRTC) is missing or rejected a source, or the build was misconfigured."""
 
 
 def expand_includes(name: str, seen: set[str] | None = None) -> str:
@@ -144,21 +146,32 @@ def prebuild(
     def build(key: tuple[str, int]) -> None:
         with cupy.cuda.Device(index):
             try:
-                load_module(*key).compile()
+                _load_module(*key).compile()
                 _built.add(key)
             except Exception as err:  # CuPy raises its own CompileException / CUDADriverError types
                 raise KernelBuildError(f"building {key[0]} for {key[1]} rows failed: {err}") from err
 
     if progress:
         progress(0, len(todo))
-    workers = workers or int(os.environ.get("KOG_BUILD_THREADS") or 0) or os.cpu_count() or 1
-    count = min(len(todo), workers)
+    count = min(len(todo), workers or build_threads())
     with ThreadPoolExecutor(max_workers=count, thread_name_prefix="kog-nvrtc") as pool:
         for done, future in enumerate(as_completed([pool.submit(build, key) for key in todo]), 1):
             future.result()
             if progress:
                 progress(done, len(todo))
     return len(todo)
+
+
+def build_threads() -> int:
+    """Threads that compile side by side: KOG_BUILD_THREADS, else one a CPU core."""
+    value = os.environ.get("KOG_BUILD_THREADS", "").strip()
+    if not value:
+        return os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        raise KernelBuildError(
+            f"KOG_BUILD_THREADS must be a whole number of threads, 1 or more; got {value!r}"
+        )
+    return int(value)
 
 
 def timeline_modules() -> list[Any]:

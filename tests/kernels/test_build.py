@@ -103,3 +103,12 @@ def test_prebuild_reports_a_failed_build(fake_nvrtc):
     with pytest.raises(build.KernelBuildError, match="building broken.cu for 2 rows failed: NVRTC_ERROR"):
         build.prebuild([("gemv.cu", 1), ("broken.cu", 2)], workers=2)
     assert build.prebuild([("gemv.cu", 1)]) == 0  # the good one was kept
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many", "1.5"])
+def test_a_bad_thread_count_is_one_clear_error(fake_nvrtc, monkeypatch, value):
+    from kog.engine.errors import KogError
+
+    monkeypatch.setenv("KOG_BUILD_THREADS", value)
+    with pytest.raises(KogError, match="KOG_BUILD_THREADS must be a whole number of threads"):
+        build.prebuild([("gemv.cu", 1), ("gemv.cu", 2)])
