@@ -17,7 +17,6 @@ import math
 import os
 import statistics
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,32 +61,14 @@ def model_cases() -> list[Case]:
     return cases
 
 
-def _warm(job: tuple[str, str, int]) -> str:
-    from kog.kernels.build import load_kernel
-
-    source, name, rows = job
-    load_kernel(source, name, rows)
-    return f"{source}:{rows}"
-
-
 def warm_kernels(rows: tuple[int, ...] = tuple(range(1, 9))) -> None:
     """Compiles every format's module for these activation-row counts, and the runner modules the quant
-    mode uses for its tests, in parallel processes (they land in CuPy's disk cache)."""
-    import re
-
-    from kog.kernels.build import SOURCE_DIR
+    mode uses for its tests, a thread a CPU core (they land in CuPy's disk cache)."""
+    from kog.kernels.build import prebuild
     from kog.kernels.quant_reference import FORMATS
 
-    jobs = [(f.source, f"{f.prefix}_rows_f32", n) for f in FORMATS.values() for n in rows]
-    for source in ("embed.cu", "attention.cu", "sampling.cu"):
-        first = re.search(
-            r'extern "C" __global__ void\s+(?:__launch_bounds__\([^)]*\)\s*)?(\w+)\s*\(',
-            (SOURCE_DIR / source).read_text(),
-        )
-        if first:
-            jobs += [(source, first.group(1), n) for n in (1, 3, 6)]
-    with ProcessPoolExecutor(max_workers=16) as pool:
-        list(pool.map(_warm, jobs))
+    modules = [(f.source, n) for f in FORMATS.values() for n in rows]
+    prebuild(modules + [(source, 1) for source in ("embed.cu", "attention.cu", "sampling.cu")])
 
 
 def time_launches(launches: list, repeats: int = 7) -> float:
