@@ -38,6 +38,7 @@ class Goal:
     # Before the first kept partial fix narrowed the goal: the baseline and targets it started from
     start: TestRun | None = None
     start_targets: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)  # suspect key -> what it did (agent/values.py)
 
     def tests_for(self, suspect: Suspect) -> list[FailingTest]:
         """The tests a prompt about `suspect` shows: those that point at it first (on their traceback
@@ -107,7 +108,7 @@ class Attempts:
         self.caller.budget.take_step()
         text = self.ws.files.read(suspect.path)
         tests = goal.tests_for(suspect)
-        view = target(suspect, text, tests)
+        view = target(suspect, text, tests, goal.values.get(suspect.key, ""))
         label = f"{suspect.path}::{view.qualname}"
         detail = label if branch is None else f"{label}: branch {branch.describe}"
         with self.steps.step("edit", number, detail=detail) as step:

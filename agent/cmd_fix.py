@@ -65,6 +65,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--allow-dirty", action="store_true", help="work on a tree with uncommitted changes")
     parser.add_argument("--no-refactor", action="store_true", help="skip tidying the fixed code")
+    parser.add_argument(
+        "--no-values",
+        action="store_true",
+        help="leave out of the prompts what the suspects did in a failing test (one traced test run)",
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -110,6 +115,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         refactor=not args.no_refactor,
         branches=args.branches,
         variants=args.variants,
+        values=not args.no_values,
     )
 
 

@@ -198,15 +198,16 @@ def module_level_code(source: str) -> str:
     return "\n".join(kept)
 
 
-def target(suspect: Suspect, text: str, tests: Sequence[FailingTest] = ()) -> Target:
-    """The suspect as the model sees it: its code, the module's constants that it reads, and notes
-    on it (pitfalls; literals that match the wrong part of a failing test's output)."""
+def target(suspect: Suspect, text: str, tests: Sequence[FailingTest] = (), values: str = "") -> Target:
+    """The suspect as the model sees it: its code, the module's constants that it reads, notes on it
+    (pitfalls; literals that match the wrong part of a failing test's output) and `values`, what it
+    did in a failing test (agent/values.py)."""
     errors = [test.error for test in tests]
     defn = suspect.definition
     if defn is None:
         code = module_level_code(text)
         notes = (*pitfalls(code), *wrong_text_sources(errors, code))
-        return Target(suspect.path, "", "<module>", code, "", notes)
+        return Target(suspect.path, "", "<module>", code, "", notes, values)
     source = "".join(text.splitlines(keepends=True)[defn.start_line - 1 : defn.end_line])
     notes = (*pitfalls(textwrap.dedent(source)), *wrong_text_sources(errors, source))
-    return Target(suspect.path, defn.name, defn.qualname, source, module_constants(text, source), notes)
+    return Target(suspect.path, defn.name, defn.qualname, source, module_constants(text, source), notes, values)

@@ -26,6 +26,7 @@ from kog.agent.prompts import FailedAttempt
 from kog.agent.refactor import refactor
 from kog.agent.report import RunReport, TestSummary
 from kog.agent.steps import StepLog
+from kog.agent.values import observed_values
 from kog.agent.variants import edit_variants, pitfall_variants
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
@@ -61,6 +62,9 @@ class RunConfig:
     # Variants of the suspects (variants.py), at most: pitfalls' fixes before the model's edits, single
     # tokens and structural ones once its greedy edits have failed (before the sampled ones).
     variants: int = 60
+    # The best suspects' values in a failing test (the arguments, what each line set, the result) in
+    # their prompts (values.py): one traced test run a plan and a narrowing. Off: none.
+    values: bool = True
     test_timeout_s: float = 300.0  # the baseline run
     edit_test_timeout_s: float | None = None  # runs after an edit; None: 5x the baseline, 30 s at least
 
@@ -142,7 +146,8 @@ class RepairRun:
         return report
 
     def _run(self, ws: Workspace, caller: ModelCaller, steps: StepLog, report: RunReport) -> None:
-        plan = make_plan(ws, caller, steps, self.config.task)
+        traced = self.config.suspects if self.config.values else 0
+        plan = make_plan(ws, caller, steps, self.config.task, traced)
         report.tests_before = report.tests_after = summarize(plan.baseline)
         # After the baseline, a run that takes far longer than it did is a hang an edit introduced.
         derived = min(self.config.test_timeout_s, max(30.0, 5 * plan.baseline.duration_s))
@@ -190,6 +195,8 @@ class RepairRun:
             )
             if not suspects:
                 return None
+            if self.config.values:
+                goal.values = observed_values(attempts.ws, goal, suspects[: self.config.suspects])
 
     def _search(
         self, attempts: Attempts, goal: Goal, suspects: list[Suspect], diagnosis: str

@@ -12,6 +12,7 @@ from kog.agent.localize import Localizer, Suspect
 from kog.agent.prompts import diagnosis_messages
 from kog.agent.select_tests import select_failing
 from kog.agent.steps import StepLog
+from kog.agent.values import observed_values
 from kog.agent.workspace import Workspace
 from kog.engine.api import SamplingParams
 from kog.engine.errors import PromptTooLongError
@@ -44,7 +45,7 @@ def goal_for(failing: list[TestCase], baseline: TestRun, localizer: Localizer) -
 
 def diagnose(ws: Workspace, caller: ModelCaller, goal: Goal, suspect: Suspect, step: int) -> str:
     tests = goal.tests_for(suspect)
-    view = target(suspect, ws.files.read(suspect.path), tests)
+    view = target(suspect, ws.files.read(suspect.path), tests, goal.values.get(suspect.key, ""))
     try:
         reply = caller.ask(diagnosis_messages(tests, view), DIAGNOSIS, step)
     except PromptTooLongError:
@@ -53,7 +54,8 @@ def diagnose(ws: Workspace, caller: ModelCaller, goal: Goal, suspect: Suspect, s
     return reply.text.strip()
 
 
-def make_plan(ws: Workspace, caller: ModelCaller, steps: StepLog, task: str) -> Plan:
+def make_plan(ws: Workspace, caller: ModelCaller, steps: StepLog, task: str, traced: int = 0) -> Plan:
+    """`traced`: the best suspects whose values in the failing tests their prompts show (values.py)."""
     with steps.step("plan", detail=task) as step:
         baseline = ws.run_tests("baseline")
         if not baseline.cases:
@@ -70,6 +72,9 @@ def make_plan(ws: Workspace, caller: ModelCaller, steps: StepLog, task: str) -> 
         step.detail = f"{len(failing)} failing; suspects: {', '.join(s.key for s in suspects[:3]) or 'none'}"
         if not suspects:
             return Plan(baseline, goal, [])
+        if traced:
+            goal.values = observed_values(ws, goal, suspects[:traced])
+            step.detail += f"; values of {len(goal.values)} traced" if goal.values else ""
         tokens_before = caller.tokens
         diagnosis = diagnose(ws, caller, goal, suspects[0], step.number)
         step.tokens = caller.tokens - tokens_before

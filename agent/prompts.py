@@ -29,6 +29,7 @@ class Target:
     source: str  # the definition as it is in the file
     context: str  # module-level lines it reads (constants), for reference
     notes: tuple[str, ...] = ()  # pitfalls in the code, literals behind a wrong output (context.target)
+    values: str = ""  # what it did in a failing test (agent/values.py)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ def _target(target: Target) -> str:
         text += f"\nIt uses these definitions of the module:\n{_fence(target.context, 'python')}"
     for note in target.notes:
         text += f"\nNote: {note}"
+    if target.values:
+        text += f"\n{target.values}"
     return text
 
 

@@ -93,6 +93,7 @@ def main() -> int:
     parser.add_argument("--max-time", type=float, default=RunConfig.max_time_s)
     parser.add_argument("--samples", type=int, help="sampled candidates a search (default: the device's)")
     parser.add_argument("--no-refactor", action="store_true")
+    parser.add_argument("--no-values", action="store_true", help="RunConfig.values off")
     parser.add_argument("--verbose", action="store_true", help="each run's progress lines on stderr")
     parser.add_argument(
         "--examples", type=Path, default=EXAMPLES, help="a folder of examples laid out like examples/"
@@ -112,6 +113,7 @@ def main() -> int:
         max_time_s=args.max_time,
         samples=args.samples,
         refactor=not args.no_refactor,
+        values=not args.no_values,
     )
     results = {
         "machine": machine_facts(),

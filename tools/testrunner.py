@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from kog.tools.errors import TestCommandError
@@ -98,6 +99,8 @@ def run_tests(
     select: list[str] | None = None,
     timeout_s: float = 300,
     memory_limit_mb: int | None = None,
+    plugins: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> TestRun:
     """Run ``command`` (no shell) in ``root`` with a clean environment and read its results.
 
@@ -106,6 +109,7 @@ def run_tests(
     XML to the path in $KOG_JUNIT_XML. At ``timeout_s`` the whole process group is stopped. The test
     process may allocate at most ``memory_limit_mb`` (default `default_memory_limit_mb`, 0: no limit), so a
     candidate edit that allocates without end fails its tests instead of exhausting the machine.
+    `plugins` (module name -> source) are loaded into a pytest run with -p; `env` adds variables.
     """
     limit_mb = default_memory_limit_mb() if memory_limit_mb is None else memory_limit_mb
     root = Path(root).resolve()
@@ -115,16 +119,19 @@ def run_tests(
     with tempfile.TemporaryDirectory(prefix="kog-tests-") as scratch_dir:
         scratch = Path(scratch_dir)
         junit_path, progress_path = scratch / "junit.xml", scratch / "progress"
-        env = clean_environment()
-        env["KOG_JUNIT_XML"] = str(junit_path)
+        run_env = clean_environment() | dict(env or {})
+        run_env["KOG_JUNIT_XML"] = str(junit_path)
         if is_pytest(argv):
-            (scratch / f"{PROGRESS_PLUGIN}.py").write_text(PROGRESS_PLUGIN_SOURCE, encoding="utf-8")
-            env["PYTHONPATH"] = scratch_dir
-            env["KOG_TEST_PROGRESS"] = str(progress_path)
-            argv += pytest_options(root, junit_path) + list(select or [])
+            extra = {PROGRESS_PLUGIN: PROGRESS_PLUGIN_SOURCE, **(plugins or {})}
+            for name, source in extra.items():
+                (scratch / f"{name}.py").write_text(source, encoding="utf-8")
+            run_env["PYTHONPATH"] = scratch_dir
+            run_env["KOG_TEST_PROGRESS"] = str(progress_path)
+            loads = [option for name in plugins or {} for option in ("-p", name)]
+            argv += pytest_options(root, junit_path) + loads + list(select or [])
         started = time.monotonic()
         with open(scratch / "output", "w+b") as output:
-            returncode, timed_out = _run(argv, root, env, output, timeout_s, limit_mb)
+            returncode, timed_out = _run(argv, root, run_env, output, timeout_s, limit_mb)
             output.seek(max(0, output.seek(0, os.SEEK_END) - 4 * TAIL_CHARS))
             tail = output.read().decode("utf-8", errors="replace")[-TAIL_CHARS:]
         cases = read_junit(junit_path, root)

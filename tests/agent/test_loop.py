@@ -62,6 +62,29 @@ def test_a_right_rewrite_is_accepted_committed_and_reported(example_repo):
     assert DIAGNOSIS in edit_prompt and "def page_count(" in edit_prompt
 
 
+@pytest.mark.parametrize("values", [True, False])
+def test_the_prompts_show_what_the_suspect_did_in_a_failing_test(example_repo, values):
+    root = example_repo("pagination")
+    paging = (root / PAGING).read_text()  # a local name, so the call assigns something to show
+    (root / PAGING).write_text(paging.replace("    return (total_items - 1) // per_page\n",
+                                              "    pages = (total_items - 1) // per_page\n    return pages\n"))  # fmt: skip
+    git(root, "commit", "-qam", "pages")
+    report, engine = repair(root, [DIAGNOSIS, PAGE_FIX], values=values)
+    assert report.status == "fixed"
+    assert ("values of" in report.steps[0].detail) is values
+    for prompt in (engine.calls[0][0][-1].content, engine.calls[1][0][-1].content):  # diagnosis, edit
+        shown = "When the failing test tests/test_paging.py::test_partial_last_page_is_counted ran, its last call"
+        assert (shown in prompt) is values
+        expected = "page_count(total_items=10, per_page=3)\n    pages = (total_items - 1) // per_page  # then pages = 3\n    # returned 3\n"
+        assert (expected in prompt) is values
+
+
+def test_a_call_whose_result_the_error_shows_and_that_assigns_nothing_is_not_shown(example_repo):
+    report, engine = repair(example_repo("pagination"), [DIAGNOSIS, PAGE_FIX])
+    assert report.status == "fixed"
+    assert "its last call of `page_count`" not in engine.calls[1][0][-1].content
+
+
 def test_unusable_replies_never_touch_a_file_and_the_run_ends_cleanly(example_repo):
     root = example_repo("pagination")
     before = snapshot(root)
