@@ -152,3 +152,8 @@ def test_fix_with_no_commit_leaves_the_change_uncommitted_on_the_users_branch(ex
     assert git(root, "branch", "--show-current").strip() == "main"
     assert git(root, "branch", "--list").strip() == "* main"
     assert "+    return (total_items - 1) // per_page + 1" in git(root, "diff")
+
+
+def test_no_values_turns_the_traced_run_off(tmp_path):
+    assert cmd_fix._config(parse("fix", "all", "--repo", tmp_path)).values
+    assert not cmd_fix._config(parse("ci", "--repo", tmp_path, "--no-values")).values
