@@ -210,4 +210,6 @@ def target(suspect: Suspect, text: str, tests: Sequence[FailingTest] = (), value
         return Target(suspect.path, "", "<module>", code, "", notes, values)
     source = "".join(text.splitlines(keepends=True)[defn.start_line - 1 : defn.end_line])
     notes = (*pitfalls(textwrap.dedent(source)), *wrong_text_sources(errors, source))
-    return Target(suspect.path, defn.name, defn.qualname, source, module_constants(text, source), notes, values)
+    return Target(
+        suspect.path, defn.name, defn.qualname, source, module_constants(text, source), notes, values
+    )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kog.tools.codemap import Definition
+from kog.tools.errors import TestCommandError
 from kog.tools.testrunner import is_pytest, run_tests
 
 TRACE_PLUGIN = "kog_trace_calls"
@@ -169,8 +170,9 @@ def trace_calls(
     value_chars: int = 60,
 ) -> Traces:
     """Runs `test_ids` with `functions` ((key, definition) pairs) traced; what each test saw of each.
-    Empty when the command does not run pytest, or the run wrote nothing (a test that never reached
-    the functions, a crash); the caller goes on without the values."""
+    Empty when the command does not run pytest, or the run wrote nothing or failed to start (a test
+    that never reached the functions, a crash): the values are an aid, and the caller goes on
+    without them (the agent's plan step says when it has some)."""
     if not test_ids or not functions or not traceable(test_cmd):
         return {}
     root = Path(root).resolve()
@@ -188,14 +190,17 @@ def trace_calls(
             "call_limit": CALL_LIMIT,
             "value_chars": value_chars,
         }
-        run_tests(
-            root,
-            test_cmd,
-            select=list(test_ids),
-            timeout_s=timeout_s,
-            plugins={TRACE_PLUGIN: TRACE_PLUGIN_SOURCE},
-            env={"KOG_TRACE_SPEC": json.dumps(spec)},
-        )
+        try:
+            run_tests(
+                root,
+                test_cmd,
+                select=list(test_ids),
+                timeout_s=timeout_s,
+                plugins={TRACE_PLUGIN: TRACE_PLUGIN_SOURCE},
+                env={"KOG_TRACE_SPEC": json.dumps(spec)},
+            )
+        except TestCommandError:
+            return {}
         try:
             found = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -26,7 +26,9 @@ import time
 from pathlib import Path
 
 SERVER_SOURCE = Path(__file__).with_name("pytest_server.py").read_text(encoding="utf-8")
-PER_RUN = frozenset({"KOG_JUNIT_XML", "KOG_TEST_PROGRESS", "KOG_TRACE_SPEC", "PYTHONPATH"})  # set by run_tests each run
+PER_RUN = frozenset(
+    {"KOG_JUNIT_XML", "KOG_TEST_PROGRESS", "KOG_TRACE_SPEC", "PYTHONPATH"}
+)  # set by run_tests each run
 READY_TIMEOUT_S = 60.0  # the server's start: an interpreter, pytest and the plugins
 REPLY_TIMEOUT_S = 10.0  # a fork, or a stopped run's status
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "build", "dist"})

@@ -73,7 +73,9 @@ def test_the_prompts_show_what_the_suspect_did_in_a_failing_test(example_repo, v
     assert report.status == "fixed"
     assert ("values of" in report.steps[0].detail) is values
     for prompt in (engine.calls[0][0][-1].content, engine.calls[1][0][-1].content):  # diagnosis, edit
-        shown = "When the failing test tests/test_paging.py::test_partial_last_page_is_counted ran, its last call"
+        shown = (
+            "When the failing test tests/test_paging.py::test_partial_last_page_is_counted ran, its last call"
+        )
         assert (shown in prompt) is values
         expected = "page_count(total_items=10, per_page=3)\n    pages = (total_items - 1) // per_page  # then pages = 3\n    # returned 3\n"
         assert (expected in prompt) is values

@@ -120,7 +120,10 @@ def test_generators_are_left_out_and_methods_are_traced(clock):
 
 def test_other_commands_and_nothing_to_trace_give_nothing(clock):
     assert not traceable("make test") and traceable(PYTEST) and traceable("uv run pytest -x")
-    assert trace_calls(clock, "make test", ["tests/test_fmt.py::test_offset"], functions(clock, "offset"), 60) == {}
+    assert (
+        trace_calls(clock, "make test", ["tests/test_fmt.py::test_offset"], functions(clock, "offset"), 60)
+        == {}
+    )
     assert trace_calls(clock, PYTEST, [], functions(clock, "offset"), 60) == {}
     assert traced(clock, "test_offset", "total") == {}  # the test never calls it
 
@@ -145,9 +148,15 @@ def test_a_described_call_reads_as_the_code_with_its_values():
 
 def test_a_long_described_call_keeps_its_start_and_its_last_four():
     steps = [(10, {"acc": str(i)}) for i in range(30)]
-    call = TracedCall(args={}, steps=steps[:24], tail=steps[24:], more=5, returned=None, raised="KeyError: 'x'")
+    call = TracedCall(
+        args={}, steps=steps[:24], tail=steps[24:], more=5, returned=None, raised="KeyError: 'x'"
+    )
     lines = describe_call(call, "total", {10: "    acc += v"}, max_steps=12).splitlines()
-    assert lines[0] == "total()" and lines[1] == "    acc += v  # then acc = 0" and len(lines) == 1 + 8 + 1 + 4 + 1
+    assert (
+        lines[0] == "total()"
+        and lines[1] == "    acc += v  # then acc = 0"
+        and len(lines) == 1 + 8 + 1 + 4 + 1
+    )
     assert lines[9] == "    # ... 23 more assignments ..."  # 5 never kept, 18 kept and not shown
     assert lines[-2] == "    acc += v  # then acc = 29" and lines[-1] == "    # raised KeyError: 'x'"
 
@@ -162,3 +171,10 @@ def test_a_call_past_the_line_limit_keeps_its_values_at_the_end(clock, monkeypat
         "    # by the end: acc = 4950, v = 99",
         "    # returned 4950",
     ]
+
+
+def test_a_run_that_cannot_start_gives_nothing(clock):
+    missing = f"{clock / 'no-such-python'} -m pytest"
+    assert (
+        trace_calls(clock, missing, ["tests/test_fmt.py::test_offset"], functions(clock, "offset"), 60) == {}
+    )
