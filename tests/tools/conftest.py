@@ -26,3 +26,10 @@ def make_repo(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
         return root
 
     return build
+
+
+@pytest.fixture(params=["warm", "plain"])
+def run_mode(request, monkeypatch):
+    """A test run forked from the warm pytest, then as a fresh process (kog.tools.warm_pytest)."""
+    monkeypatch.setenv("KOG_WARM_TESTS", "1" if request.param == "warm" else "0")
+    return request.param

@@ -15,6 +15,8 @@ from kog.tools.testrunner import Frame, TestRun, prestart_tests, resolve_test_co
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest"
 
+pytestmark = pytest.mark.usefixtures("run_mode")  # each test both ways (conftest.py)
+
 CALC = {
     "pkg/__init__.py": "",
     "pkg/mod.py": "from pkg.other import helper\n\n\ndef compute(x):\n    return helper(x) + 1\n",
@@ -35,12 +37,6 @@ CALC = {
         "    pass\n"
     ),
 }
-
-
-@pytest.fixture(autouse=True, params=["warm", "plain"])
-def run_mode(request, monkeypatch):
-    monkeypatch.setenv("KOG_WARM_TESTS", "1" if request.param == "warm" else "0")
-    return request.param
 
 
 @pytest.fixture

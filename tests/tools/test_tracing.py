@@ -14,6 +14,8 @@ from kog.tools.tracing import STEPS_KEPT, TracedCall, describe_call, trace_calls
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest"
 
+pytestmark = pytest.mark.usefixtures("run_mode")  # each test both ways (conftest.py)
+
 CLOCK = {
     "clock/__init__.py": "",
     "clock/fmt.py": (
@@ -66,12 +68,6 @@ CLOCK = {
         "    assert Box().put('x') == 1\n"
     ),
 }
-
-
-@pytest.fixture(autouse=True, params=["warm", "plain"])
-def run_mode(request, monkeypatch):
-    monkeypatch.setenv("KOG_WARM_TESTS", "1" if request.param == "warm" else "0")
-    return request.param
 
 
 @pytest.fixture

@@ -195,6 +195,12 @@ def test_undo_takes_back_the_committed_steps_one_by_one(example_repo):
 
 def test_quit_mid_step_restores_the_tree_byte_identical(example_repo):
     root = example_repo("pagination")
+    # Every test run lasts a few seconds more, so the edit's run is still going when q arrives.
+    (root / "conftest.py").write_text(
+        "import time\n\n\ndef pytest_sessionfinish(session):\n    time.sleep(3)\n"
+    )
+    git(root, "add", "conftest.py")
+    git(root, "commit", "-qm", "slow test runs")
     before = snapshot(root)
     original = (root / PAGING).read_text()
     app = fix_app(root, [DIAGNOSIS, PAGE_FIX])
