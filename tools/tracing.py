@@ -1,6 +1,7 @@
 """What a function did while a test ran: its arguments, the values its lines assigned, what it returned.
 
-    calls = trace_calls(root, "python -m pytest", ["tests/test_x.py::test_y"], [definition], timeout_s=60)
+    calls = trace_calls(root, "python -m pytest", ["tests/test_x.py::test_y"], [("pkg/mod.py::fn", definition)],
+                        timeout_s=60)
     calls["tests/test_x.py::test_y"]["pkg/mod.py::fn"]  # -> the function's last calls in that test
 
 A pytest plugin (loaded with -p into the same test process `run_tests` starts) turns `sys.settrace` on
