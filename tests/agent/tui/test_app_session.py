@@ -36,7 +36,11 @@ def test_a_session_runs_a_typed_task_then_another(example_repo):
             assert task.has_focus and not task.disabled
             task.value = ""
             await pilot.press(*"all", "enter")
-            await wait_for(pilot, lambda: app.view.task == "all" and app.view.report is not None, "run 2")
+            await wait_for(
+                pilot,
+                lambda: app.view.task == "all" and app.view.report is not None and not app.run_active,
+                "run 2",
+            )
             assert app.view.report.status == "nothing_to_fix"  # the first run's fix is on this branch
             assert app.check_action("new_task", ()) is True
 
